@@ -1,0 +1,242 @@
+//! Diagnostics: the one shape every finding takes, and the one table of codes.
+
+use crate::line_index::{LineIndex, Range};
+
+/// How serious a finding is. Ordered from most to least serious.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Blocks apply, lock updates and plans.
+    Error,
+    /// Worth fixing; never blocks.
+    Warning,
+    /// Good to know (for example: a migration is irreversible).
+    Info,
+    /// A suggestion an editor may show faintly.
+    Hint,
+}
+
+impl Severity {
+    /// The lowercase name used at the boundary (`"error"`, `"warning"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+
+    /// Parses the lowercase name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<Severity> {
+        match name {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            "hint" => Some(Severity::Hint),
+            _ => None,
+        }
+    }
+}
+
+/// A half-open range of UTF-8 byte offsets `[start, end)` into the text the
+/// caller gave (for a migration file: its raw bytes, BOM included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+}
+
+/// The group a code belongs to, for documentation and filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Findings about one migration file.
+    File,
+    /// Findings about the migrations folder as a whole.
+    Folder,
+    /// Findings about the lock file.
+    Lock,
+    /// Findings about the tracker file and the database history.
+    Tracker,
+    /// Lint rules over the SQL.
+    Lint,
+    /// Findings about a call itself (a bad name, target or option).
+    Call,
+}
+
+macro_rules! codes {
+    ($( $variant:ident => $name:literal, $group:ident, $severity:ident, $summary:literal; )*) => {
+        /// Every diagnostic code. Codes are stable: extend, never rename or reuse.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( #[doc = $summary] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in table order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable kebab-case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// The group the code belongs to.
+            pub fn group(self) -> Group {
+                match self { $( Code::$variant => Group::$group, )* }
+            }
+
+            /// The severity a finding gets unless options change it.
+            pub fn default_severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$severity, )* }
+            }
+
+            /// One sentence on what the code means (for docs and editor hovers).
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$variant => $summary, )* }
+            }
+
+            /// Looks a code up by its kebab-case name.
+            pub fn parse(name: &str) -> Option<Code> {
+                match name { $( $name => Some(Code::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    InvalidFilename => "invalid-filename", File, Error, "A `.sql` file whose name is not `<id>_<slug>.sql`.";
+    NonstandardIdWidth => "nonstandard-id-width", File, Warning, "The id in the file name is not written with four or more digits the way `{:04}` writes it.";
+    InvalidUtf8 => "invalid-utf8", File, Error, "The file is not valid UTF-8, so it has no checksum.";
+    Bom => "bom", File, Warning, "The file starts with a UTF-8 byte order mark.";
+    InvalidCreated => "invalid-created", File, Warning, "The `Created:` header is not an RFC 3339 date and time.";
+    MetadataKeyCase => "metadata-key-case", File, Warning, "A header such as `-- migration:` that Kimberlite ignores because keys are case-sensitive.";
+    UnknownDirective => "unknown-directive", File, Warning, "A `-- kimberlite:` directive this tool does not know.";
+    DuplicateMarker => "duplicate-marker", File, Error, "Two `-- Up Migration` or two `-- Down Migration` markers in one file.";
+    MisplacedMarker => "misplaced-marker", File, Error, "Marker text where Kimberlite's CLI would split the file but this tool would not (inside a line, string or comment, or in another letter case).";
+    EmptyMigration => "empty-migration", File, Error, "The Up section has no statement.";
+    EmptyDown => "empty-down", File, Warning, "A Down marker followed by no statement: rolling back would do nothing.";
+    MissingDown => "missing-down", File, Info, "No Down section: the migration cannot be rolled back.";
+    UnterminatedString => "unterminated-string", File, Error, "A quoted string or identifier that never closes.";
+    UnterminatedComment => "unterminated-comment", File, Error, "A `/*` block comment that never closes.";
+    UnterminatedDollarQuote => "unterminated-dollar-quote", File, Error, "A `$$` or `$tag$` body that never closes.";
+    DuplicateId => "duplicate-id", Folder, Error, "Two migration files share one id.";
+    SequenceGap => "sequence-gap", Folder, Error, "The ids are not exactly 1..n.";
+    OutOfOrder => "out-of-order", Folder, Error, "A pending migration has a lower id than the highest applied one.";
+    InvalidLock => "invalid-lock", Lock, Error, "The lock file is not valid TOML or not in the lock file's shape.";
+    UnsupportedLockVersion => "unsupported-lock-version", Lock, Error, "The lock file's `version` is not 1.";
+    DuplicateLockEntry => "duplicate-lock-entry", Lock, Error, "The lock file has two entries for one id.";
+    ChecksumMismatch => "checksum-mismatch", Lock, Error, "A locked migration file was edited after it was locked.";
+    LockedFileMissing => "locked-file-missing", Lock, Error, "The lock records a migration whose file is gone.";
+    LockNameMismatch => "lock-name-mismatch", Lock, Warning, "The lock records another name than the file now has.";
+    Unlocked => "unlocked", Lock, Info, "A migration that is not in the lock yet.";
+    InvalidTracker => "invalid-tracker", Tracker, Error, "The tracker file is not valid TOML or not in the tracker's shape.";
+    DuplicateApplied => "duplicate-applied", Tracker, Error, "The tracker records one id as applied twice.";
+    AppliedModified => "applied-modified", Tracker, Error, "An applied migration's file was edited after it was applied.";
+    AppliedMissing => "applied-missing", Tracker, Error, "An applied migration's file is gone.";
+    TrackerLockMismatch => "tracker-lock-mismatch", Tracker, Error, "The tracker and the lock record different checksums for one migration.";
+    TrackerDrift => "tracker-drift", Tracker, Error, "The database's history and the tracker file disagree.";
+    TransactionControl => "transaction-control", Lint, Error, "Transaction control inside a migration that runs in a transaction.";
+    NonTransactionalStatement => "non-transactional-statement", Lint, Error, "A statement that cannot run inside a transaction, in a migration that runs in one.";
+    NoTransactionMultipleStatements => "no-transaction-multiple-statements", Lint, Warning, "A no-transaction migration with more than one statement.";
+    DestructiveStatement => "destructive-statement", Lint, Warning, "A statement that destroys data in an Up section.";
+    MissingSemicolon => "missing-semicolon", Lint, Info, "A statement not ended by `;`.";
+    PsqlMetaCommand => "psql-meta-command", Lint, Error, "A psql backslash command, which no database server understands.";
+    InvalidName => "invalid-name", Call, Error, "A name for a new migration that cannot become a file name.";
+    InvalidTarget => "invalid-target", Call, Error, "A target id or step count that names no migration.";
+    UnknownCode => "unknown-code", Call, Warning, "Options or an ignore comment name a code that does not exist.";
+}
+
+/// Another place that explains a diagnostic (the first of two duplicate ids, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// The path of that place.
+    pub file: String,
+    /// Where in it, when known.
+    pub range: Option<Range>,
+    /// What is there.
+    pub message: String,
+}
+
+/// One finding. Built with [`Diagnostic::new`] and the `with_*` methods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The stable code.
+    pub code: Code,
+    /// Severity after options were applied.
+    pub severity: Severity,
+    /// One sentence that names the migration by id and file.
+    pub message: String,
+    /// The path the caller gave for the input concerned.
+    pub file: String,
+    /// Byte offsets into that input.
+    pub span: Option<Span>,
+    /// 0-based line and UTF-16 character positions (LSP).
+    pub range: Option<Range>,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// Other places that explain it.
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's default severity and no position.
+    pub fn new(code: Code, file: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            message: message.into(),
+            file: file.into(),
+            span: None,
+            range: None,
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    /// Places the diagnostic at `span`, computing its LSP range from `index`.
+    pub fn with_span(mut self, span: Span, index: &LineIndex) -> Diagnostic {
+        self.range = Some(index.range(span));
+        self.span = Some(span);
+        self
+    }
+
+    /// Sets the help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a related place.
+    pub fn with_related(
+        mut self,
+        file: impl Into<String>,
+        range: Option<Range>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.related.push(Related {
+            file: file.into(),
+            range,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Whether this finding is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The first eight characters of a checksum, for messages only.
+pub fn short_checksum(checksum: &str) -> &str {
+    checksum.get(..8).unwrap_or(checksum)
+}

@@ -1,0 +1,13 @@
+//! kimberlite-migration: a pure, I/O-free core for Kimberlite SQL migrations.
+//!
+//! It takes file contents and state documents and returns parse results,
+//! checksums, reports, lint diagnostics, plans and updated documents. It never
+//! touches a file system, a clock, a network or a random source.
+
+pub mod diagnostic;
+pub mod line_index;
+pub mod rfc3339;
+pub mod sql;
+
+pub use diagnostic::{Code, Diagnostic, Group, Related, Severity, Span, short_checksum};
+pub use line_index::{LineIndex, Position, Range};

@@ -1,0 +1,178 @@
+//! Byte offsets to LSP positions: 0-based lines and UTF-16 characters.
+//!
+//! Lines end at `\n`, `\r\n` and a lone `\r`. A leading UTF-8 BOM is not
+//! counted as a character, because editors do not show it: a position is
+//! where the user sees the text.
+
+use crate::diagnostic::Span;
+
+/// A 0-based line and UTF-16 code unit offset within that line (LSP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Position {
+    /// 0-based line.
+    pub line: u32,
+    /// 0-based offset in UTF-16 code units from the start of the line.
+    pub character: u32,
+}
+
+/// A start and end position (end exclusive), as LSP ranges are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Range {
+    /// Where the range starts.
+    pub start: Position,
+    /// Where it ends (exclusive).
+    pub end: Position,
+}
+
+/// Line starts of one text, for turning byte offsets into positions.
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    bom_len: usize,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `text` (which may start with a BOM).
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let bytes = text.as_bytes();
+        let mut line_starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => line_starts.push(i + 1),
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    line_starts.push(i + 1);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        LineIndex {
+            text,
+            line_starts,
+            bom_len,
+        }
+    }
+
+    /// The text this index was built for.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// How many lines the text has (a text ending in a newline has an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The byte offset at which 0-based `line` starts, if it exists.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line).copied()
+    }
+
+    /// The position of a byte offset. Offsets past the end are clamped to the
+    /// end; offsets inside a character count from that character's start.
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let mut line_start = self.line_starts[line];
+        if line == 0 {
+            line_start = line_start.max(self.bom_len.min(offset));
+        }
+        let character: usize = self.text[line_start..offset]
+            .chars()
+            .map(char::len_utf16)
+            .sum();
+        Position {
+            line: line as u32,
+            character: character as u32,
+        }
+    }
+
+    /// The range of a span.
+    pub fn range(&self, span: Span) -> Range {
+        Range {
+            start: self.position(span.start),
+            end: self.position(span.end.max(span.start)),
+        }
+    }
+
+    /// The byte offset of a position, clamped to its line (the inverse of
+    /// [`LineIndex::position`], for editors that send positions).
+    pub fn offset(&self, position: Position) -> usize {
+        let Some(&line_start) = self.line_starts.get(position.line as usize) else {
+            return self.text.len();
+        };
+        let line_start = if position.line == 0 {
+            line_start.max(self.bom_len)
+        } else {
+            line_start
+        };
+        let line_end = self
+            .line_starts
+            .get(position.line as usize + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let mut units = 0u32;
+        for (index, ch) in self.text[line_start..line_end].char_indices() {
+            if units >= position.character || ch == '\n' || ch == '\r' {
+                return line_start + index;
+            }
+            units += ch.len_utf16() as u32;
+        }
+        line_end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(line: u32, character: u32) -> Position {
+        Position { line, character }
+    }
+
+    #[test]
+    fn all_three_line_endings_end_a_line() {
+        let index = LineIndex::new("a\nb\r\nc\rd");
+        assert_eq!(index.position(0), pos(0, 0));
+        assert_eq!(index.position(2), pos(1, 0));
+        assert_eq!(index.position(5), pos(2, 0));
+        assert_eq!(index.position(7), pos(3, 0));
+        assert_eq!(index.line_count(), 4);
+    }
+
+    #[test]
+    fn characters_are_utf16_units() {
+        // "é" is 2 bytes and 1 unit; "😀" is 4 bytes and 2 units.
+        let text = "é😀x";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(text.find('x').unwrap()), pos(0, 3));
+        assert_eq!(index.offset(pos(0, 3)), text.find('x').unwrap());
+    }
+
+    #[test]
+    fn a_bom_is_not_a_character() {
+        let text = "\u{feff}ab\ncd";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(3), pos(0, 0));
+        assert_eq!(index.position(4), pos(0, 1));
+        assert_eq!(index.position(0), pos(0, 0));
+        assert_eq!(index.offset(pos(0, 1)), 4);
+    }
+
+    #[test]
+    fn offsets_inside_a_character_or_past_the_end_are_clamped() {
+        let text = "😀\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(2), pos(0, 0));
+        assert_eq!(index.position(99), pos(1, 0));
+    }
+}
