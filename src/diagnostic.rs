@@ -189,11 +189,17 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with the code's default severity and no position.
+    /// A message that opens with a migration's label (`migration 3 (...)`)
+    /// gets a capital letter, as every message is a sentence.
     pub fn new(code: Code, file: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+        let mut message = message.into();
+        if message.starts_with("migration ") {
+            message.replace_range(..1, "M");
+        }
         Diagnostic {
             code,
             severity: code.default_severity(),
-            message: message.into(),
+            message,
             file: file.into(),
             span: None,
             range: None,
@@ -206,6 +212,21 @@ impl Diagnostic {
     pub fn with_span(mut self, span: Span, index: &LineIndex) -> Diagnostic {
         self.range = Some(index.range(span));
         self.span = Some(span);
+        self
+    }
+
+    /// Makes the finding an error, whatever its code's default severity (a
+    /// refusal of a plan, say).
+    pub fn with_severity_error(mut self) -> Diagnostic {
+        self.severity = Severity::Error;
+        self
+    }
+
+    /// Places the diagnostic at the very start of its file: for findings
+    /// about a file as a whole, so that editors still have a place to show them.
+    pub fn at_file_start(mut self) -> Diagnostic {
+        self.span = Some(Span::new(0, 0));
+        self.range = Some(Range::default());
         self
     }
 

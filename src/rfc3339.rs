@@ -62,8 +62,7 @@ fn parse(text: &str) -> Option<()> {
         2 => 28,
         _ => return None,
     };
-    (day >= 1 && day <= days_in_month && hour <= 23 && minute <= 59 && second <= 60)
-        .then_some(())
+    (day >= 1 && day <= days_in_month && hour <= 23 && minute <= 59 && second <= 60).then_some(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,182 @@
+//! Statements: runs of tokens between top-level `;`, as psql splits them.
+//!
+//! Like psql's scanner, a `;` inside parentheses does not end a statement,
+//! and neither does one inside the `BEGIN ... END` body of a SQL-standard
+//! function or procedure (`CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN
+//! ATOMIC ... END`), where `CASE ... END` nests.
+
+use std::ops::Range;
+
+use crate::diagnostic::Span;
+use crate::sql::lexer::{Token, TokenKind, tokenize};
+
+/// How many leading words a statement keeps as its keywords.
+pub const KEYWORDS: usize = 4;
+
+/// One statement found in a token slice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementSpan {
+    /// From the first non-trivia token to the `;` (inclusive) or the last
+    /// non-trivia token.
+    pub span: Span,
+    /// The tokens of the statement, as indices into the slice given to [`split`].
+    pub tokens: Range<usize>,
+    /// Whether a `;` ends it.
+    pub terminated: bool,
+    /// The first unquoted words, uppercased.
+    pub keywords: Vec<String>,
+}
+
+/// psql's heuristic for SQL-standard function bodies: it records which of
+/// `create`, `or`, `replace`, `function`, `procedure` stand in the first
+/// positions of the statement.
+#[derive(Default)]
+struct BodyTracker {
+    leading: [u8; 4],
+    words: usize,
+    begin_depth: usize,
+}
+
+impl BodyTracker {
+    fn word(&mut self, word: &str, paren_depth: usize) {
+        let lower = |expected: &str| word.eq_ignore_ascii_case(expected);
+        if self.words < self.leading.len()
+            && ["create", "or", "replace", "function", "procedure"]
+                .iter()
+                .any(|w| lower(w))
+        {
+            self.leading[self.words] = word.as_bytes()[0].to_ascii_lowercase();
+        }
+        self.words += 1;
+        let l = self.leading;
+        let defines_routine = l[0] == b'c'
+            && (l[1] == b'f'
+                || l[1] == b'p'
+                || (l[1] == b'o' && l[2] == b'r' && (l[3] == b'f' || l[3] == b'p')));
+        if !defines_routine || paren_depth > 0 {
+            return;
+        }
+        if lower("begin") {
+            self.begin_depth += 1;
+        } else if lower("case") {
+            if self.begin_depth > 0 {
+                self.begin_depth += 1;
+            }
+        } else if lower("end") {
+            self.begin_depth = self.begin_depth.saturating_sub(1);
+        }
+    }
+}
+
+/// Splits a contiguous slice of `tokenize(text)` into statements.
+pub fn split(text: &str, tokens: &[Token]) -> Vec<StatementSpan> {
+    let mut statements = Vec::new();
+    let mut first: Option<usize> = None;
+    let mut last = 0;
+    let mut paren_depth = 0usize;
+    let mut body = BodyTracker::default();
+    let mut keywords = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        if token.is_trivia() {
+            continue;
+        }
+        match token.kind {
+            TokenKind::Semicolon if paren_depth == 0 && body.begin_depth == 0 => {
+                if let Some(start) = first.take() {
+                    statements.push(StatementSpan {
+                        span: Span::new(tokens[start].start, token.end),
+                        tokens: start..index + 1,
+                        terminated: true,
+                        keywords: std::mem::take(&mut keywords),
+                    });
+                }
+                body = BodyTracker::default();
+                continue;
+            }
+            TokenKind::OpenParen => paren_depth += 1,
+            TokenKind::CloseParen => paren_depth = paren_depth.saturating_sub(1),
+            TokenKind::Word => {
+                let word = token.text(text);
+                if keywords.len() < KEYWORDS {
+                    keywords.push(word.to_ascii_uppercase());
+                }
+                body.word(word, paren_depth);
+            }
+            _ => {}
+        }
+        first.get_or_insert(index);
+        last = index;
+    }
+    if let Some(start) = first {
+        statements.push(StatementSpan {
+            span: Span::new(tokens[start].start, tokens[last].end),
+            tokens: start..last + 1,
+            terminated: false,
+            keywords,
+        });
+    }
+    statements
+}
+
+/// Tokenizes `text` and splits it into statements.
+pub fn split_statements(text: &str) -> Vec<StatementSpan> {
+    split(text, &tokenize(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<&str> {
+        split_statements(sql)
+            .iter()
+            .map(|s| &sql[s.span.start..s.span.end])
+            .collect()
+    }
+
+    #[test]
+    fn basic_splitting() {
+        assert_eq!(texts("SELECT 1; SELECT 2"), ["SELECT 1;", "SELECT 2"]);
+        assert_eq!(texts(";;  ; -- only comments\n/* x */"), Vec::<&str>::new());
+        assert_eq!(
+            texts("-- lead\nSELECT 1 -- trail\n;"),
+            ["SELECT 1 -- trail\n;"]
+        );
+    }
+
+    #[test]
+    fn parentheses_hold_semicolons() {
+        assert_eq!(
+            texts("SELECT (1;2); SELECT 3;"),
+            ["SELECT (1;2);", "SELECT 3;"]
+        );
+        assert_eq!(texts("SELECT 1); SELECT 2;"), ["SELECT 1);", "SELECT 2;"]);
+    }
+
+    #[test]
+    fn begin_atomic_bodies() {
+        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END; SELECT 2;";
+        assert_eq!(texts(sql).len(), 2);
+        let sql = "create or replace procedure p() begin atomic insert into t values (1); end; BEGIN; COMMIT;";
+        assert_eq!(
+            texts(sql),
+            [
+                "create or replace procedure p() begin atomic insert into t values (1); end;",
+                "BEGIN;",
+                "COMMIT;"
+            ]
+        );
+        // Outside CREATE FUNCTION, BEGIN is a transaction.
+        assert_eq!(texts("BEGIN; SELECT 1; END;").len(), 3);
+    }
+
+    #[test]
+    fn keywords_and_termination() {
+        let found = split_statements("create unique index concurrently \"i\" on t (c)");
+        assert_eq!(
+            found[0].keywords,
+            ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"]
+        );
+        assert!(!found[0].terminated);
+    }
+}

@@ -1,0 +1,132 @@
+//! The Kimberlite-compatible body checksum (SPEC §4).
+//!
+//! Kimberlite 0.8 hashes the "body": the lines of the file, split the way
+//! `str::lines()` splits them, from the first line that is neither blank nor a
+//! `--` comment to the end, joined with `\n`. We compute exactly that, without
+//! building the joined string, and additionally strip one leading BOM.
+
+use sha2::{Digest, Sha256};
+
+/// The SHA-256 of an empty body: the checksum of a file of only comments.
+pub const EMPTY_BODY_CHECKSUM: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// Iterates the lines of `text` as `str::lines()` does, with each line's
+/// byte offset: split on `\n`, one `\r` right before a `\n` removed (a `\r`
+/// ending the text stays), no empty last line.
+pub fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n').map(move |raw| {
+        let start = offset;
+        offset += raw.len();
+        let line = match raw.strip_suffix('\n') {
+            Some(line) => line.strip_suffix('\r').unwrap_or(line),
+            None => raw,
+        };
+        (start, line)
+    })
+}
+
+/// Whether a line belongs to the leading block: blank, or a `--` comment.
+pub fn is_header_line(line: &str) -> bool {
+    let trimmed = line.trim();
+    trimmed.is_empty() || trimmed.starts_with("--")
+}
+
+/// The byte offset at which the body starts (the first line that is not a
+/// header line), or `text.len()` when the whole text is header.
+pub fn body_start(text: &str) -> usize {
+    lines_with_offsets(text)
+        .find(|(_, line)| !is_header_line(line))
+        .map_or(text.len(), |(offset, _)| offset)
+}
+
+/// The checksum of a decoded text (a leading BOM is stripped first).
+pub fn checksum_text(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let body = &text[body_start(text)..];
+    let mut hasher = Sha256::new();
+    for (index, (_, line)) in lines_with_offsets(body).enumerate() {
+        if index > 0 {
+            hasher.update(b"\n");
+        }
+        hasher.update(line.as_bytes());
+    }
+    to_hex(&hasher.finalize())
+}
+
+/// The checksum of a file's bytes, or `None` when they are not UTF-8.
+pub fn checksum_bytes(contents: &[u8]) -> Option<String> {
+    std::str::from_utf8(contents).ok().map(checksum_text)
+}
+
+/// Lowercase hex of a byte string.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for &byte in bytes {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    hex
+}
+
+/// Whether `text` looks like a checksum: 64 lowercase hex digits.
+pub fn is_checksum(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kimberlite's own algorithm, written the obvious way, as an oracle.
+    fn kimberlite_checksum(text: &str) -> String {
+        let mut body = Vec::new();
+        let mut in_header = true;
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if in_header && (trimmed.is_empty() || trimmed.starts_with("--")) {
+                continue;
+            }
+            in_header = false;
+            body.push(line);
+        }
+        to_hex(&Sha256::digest(body.join("\n").as_bytes()))
+    }
+
+    #[test]
+    fn matches_the_obvious_algorithm_on_awkward_texts() {
+        for text in [
+            "",
+            "\n",
+            "SELECT 1;",
+            "SELECT 1;\n",
+            "SELECT 1;\n\n",
+            "-- a\r\n\r\nSELECT 1;\r\n-- b\r\n",
+            "  -- indented\n\tSELECT 1;\n",
+            "-- x\rSELECT 1;\n",
+            "SELECT 1;\r",
+            "\u{3000}\nSELECT '😀';\n",
+            "-- only\n-- comments\n",
+        ] {
+            assert_eq!(checksum_text(text), kimberlite_checksum(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        assert_eq!(
+            checksum_text("\u{feff}SELECT 1;"),
+            checksum_text("SELECT 1;")
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_has_no_checksum() {
+        assert_eq!(checksum_bytes(b"SELECT \xff;"), None);
+    }
+}

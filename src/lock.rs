@@ -1,0 +1,256 @@
+//! The lock file `.kimberlite/migrations/.lock` (SPEC §5): read, check, write.
+//!
+//! Written exactly as Kimberlite 0.8 writes it (`toml::to_string_pretty` of
+//! `{ version, migration: [{ id, name, checksum }] }`), so both tools produce
+//! the same bytes. A lock the user has annotated keeps its comments and extra
+//! keys when entries are added.
+
+use std::collections::HashMap;
+
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value, value};
+
+use crate::diagnostic::{Code, Diagnostic, Span, short_checksum};
+use crate::toml_doc::{StateDoc, checksum_field, entries, id_field, string_field, toml_string};
+
+/// One locked migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockEntry {
+    /// The migration id.
+    pub id: u32,
+    /// The name it had when it was locked.
+    pub name: String,
+    /// Its checksum when it was locked.
+    pub checksum: String,
+    /// Where its table is in the lock text (`None` for entries not read from text).
+    pub span: Option<Span>,
+}
+
+/// A read lock file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lock {
+    /// The entries in document order; of two with one id, the first.
+    pub entries: Vec<LockEntry>,
+}
+
+const RESTORE: &str = "Restore the lock file from version control, or fix the entry by hand: each needs `id`, `name` and `checksum`.";
+
+/// Reads a lock. A missing or blank text is an empty lock. Returns `None`
+/// when the text cannot be used at all (bad TOML, no `version`, or a
+/// `version` other than 1), with the reason among the diagnostics; a bad
+/// entry is reported and skipped. A lock without `version` is `invalid-lock`
+/// because Kimberlite cannot read one either.
+pub fn parse_lock(path: &str, text: Option<&str>) -> (Option<Lock>, Vec<Diagnostic>) {
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return (Some(Lock::default()), Vec::new());
+    };
+    let mut doc = StateDoc::new(path, text, Code::InvalidLock, "lock file");
+    let Some(document) = doc.parse(text) else {
+        return (None, doc.diagnostics);
+    };
+    let whole = Span::new(0, text.len().min(text.find('\n').unwrap_or(text.len())));
+    match document.get("version").and_then(Item::as_value) {
+        None => {
+            doc.invalid(whole, "it has no `version = 1`", RESTORE);
+            return (None, doc.diagnostics);
+        }
+        Some(Value::Integer(version)) if *version.value() == 1 => {}
+        Some(Value::Integer(version)) => {
+            let span = version.span().map_or(whole, |r| Span::new(r.start, r.end));
+            doc.report(
+                Code::UnsupportedLockVersion,
+                span,
+                format!("The lock file {path} has `version = {}`; this tool reads version 1.", version.value()),
+                "Upgrade kimberlite-migration, or restore the lock file that Kimberlite wrote (`version = 1`).".to_string(),
+            );
+            return (None, doc.diagnostics);
+        }
+        Some(other) => {
+            let span = other.span().map_or(whole, |r| Span::new(r.start, r.end));
+            doc.invalid(
+                span,
+                &format!("`version` is a {}, not the integer 1", other.type_name()),
+                RESTORE,
+            );
+            return (None, doc.diagnostics);
+        }
+    }
+    let mut lock = Lock::default();
+    let Some(item) = document.get("migration") else {
+        return (Some(lock), doc.diagnostics);
+    };
+    let Some(tables) = entries(item) else {
+        let span = item.span().map_or(whole, |r| Span::new(r.start, r.end));
+        doc.invalid(
+            span,
+            "`migration` is not a list of `[[migration]]` tables",
+            RESTORE,
+        );
+        return (None, doc.diagnostics);
+    };
+    let mut first_of: HashMap<u32, Span> = HashMap::new();
+    for (span, table) in tables {
+        let read = (|| {
+            Ok::<_, String>((
+                id_field(table)?,
+                string_field(table, "name")?,
+                checksum_field(table)?,
+            ))
+        })();
+        let (id, name, checksum) = match read {
+            Ok(fields) => fields,
+            Err(problem) => {
+                doc.invalid(span, &problem, RESTORE);
+                continue;
+            }
+        };
+        if let Some(first) = first_of.get(&id).copied() {
+            doc.duplicate(
+                Code::DuplicateLockEntry,
+                span,
+                first,
+                id,
+                "Delete the entry that does not match the migration file; the first one is used.",
+            );
+            continue;
+        }
+        first_of.insert(id, span);
+        lock.entries.push(LockEntry {
+            id,
+            name,
+            checksum,
+            span: Some(span),
+        });
+    }
+    (Some(lock), doc.diagnostics)
+}
+
+/// The lock text Kimberlite writes for these entries (sorted by id).
+pub fn write_lock(entries: &[LockEntry]) -> String {
+    if entries.is_empty() {
+        return "version = 1\nmigration = []\n".to_string();
+    }
+    let mut sorted: Vec<&LockEntry> = entries.iter().collect();
+    sorted.sort_by_key(|entry| entry.id);
+    let mut text = String::from("version = 1\n");
+    for entry in sorted {
+        text.push_str(&format!(
+            "\n[[migration]]\nid = {}\nname = {}\nchecksum = {}\n",
+            entry.id,
+            toml_string(&entry.name),
+            toml_string(&entry.checksum)
+        ));
+    }
+    text
+}
+
+/// The lock with `additions` added. Existing entries never change: an
+/// addition whose id is locked with another checksum or name is refused
+/// (`checksum-mismatch`), and so is any lock with errors. A canonical lock
+/// stays canonical; an annotated one keeps its comments and extra keys.
+pub fn update_lock(
+    path: &str,
+    text: Option<&str>,
+    additions: &[LockEntry],
+) -> Result<String, Vec<Diagnostic>> {
+    let (lock, diagnostics) = parse_lock(path, text);
+    let errors: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    let Some(lock) = lock.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+    let mut new_entries: Vec<LockEntry> = Vec::new();
+    for addition in additions {
+        match lock.entries.iter().find(|e| e.id == addition.id) {
+            Some(existing)
+                if existing.checksum == addition.checksum && existing.name == addition.name => {}
+            Some(existing) => {
+                return Err(vec![
+                    Diagnostic::new(
+                        Code::ChecksumMismatch,
+                        path,
+                        format!(
+                            "Migration {} is locked as \"{}\" with checksum {}; locking it again as \"{}\" with checksum {} would change the lock.",
+                            addition.id,
+                            existing.name,
+                            short_checksum(&existing.checksum),
+                            addition.name,
+                            short_checksum(&addition.checksum)
+                        ),
+                    )
+                    .with_help("A locked migration never changes: revert the file to what was locked, and put the change in a new migration."),
+                ]);
+            }
+            None if new_entries.iter().any(|e| e.id == addition.id) => {}
+            None => new_entries.push(LockEntry {
+                span: None,
+                ..addition.clone()
+            }),
+        }
+    }
+    let text = text.unwrap_or("");
+    if new_entries.is_empty() && !text.trim().is_empty() {
+        return Ok(text.to_string());
+    }
+    let canonical = text.trim().is_empty() || write_lock(&lock.entries) == text;
+    if canonical {
+        let mut merged = lock.entries;
+        merged.extend(new_entries);
+        return Ok(write_lock(&merged));
+    }
+    Ok(edit_annotated(text, &new_entries))
+}
+
+/// Adds entries to a lock that is not in the canonical shape, keeping
+/// everything already there. The text was parsed successfully already.
+fn edit_annotated(text: &str, new_entries: &[LockEntry]) -> String {
+    let Ok(mut document) = text.parse::<DocumentMut>() else {
+        return text.to_string();
+    };
+    let mut sorted: Vec<&LockEntry> = new_entries.iter().collect();
+    sorted.sort_by_key(|e| e.id);
+    let id_of = |table: &Table| table.get("id").and_then(Item::as_integer).unwrap_or(0);
+    match document.get_mut("migration") {
+        Some(Item::ArrayOfTables(tables)) => {
+            for entry in sorted {
+                let at = tables
+                    .iter()
+                    .position(|t| id_of(t) > i64::from(entry.id))
+                    .unwrap_or(tables.len());
+                tables.insert(at, entry_table(entry));
+            }
+        }
+        Some(Item::Value(Value::Array(array))) if !array.is_empty() => {
+            for entry in sorted {
+                let at = array
+                    .iter()
+                    .position(|v| {
+                        v.as_inline_table()
+                            .and_then(|t| t.get("id"))
+                            .and_then(Value::as_integer)
+                            .is_some_and(|id| id > i64::from(entry.id))
+                    })
+                    .unwrap_or(array.len());
+                let table = entry_table(entry).into_inline_table();
+                array.insert_formatted(at, Value::InlineTable(table).decorated(" ", ""));
+            }
+        }
+        _ => {
+            let mut tables = ArrayOfTables::new();
+            for entry in sorted {
+                tables.push(entry_table(entry));
+            }
+            document.insert("migration", Item::ArrayOfTables(tables));
+        }
+    }
+    document.to_string()
+}
+
+fn entry_table(entry: &LockEntry) -> Table {
+    let mut table = Table::new();
+    table.insert("id", value(i64::from(entry.id)));
+    table.insert("name", value(entry.name.as_str()));
+    table.insert("checksum", value(entry.checksum.as_str()));
+    table
+}

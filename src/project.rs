@@ -1,0 +1,749 @@
+//! `analyze`: all migration files plus the lock and tracker -> one [`Report`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diagnostic::{Code, Diagnostic, Severity, short_checksum};
+use crate::lock::{LockEntry, parse_lock};
+use crate::migration::{Migration, describe, file_name_of, parse_migration};
+use crate::tracker::{AppliedEntry, parse_tracker};
+
+/// Where Kimberlite keeps the lock file, relative to the project.
+pub const DEFAULT_LOCK_PATH: &str = ".kimberlite/migrations/.lock";
+/// Where Kimberlite keeps the tracker, relative to the project.
+pub const DEFAULT_TRACKER_PATH: &str = ".kimberlite/migrations/applied.toml";
+
+/// One input file.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceFile<'a> {
+    /// The path to report it by (the file name is its last component).
+    pub path: &'a str,
+    /// Its bytes.
+    pub contents: &'a [u8],
+}
+
+/// What a run does with one code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSetting {
+    /// Drop findings with this code.
+    Off,
+    /// Report them with this severity.
+    Severity(Severity),
+}
+
+/// Options for a whole run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Allow pending migrations with ids below the highest applied one.
+    pub allow_out_of_order: bool,
+    /// Per-code overrides.
+    pub rules: Vec<(Code, RuleSetting)>,
+}
+
+impl Options {
+    /// Reads `(code, setting)` pairs such as `("destructive-statement", "off")`
+    /// or `("missing-down", "error")`. Unknown codes or settings are reported
+    /// as `unknown-code` warnings and skipped.
+    pub fn from_rules(rules: &[(&str, &str)]) -> (Options, Vec<Diagnostic>) {
+        let mut options = Options::default();
+        let mut problems = Vec::new();
+        for &(name, setting) in rules {
+            let Some(code) = Code::parse(name) else {
+                problems.push(
+                    Diagnostic::new(Code::UnknownCode, "", format!("The options name `{name}`, which is not a diagnostic code."))
+                        .with_help("Check the spelling: codes are kebab-case, such as `destructive-statement`."),
+                );
+                continue;
+            };
+            let parsed = match setting {
+                "off" => Some(RuleSetting::Off),
+                other => Severity::parse(other).map(RuleSetting::Severity),
+            };
+            match parsed {
+                Some(parsed) => options.rules.push((code, parsed)),
+                None => problems.push(
+                    Diagnostic::new(
+                        Code::UnknownCode,
+                        "",
+                        format!("The options set `{name}` to `{setting}`, which is not a setting."),
+                    )
+                    .with_help("Use `off`, `error`, `warning`, `info` or `hint`."),
+                ),
+            }
+        }
+        (options, problems)
+    }
+}
+
+/// The whole project, as text and bytes.
+#[derive(Debug, Clone)]
+pub struct Input<'a> {
+    /// Every file of the migrations folder (files not ending in `.sql` are skipped).
+    pub files: Vec<SourceFile<'a>>,
+    /// The lock document, `None` when there is none.
+    pub lock: Option<&'a str>,
+    /// The tracker document, `None` when there is none.
+    pub tracker: Option<&'a str>,
+    /// The path diagnostics give for the lock.
+    pub lock_path: &'a str,
+    /// The path diagnostics give for the tracker.
+    pub tracker_path: &'a str,
+    /// The history the database holds (its `kimberlite_migrations` rows in
+    /// order of application), when the caller has read it. It is
+    /// authoritative: statuses come from it, and where the tracker disagrees
+    /// the report has `tracker-drift`.
+    pub history: Option<Vec<AppliedEntry>>,
+    /// Run options.
+    pub options: Options,
+}
+
+impl<'a> Input<'a> {
+    /// An input with the default state paths and options.
+    pub fn new(
+        files: Vec<SourceFile<'a>>,
+        lock: Option<&'a str>,
+        tracker: Option<&'a str>,
+    ) -> Self {
+        Input {
+            files,
+            lock,
+            tracker,
+            lock_path: DEFAULT_LOCK_PATH,
+            tracker_path: DEFAULT_TRACKER_PATH,
+            history: None,
+            options: Options::default(),
+        }
+    }
+}
+
+/// Where a migration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Applied, and the file is as it was.
+    Applied,
+    /// Not applied yet.
+    Pending,
+    /// Applied or locked, and the file has changed since.
+    Modified,
+    /// Applied or locked, and the file is gone.
+    Missing,
+    /// Pending with an id below the highest applied one.
+    OutOfOrder,
+}
+
+impl Status {
+    /// The boundary name (`"out-of-order"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Applied => "applied",
+            Status::Pending => "pending",
+            Status::Modified => "modified",
+            Status::Missing => "missing",
+            Status::OutOfOrder => "out-of-order",
+        }
+    }
+}
+
+/// One migration of the project, with its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectMigration {
+    /// The id.
+    pub id: u32,
+    /// The name (from the file, else from the tracker or lock).
+    pub name: String,
+    /// Where it stands.
+    pub status: Status,
+    /// The parsed file; `None` when the file is missing.
+    pub file: Option<Migration>,
+    /// The checksum the lock records for it.
+    pub locked_checksum: Option<String>,
+    /// The tracker's record of its application.
+    pub applied: Option<AppliedEntry>,
+}
+
+impl ProjectMigration {
+    /// The checksum of the file, else the recorded one.
+    pub fn checksum(&self) -> Option<&str> {
+        self.file
+            .as_ref()
+            .and_then(|file| file.checksum.as_deref())
+            .or(self
+                .applied
+                .as_ref()
+                .map(|applied| applied.checksum.as_str()))
+            .or(self.locked_checksum.as_deref())
+    }
+}
+
+/// Counts for a report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Migrations in the report.
+    pub total: usize,
+    /// Applied and unchanged.
+    pub applied: usize,
+    /// Not applied.
+    pub pending: usize,
+    /// Changed after being applied or locked.
+    pub modified: usize,
+    /// Recorded but without a file.
+    pub missing: usize,
+    /// Pending below the highest applied id.
+    pub out_of_order: usize,
+    /// Diagnostics by severity.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Infos.
+    pub infos: usize,
+    /// Hints.
+    pub hints: usize,
+}
+
+/// The result of [`analyze`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Whether there is no error.
+    pub ok: bool,
+    /// The migrations in id order (files with invalid names are not here).
+    pub migrations: Vec<ProjectMigration>,
+    /// Every finding, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Counts.
+    pub summary: Summary,
+    /// The lock's entries, when it could be read.
+    pub lock: Option<Vec<LockEntry>>,
+    /// The tracker's entries in order of application, when it could be read.
+    pub tracker: Option<Vec<AppliedEntry>>,
+}
+
+impl Report {
+    /// The errors of the report.
+    pub fn errors(&self) -> Vec<Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect()
+    }
+
+    /// Adds findings made outside [`analyze`] (such as option problems).
+    pub fn add(&mut self, more: Vec<Diagnostic>) {
+        for diagnostic in more {
+            match diagnostic.severity {
+                Severity::Error => self.summary.errors += 1,
+                Severity::Warning => self.summary.warnings += 1,
+                Severity::Info => self.summary.infos += 1,
+                Severity::Hint => self.summary.hints += 1,
+            }
+            self.diagnostics.push(diagnostic);
+        }
+        self.ok = self.summary.errors == 0;
+    }
+
+    /// The migration with an id.
+    pub fn migration(&self, id: u32) -> Option<&ProjectMigration> {
+        self.migrations
+            .binary_search_by_key(&id, |m| m.id)
+            .ok()
+            .map(|at| &self.migrations[at])
+    }
+}
+
+/// Analyzes a whole project: files, folder, lock and tracker.
+pub fn analyze(input: &Input<'_>) -> Report {
+    let mut diagnostics = Vec::new();
+    let mut by_id: BTreeMap<u32, Migration> = BTreeMap::new();
+    let mut parsed: Vec<Migration> = input
+        .files
+        .iter()
+        .filter(|file| file_name_of(file.path).ends_with(".sql"))
+        .map(|file| parse_migration(file.path, file.contents))
+        .collect();
+    parsed.sort_by(|a, b| (a.id, &a.file_name, &a.path).cmp(&(b.id, &b.file_name, &b.path)));
+
+    // File findings, with the file's own ignore comments applied.
+    let mut ignores: HashMap<String, Vec<IgnoreScope>> = HashMap::new();
+    for mut migration in parsed {
+        let scopes = ignore_scopes(&migration);
+        let own = std::mem::take(&mut migration.diagnostics);
+        diagnostics.extend(own);
+        ignores
+            .entry(migration.path.clone())
+            .or_default()
+            .extend(scopes);
+        let Some(id) = migration.id else { continue };
+        if let Some(first) = by_id.get(&id) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    &migration.path,
+                    format!("{} has the same id as {}.", migration.file_name, first.file_name),
+                )
+                .with_help("Give one of them the next free id by renaming it (only if it has not been applied anywhere), or delete the one that should not exist.")
+                .with_related(&first.path, None, format!("{} also has id {id}", first.file_name))
+                .at_file_start(),
+            );
+            continue;
+        }
+        by_id.insert(id, migration);
+    }
+
+    check_sequence(&by_id, &mut diagnostics);
+
+    let (lock, lock_diagnostics) = parse_lock(input.lock_path, input.lock);
+    diagnostics.extend(lock_diagnostics);
+    let (tracker, tracker_diagnostics) = parse_tracker(input.tracker_path, input.tracker);
+    diagnostics.extend(tracker_diagnostics);
+    let lock_entries = lock.map(|lock| lock.entries);
+    let mut tracker_entries = tracker.map(|tracker| tracker.entries);
+    if let Some(history) = &input.history {
+        if let Some(entries) = &tracker_entries {
+            check_drift(entries, history, input, &mut diagnostics);
+        }
+        tracker_entries = Some(history.clone());
+    }
+
+    let locked: BTreeMap<u32, &LockEntry> = lock_entries
+        .iter()
+        .flatten()
+        .map(|entry| (entry.id, entry))
+        .collect();
+    let applied: BTreeMap<u32, &AppliedEntry> = tracker_entries
+        .iter()
+        .flatten()
+        .map(|entry| (entry.id, entry))
+        .collect();
+
+    if let Some(entries) = &lock_entries {
+        check_lock(entries, &by_id, input, &mut diagnostics);
+    }
+    if let Some(entries) = &tracker_entries {
+        check_tracker(entries, &by_id, &locked, input, &mut diagnostics);
+    }
+
+    let highest_applied = applied.keys().next_back().copied();
+    let mut migrations = Vec::new();
+    let mut ids: Vec<u32> = by_id
+        .keys()
+        .chain(locked.keys())
+        .chain(applied.keys())
+        .copied()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let file = by_id.remove(&id);
+        let locked_entry = locked.get(&id).copied();
+        let applied_entry = applied.get(&id).copied();
+        let status = match (&file, applied_entry, locked_entry) {
+            (None, _, _) => Status::Missing,
+            (Some(file), Some(applied), _)
+                if file.checksum.as_deref() != Some(&applied.checksum) =>
+            {
+                Status::Modified
+            }
+            (Some(_), Some(_), _) => Status::Applied,
+            (Some(file), None, Some(locked))
+                if file.checksum.as_deref() != Some(&locked.checksum) =>
+            {
+                Status::Modified
+            }
+            (Some(_), None, _) if highest_applied.is_some_and(|highest| id < highest) => {
+                Status::OutOfOrder
+            }
+            (Some(_), None, _) => Status::Pending,
+        };
+        if status == Status::OutOfOrder && !input.options.allow_out_of_order {
+            let file = file.as_ref().map_or("", |f| f.path.as_str());
+            let label = describe(Some(id), file_name_of(file));
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::OutOfOrder,
+                    file,
+                    format!(
+                        "{label} is not applied, but migration {} with a higher id is.",
+                        highest_applied.unwrap_or(0)
+                    ),
+                )
+                .with_help("Give it the next free id by renaming it (it has not been applied anywhere), or allow out-of-order migrations for this run (`--allow-out-of-order`).")
+                .at_file_start(),
+            );
+        }
+        let name = file
+            .as_ref()
+            .map(|file| file.name.clone())
+            .or(applied_entry.map(|entry| entry.name.clone()))
+            .or(locked_entry.map(|entry| entry.name.clone()))
+            .unwrap_or_default();
+        migrations.push(ProjectMigration {
+            id,
+            name,
+            status,
+            file,
+            locked_checksum: locked_entry.map(|entry| entry.checksum.clone()),
+            applied: applied_entry.cloned(),
+        });
+    }
+
+    let diagnostics = settle(diagnostics, &ignores, &input.options);
+    let mut summary = Summary {
+        total: migrations.len(),
+        ..Summary::default()
+    };
+    for migration in &migrations {
+        match migration.status {
+            Status::Applied => summary.applied += 1,
+            Status::Pending => summary.pending += 1,
+            Status::Modified => summary.modified += 1,
+            Status::Missing => summary.missing += 1,
+            Status::OutOfOrder => summary.out_of_order += 1,
+        }
+    }
+    for diagnostic in &diagnostics {
+        match diagnostic.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Info => summary.infos += 1,
+            Severity::Hint => summary.hints += 1,
+        }
+    }
+    Report {
+        ok: summary.errors == 0,
+        migrations,
+        diagnostics,
+        summary,
+        lock: lock_entries,
+        tracker: tracker_entries,
+    }
+}
+
+/// The tracker file against the database's history: every disagreement is
+/// `tracker-drift` (the database wins).
+fn check_drift(
+    tracker: &[AppliedEntry],
+    history: &[AppliedEntry],
+    input: &Input<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let help = "The database's history is authoritative: let `kmb migration apply` or `kmb migration rollback` rewrite applied.toml from it, and commit the result.";
+    let tracker_index = input.tracker.map(crate::line_index::LineIndex::new);
+    let place = |mut diagnostic: Diagnostic, entry: Option<&AppliedEntry>| {
+        diagnostic.span = entry.and_then(|e| e.span);
+        diagnostic.range = diagnostic
+            .span
+            .zip(tracker_index.as_ref())
+            .map(|(span, index)| index.range(span));
+        diagnostic.with_help(help)
+    };
+    let in_tracker: HashMap<u32, &AppliedEntry> = tracker.iter().map(|e| (e.id, e)).collect();
+    let in_history: HashMap<u32, &AppliedEntry> = history.iter().map(|e| (e.id, e)).collect();
+    for entry in history {
+        match in_tracker.get(&entry.id) {
+            None => diagnostics.push(place(
+                Diagnostic::new(
+                    Code::TrackerDrift,
+                    input.tracker_path,
+                    format!("The database has migration {} (\"{}\") applied, but applied.toml does not list it.", entry.id, entry.name),
+                ),
+                None,
+            )),
+            Some(tracked) if tracked.checksum != entry.checksum => diagnostics.push(place(
+                Diagnostic::new(
+                    Code::TrackerDrift,
+                    input.tracker_path,
+                    format!(
+                        "applied.toml records migration {} with checksum {}, but the database applied checksum {}.",
+                        entry.id,
+                        short_checksum(&tracked.checksum),
+                        short_checksum(&entry.checksum)
+                    ),
+                ),
+                Some(tracked),
+            )),
+            Some(_) => {}
+        }
+    }
+    for entry in tracker {
+        if !in_history.contains_key(&entry.id) {
+            diagnostics.push(place(
+                Diagnostic::new(
+                    Code::TrackerDrift,
+                    input.tracker_path,
+                    format!("applied.toml lists migration {} (\"{}\") as applied, but the database has no record of it.", entry.id, entry.name),
+                ),
+                Some(entry),
+            ));
+        }
+    }
+}
+
+/// Ids must run exactly 1..n: one diagnostic per gap, on the file after it.
+fn check_sequence(by_id: &BTreeMap<u32, Migration>, diagnostics: &mut Vec<Diagnostic>) {
+    let mut expected: u32 = 1;
+    for (&id, migration) in by_id {
+        if id > expected {
+            let missing = if id - expected == 1 {
+                format!("id {expected} is")
+            } else if id - expected == 2 {
+                format!("ids {expected} and {} are", expected + 1)
+            } else {
+                format!("ids {expected} to {} are", id - 1)
+            };
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SequenceGap,
+                    &migration.path,
+                    format!("Migration ids must run 1, 2, 3, ... without gaps, but {missing} missing before {}.", migration.label()),
+                )
+                .with_help("Restore the missing files from version control, or renumber the migrations that have not been applied anywhere so the ids have no gap.")
+                .at_file_start(),
+            );
+        }
+        expected = id.saturating_add(1);
+    }
+}
+
+fn check_lock(
+    entries: &[LockEntry],
+    by_id: &BTreeMap<u32, Migration>,
+    input: &Input<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let lock_index = input.lock.map(crate::line_index::LineIndex::new);
+    let lock_range = |entry: &LockEntry| {
+        entry
+            .span
+            .zip(lock_index.as_ref())
+            .map(|(span, index)| index.range(span))
+    };
+    for entry in entries {
+        let Some(file) = by_id.get(&entry.id) else {
+            let mut diagnostic = Diagnostic::new(
+                Code::LockedFileMissing,
+                input.lock_path,
+                format!("The lock records migration {} (\"{}\"), but its file is not in the migrations folder.", entry.id, entry.name),
+            )
+            .with_help(format!("Restore the file `{:04}_*.sql` from version control; a migration that was applied somewhere must not be deleted.", entry.id));
+            diagnostic.span = entry.span;
+            diagnostic.range = lock_range(entry);
+            diagnostics.push(diagnostic);
+            continue;
+        };
+        let label = file.label();
+        match &file.checksum {
+            Some(checksum) if *checksum == entry.checksum => {}
+            checksum => {
+                let now = checksum.as_deref().map_or("none", short_checksum);
+                diagnostics.push(
+                    Diagnostic {
+                        span: file.body_span,
+                        range: file.body_range,
+                        ..Diagnostic::new(
+                            Code::ChecksumMismatch,
+                            &file.path,
+                            format!(
+                                "{label} was edited after it was locked (locked checksum {}, now {now}).",
+                                short_checksum(&entry.checksum)
+                            ),
+                        )
+                    }
+                    .with_help("Revert the edit (for example `git checkout -- <file>`), and put the change in a new migration.")
+                    .with_related(input.lock_path, lock_range(entry), format!("locked checksum {}", entry.checksum)),
+                );
+            }
+        }
+        if file.name != entry.name {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::LockNameMismatch,
+                    &file.path,
+                    format!("The lock names {label} \"{}\", but the file now names it \"{}\".", entry.name, file.name),
+                )
+                .with_help(format!("Put the `-- Migration: {}` header back; the name is not part of the checksum, but both tools show it.", entry.name))
+                .with_related(input.lock_path, lock_range(entry), "the locked name"),
+            );
+        }
+    }
+    let locked: std::collections::HashSet<u32> = entries.iter().map(|e| e.id).collect();
+    for (id, file) in by_id {
+        if !locked.contains(id) && file.checksum.is_some() {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::Unlocked,
+                    &file.path,
+                    format!("{} is not in the lock yet.", file.label()),
+                )
+                .with_help("Run `kmb migration lock` (apply also locks what it applies) and commit the lock file.")
+                .at_file_start(),
+            );
+        }
+    }
+}
+
+fn check_tracker(
+    entries: &[AppliedEntry],
+    by_id: &BTreeMap<u32, Migration>,
+    locked: &BTreeMap<u32, &LockEntry>,
+    input: &Input<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let tracker_index = input.tracker.map(crate::line_index::LineIndex::new);
+    let tracker_range = |entry: &AppliedEntry| {
+        entry
+            .span
+            .zip(tracker_index.as_ref())
+            .map(|(span, index)| index.range(span))
+    };
+    for entry in entries {
+        if let Some(lock) = locked.get(&entry.id)
+            && lock.checksum != entry.checksum
+        {
+            let mut diagnostic = Diagnostic::new(
+                Code::TrackerLockMismatch,
+                input.tracker_path,
+                format!(
+                    "Migration {} was applied with checksum {}, but the lock records {}.",
+                    entry.id,
+                    short_checksum(&entry.checksum),
+                    short_checksum(&lock.checksum)
+                ),
+            )
+            .with_help("Find out which version of the file was really applied (version control, the database's kimberlite_migrations table) and restore that file and lock entry.");
+            diagnostic.span = entry.span;
+            diagnostic.range = tracker_range(entry);
+            diagnostics.push(diagnostic);
+        }
+        match by_id.get(&entry.id) {
+            None => {
+                let mut diagnostic = Diagnostic::new(
+                    Code::AppliedMissing,
+                    input.tracker_path,
+                    format!("Migration {} (\"{}\") was applied, but its file is not in the migrations folder.", entry.id, entry.name),
+                )
+                .with_help(format!("Restore the file `{:04}_*.sql` from version control; an applied migration must stay in the folder.", entry.id));
+                diagnostic.span = entry.span;
+                diagnostic.range = tracker_range(entry);
+                diagnostics.push(diagnostic);
+            }
+            Some(file) if file.checksum.as_deref() != Some(&entry.checksum) => {
+                let now = file.checksum.as_deref().map_or("none", short_checksum);
+                diagnostics.push(
+                    Diagnostic {
+                        span: file.body_span,
+                        range: file.body_range,
+                        ..Diagnostic::new(
+                            Code::AppliedModified,
+                            &file.path,
+                            format!(
+                                "{} was edited after it was applied (applied checksum {}, now {now}).",
+                                file.label(),
+                                short_checksum(&entry.checksum)
+                            ),
+                        )
+                    }
+                    .with_help("Revert the edit (for example `git checkout -- <file>`); to change the schema further, add a new migration.")
+                    .with_related(input.tracker_path, tracker_range(entry), format!("applied checksum {}", entry.checksum)),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Codes silenced in one region of a file (the whole file, or a statement).
+#[derive(Debug, Clone)]
+struct IgnoreScope {
+    region: Option<(usize, usize)>,
+    codes: Vec<Code>,
+}
+
+fn ignore_scopes(migration: &Migration) -> Vec<IgnoreScope> {
+    let mut scopes = vec![IgnoreScope {
+        region: None,
+        codes: migration.directives.ignore_file.clone(),
+    }];
+    let statements = migration.up.iter().chain(migration.down.iter().flatten());
+    for statement in statements.filter(|s| !s.ignored.is_empty()) {
+        scopes.push(IgnoreScope {
+            region: Some((statement.span.start, statement.span.end)),
+            codes: statement.ignored.clone(),
+        });
+    }
+    scopes
+}
+
+/// Applies ignore comments and rule settings, then sorts.
+fn settle(
+    diagnostics: Vec<Diagnostic>,
+    ignores: &HashMap<String, Vec<IgnoreScope>>,
+    options: &Options,
+) -> Vec<Diagnostic> {
+    let setting = |code: Code| {
+        options
+            .rules
+            .iter()
+            .rev()
+            .find(|(rule, _)| *rule == code)
+            .map(|(_, setting)| *setting)
+    };
+    let mut kept: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(|diagnostic| {
+            let Some(scopes) = ignores.get(&diagnostic.file) else {
+                return true;
+            };
+            !scopes.iter().any(|scope| {
+                scope.codes.contains(&diagnostic.code)
+                    && match (scope.region, diagnostic.span) {
+                        (None, _) => true,
+                        (Some((start, end)), Some(span)) => {
+                            span.start >= start && span.start <= end
+                        }
+                        (Some(_), None) => false,
+                    }
+            })
+        })
+        .filter_map(|mut diagnostic| match setting(diagnostic.code) {
+            Some(RuleSetting::Off) => None,
+            Some(RuleSetting::Severity(severity)) => {
+                diagnostic.severity = severity;
+                Some(diagnostic)
+            }
+            None => Some(diagnostic),
+        })
+        .collect();
+    kept.sort_by(|a, b| {
+        (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start)))
+    });
+    kept
+}
+
+/// The lock text with every unlocked migration (or only those in `ids`)
+/// added. Refuses, returning the errors, while the report has any error: a
+/// tampered file is never locked, and an existing entry never changes.
+pub fn update_project_lock(
+    input: &Input<'_>,
+    report: &Report,
+    ids: Option<&[u32]>,
+) -> Result<String, Vec<Diagnostic>> {
+    let errors = report.errors();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let additions: Vec<LockEntry> = report
+        .migrations
+        .iter()
+        .filter(|m| m.locked_checksum.is_none())
+        .filter(|m| ids.is_none_or(|ids| ids.contains(&m.id)))
+        .filter_map(|m| {
+            let file = m.file.as_ref()?;
+            Some(LockEntry {
+                id: m.id,
+                name: file.name.clone(),
+                checksum: file.checksum.clone()?,
+                span: None,
+            })
+        })
+        .collect();
+    crate::lock::update_lock(input.lock_path, input.lock, &additions)
+}

@@ -1,0 +1,285 @@
+//! The tracker `.kimberlite/migrations/applied.toml` (SPEC §6): read, check, write.
+//!
+//! Written exactly as Kimberlite 0.8 writes it (`toml::to_string_pretty` of
+//! `{ migrations: [{ id, name, checksum, applied_at, applied_by? }] }`), in
+//! order of application. Edits keep comments and extra keys.
+
+use std::collections::HashMap;
+
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value, value};
+
+use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::rfc3339;
+use crate::toml_doc::{StateDoc, checksum_field, entries, id_field, string_field, toml_string};
+
+/// One applied migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedEntry {
+    /// The migration id.
+    pub id: u32,
+    /// Its name when it was applied.
+    pub name: String,
+    /// Its checksum when it was applied.
+    pub checksum: String,
+    /// When, as RFC 3339 (supplied by whoever applied it).
+    pub applied_at: String,
+    /// Who, when known.
+    pub applied_by: Option<String>,
+    /// Where its table is in the tracker text (`None` for entries not read from text).
+    pub span: Option<Span>,
+}
+
+/// A read tracker.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tracker {
+    /// The entries in order of application; of two with one id, the first.
+    pub entries: Vec<AppliedEntry>,
+}
+
+const RESTORE: &str = "Restore applied.toml from version control, or fix the entry: each needs `id`, `name`, `checksum` and an RFC 3339 `applied_at`.";
+
+/// Reads a tracker. A missing or blank text is an empty tracker. Returns
+/// `None` when the text cannot be used at all; a bad entry is reported and
+/// skipped. `applied_at` may be a string or a TOML date-time (read as its
+/// RFC 3339 text).
+pub fn parse_tracker(path: &str, text: Option<&str>) -> (Option<Tracker>, Vec<Diagnostic>) {
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return (Some(Tracker::default()), Vec::new());
+    };
+    let mut doc = StateDoc::new(path, text, Code::InvalidTracker, "tracker");
+    let Some(document) = doc.parse(text) else {
+        return (None, doc.diagnostics);
+    };
+    let mut tracker = Tracker::default();
+    let Some(item) = document.get("migrations") else {
+        return (Some(tracker), doc.diagnostics);
+    };
+    let Some(tables) = entries(item) else {
+        let span = item
+            .span()
+            .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
+        doc.invalid(
+            span,
+            "`migrations` is not a list of `[[migrations]]` tables",
+            RESTORE,
+        );
+        return (None, doc.diagnostics);
+    };
+    let mut first_of: HashMap<u32, Span> = HashMap::new();
+    for (span, table) in tables {
+        let read = (|| {
+            let id = id_field(table)?;
+            let name = string_field(table, "name")?;
+            let checksum = checksum_field(table)?;
+            let applied_at = match table.get("applied_at").and_then(Item::as_value) {
+                None => return Err("the entry has no `applied_at`".to_string()),
+                Some(Value::String(text)) => text.value().clone(),
+                Some(Value::Datetime(datetime)) => datetime.value().to_string(),
+                Some(other) => {
+                    return Err(format!(
+                        "`applied_at` is a {}, not a date and time",
+                        other.type_name()
+                    ));
+                }
+            };
+            if !rfc3339::is_valid(&applied_at) {
+                return Err(format!(
+                    "`applied_at = \"{applied_at}\"` is not an RFC 3339 date and time"
+                ));
+            }
+            let applied_by = match table.get("applied_by").and_then(Item::as_value) {
+                None => None,
+                Some(Value::String(text)) => Some(text.value().clone()),
+                Some(other) => {
+                    return Err(format!(
+                        "`applied_by` is a {}, not a string",
+                        other.type_name()
+                    ));
+                }
+            };
+            Ok(AppliedEntry {
+                id,
+                name,
+                checksum,
+                applied_at,
+                applied_by,
+                span: Some(span),
+            })
+        })();
+        let entry = match read {
+            Ok(entry) => entry,
+            Err(problem) => {
+                doc.invalid(span, &problem, RESTORE);
+                continue;
+            }
+        };
+        if let Some(first) = first_of.get(&entry.id).copied() {
+            doc.duplicate(
+                Code::DuplicateApplied,
+                span,
+                first,
+                entry.id,
+                "A migration is applied once: delete the later entry (the database's kimberlite_migrations table says which is right).",
+            );
+            continue;
+        }
+        first_of.insert(entry.id, span);
+        tracker.entries.push(entry);
+    }
+    (Some(tracker), doc.diagnostics)
+}
+
+/// The tracker text Kimberlite writes for these entries, in the given order.
+pub fn write_tracker(entries: &[AppliedEntry]) -> String {
+    if entries.is_empty() {
+        return "migrations = []\n".to_string();
+    }
+    let mut text = String::new();
+    for (index, entry) in entries.iter().enumerate() {
+        if index > 0 {
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "[[migrations]]\nid = {}\nname = {}\nchecksum = {}\napplied_at = {}\n",
+            entry.id,
+            toml_string(&entry.name),
+            toml_string(&entry.checksum),
+            toml_string(&entry.applied_at)
+        ));
+        if let Some(applied_by) = &entry.applied_by {
+            text.push_str(&format!("applied_by = {}\n", toml_string(applied_by)));
+        }
+    }
+    text
+}
+
+fn readable(path: &str, text: Option<&str>) -> Result<Tracker, Vec<Diagnostic>> {
+    let (tracker, diagnostics) = parse_tracker(path, text);
+    let errors: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    match tracker {
+        Some(tracker) if errors.is_empty() => Ok(tracker),
+        _ => Err(errors),
+    }
+}
+
+/// The tracker with `entry` appended. Refuses a second entry for one id
+/// (`duplicate-applied`) and a tracker with errors.
+pub fn record_applied(
+    path: &str,
+    text: Option<&str>,
+    entry: &AppliedEntry,
+) -> Result<String, Vec<Diagnostic>> {
+    let tracker = readable(path, text)?;
+    let problem = if tracker.entries.iter().any(|e| e.id == entry.id) {
+        Some((
+            Code::DuplicateApplied,
+            format!(
+                "Migration {} is already recorded as applied in {path}.",
+                entry.id
+            ),
+        ))
+    } else if !rfc3339::is_valid(&entry.applied_at) {
+        Some((
+            Code::InvalidTracker,
+            format!(
+                "`{}` is not an RFC 3339 date and time for `applied_at`.",
+                entry.applied_at
+            ),
+        ))
+    } else if !crate::checksum::is_checksum(&entry.checksum) {
+        Some((
+            Code::InvalidTracker,
+            format!(
+                "`{}` is not a checksum (64 lowercase hex digits).",
+                entry.checksum
+            ),
+        ))
+    } else {
+        None
+    };
+    if let Some((code, message)) = problem {
+        return Err(vec![Diagnostic::new(code, path, message).with_help(
+            "Record each migration once, with its checksum and the RFC 3339 time it was applied.",
+        )]);
+    }
+    let text = text.unwrap_or("");
+    let canonical = text.trim().is_empty() || write_tracker(&tracker.entries) == text;
+    if canonical {
+        let mut entries = tracker.entries;
+        entries.push(AppliedEntry {
+            span: None,
+            ..entry.clone()
+        });
+        return Ok(write_tracker(&entries));
+    }
+    let Ok(mut document) = text.parse::<DocumentMut>() else {
+        return Ok(text.to_string());
+    };
+    let mut table = Table::new();
+    table.insert("id", value(i64::from(entry.id)));
+    table.insert("name", value(entry.name.as_str()));
+    table.insert("checksum", value(entry.checksum.as_str()));
+    table.insert("applied_at", value(entry.applied_at.as_str()));
+    if let Some(applied_by) = &entry.applied_by {
+        table.insert("applied_by", value(applied_by.as_str()));
+    }
+    match document.get_mut("migrations") {
+        Some(Item::ArrayOfTables(tables)) => tables.push(table),
+        Some(Item::Value(Value::Array(array))) if !array.is_empty() => {
+            array.push_formatted(Value::InlineTable(table.into_inline_table()).decorated(" ", ""));
+        }
+        _ => {
+            let mut tables = ArrayOfTables::new();
+            tables.push(table);
+            document.insert("migrations", Item::ArrayOfTables(tables));
+        }
+    }
+    Ok(document.to_string())
+}
+
+/// The tracker without the entry for `id`; everything else, comments
+/// included, stays. Refuses (`invalid-target`) when `id` is not recorded.
+pub fn remove_applied(path: &str, text: Option<&str>, id: u32) -> Result<String, Vec<Diagnostic>> {
+    let tracker = readable(path, text)?;
+    if !tracker.entries.iter().any(|e| e.id == id) {
+        return Err(vec![
+            Diagnostic::new(
+                Code::InvalidTarget,
+                path,
+                format!("Migration {id} is not recorded as applied in {path}."),
+            )
+            .with_help("See `kmb migration status` for what is applied."),
+        ]);
+    }
+    let text = text.unwrap_or("");
+    if write_tracker(&tracker.entries) == text {
+        let rest: Vec<AppliedEntry> = tracker.entries.into_iter().filter(|e| e.id != id).collect();
+        return Ok(write_tracker(&rest));
+    }
+    let Ok(mut document) = text.parse::<DocumentMut>() else {
+        return Ok(text.to_string());
+    };
+    let matches = |found: Option<i64>| found == Some(i64::from(id));
+    match document.get_mut("migrations") {
+        Some(Item::ArrayOfTables(tables)) => {
+            tables.retain(|table| !matches(table.get("id").and_then(Item::as_integer)));
+            if tables.is_empty() {
+                document.insert("migrations", value(toml_edit::Array::new()));
+            }
+        }
+        Some(Item::Value(Value::Array(array))) => {
+            array.retain(|v| {
+                !matches(
+                    v.as_inline_table()
+                        .and_then(|t| t.get("id"))
+                        .and_then(Value::as_integer),
+                )
+            });
+        }
+        _ => {}
+    }
+    Ok(document.to_string())
+}

@@ -1,0 +1,96 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use kimberlite_migration::checksum::checksum_text;
+use kimberlite_migration::lock::{LockEntry, write_lock};
+use kimberlite_migration::project::{Input, Report, SourceFile, analyze};
+use kimberlite_migration::tracker::{AppliedEntry, write_tracker};
+use kimberlite_migration::{Code, Diagnostic};
+
+/// A small valid migration with a Down section.
+pub fn valid(sql: &str) -> String {
+    format!("-- Migration: {sql}\n-- Up Migration\n{sql}\n\n-- Down Migration\nSELECT 0;\n")
+}
+
+/// A project fixture: files, and optional lock and tracker texts.
+#[derive(Default, Clone)]
+pub struct Project {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub lock: Option<String>,
+    pub tracker: Option<String>,
+    pub history: Option<Vec<AppliedEntry>>,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        Project::default()
+    }
+
+    pub fn file(mut self, path: &str, contents: impl AsRef<[u8]>) -> Project {
+        self.files
+            .push((path.to_string(), contents.as_ref().to_vec()));
+        self
+    }
+
+    pub fn lock(mut self, text: impl Into<String>) -> Project {
+        self.lock = Some(text.into());
+        self
+    }
+
+    pub fn tracker(mut self, text: impl Into<String>) -> Project {
+        self.tracker = Some(text.into());
+        self
+    }
+
+    pub fn history(mut self, entries: Vec<AppliedEntry>) -> Project {
+        self.history = Some(entries);
+        self
+    }
+
+    pub fn analyze(&self) -> Report {
+        let files = self
+            .files
+            .iter()
+            .map(|(path, contents)| SourceFile { path, contents })
+            .collect();
+        let mut input = Input::new(files, self.lock.as_deref(), self.tracker.as_deref());
+        input.history = self.history.clone();
+        analyze(&input)
+    }
+}
+
+pub fn checksum(text: &str) -> String {
+    checksum_text(text)
+}
+
+pub fn lock_entry(id: u32, name: &str, text: &str) -> LockEntry {
+    LockEntry {
+        id,
+        name: name.to_string(),
+        checksum: checksum(text),
+        span: None,
+    }
+}
+
+pub fn lock_of(entries: &[LockEntry]) -> String {
+    write_lock(entries)
+}
+
+pub fn applied(id: u32, name: &str, text: &str) -> AppliedEntry {
+    AppliedEntry {
+        id,
+        name: name.to_string(),
+        checksum: checksum(text),
+        applied_at: "2026-11-24T09:18:51.631047791Z".to_string(),
+        applied_by: None,
+        span: None,
+    }
+}
+
+pub fn tracker_of(entries: &[AppliedEntry]) -> String {
+    write_tracker(entries)
+}
+
+pub fn codes(diagnostics: &[Diagnostic]) -> Vec<Code> {
+    diagnostics.iter().map(|d| d.code).collect()
+}

@@ -1,0 +1,106 @@
+//! Properties: no input makes the core panic.
+
+use kimberlite_migration::create::create_migration;
+use kimberlite_migration::migration::parse_migration;
+use kimberlite_migration::plan::{RollbackTarget, plan_apply, plan_rollback};
+use kimberlite_migration::project::{Input, SourceFile, analyze};
+use kimberlite_migration::sql::split::split_statements;
+use proptest::prelude::*;
+
+/// Text made of the pieces that matter to the lexer and the markers.
+fn sqlish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("'".to_string()),
+        Just("\"".to_string()),
+        Just("$$".to_string()),
+        Just("$a$".to_string()),
+        Just(";".to_string()),
+        Just("/*".to_string()),
+        Just("*/".to_string()),
+        Just("--".to_string()),
+        Just("\n".to_string()),
+        Just("\r".to_string()),
+        Just("\r\n".to_string()),
+        Just("E'\\'".to_string()),
+        Just("-- Up Migration\n".to_string()),
+        Just("-- Down Migration\n".to_string()),
+        Just("-- kimberlite:".to_string()),
+        Just("-- Migration: ".to_string()),
+        Just("BEGIN ATOMIC ".to_string()),
+        Just("CREATE FUNCTION ".to_string()),
+        Just(" END".to_string()),
+        Just("\u{feff}".to_string()),
+        "[a-z0-9 ()]{0,6}",
+        any::<String>(),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+/// TOML-ish text for the lock and tracker.
+fn tomlish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("version = 1\n".to_string()),
+        Just("version = ".to_string()),
+        Just("[[migration]]\n".to_string()),
+        Just("[[migrations]]\n".to_string()),
+        Just("id = ".to_string()),
+        Just("name = ".to_string()),
+        Just("checksum = ".to_string()),
+        Just("applied_at = ".to_string()),
+        Just("\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"\n".to_string()),
+        Just("2026-11-24T09:18:51Z\n".to_string()),
+        Just("4294967295\n".to_string()),
+        Just("4294967296\n".to_string()),
+        Just("-1\n".to_string()),
+        Just("1.5\n".to_string()),
+        Just("1\n".to_string()),
+        Just("2\n".to_string()),
+        Just("\"x\"\n".to_string()),
+        Just("# comment\n".to_string()),
+        Just("[\n".to_string()),
+        Just("]\n".to_string()),
+        any::<String>(),
+    ];
+    prop::collection::vec(piece, 0..30).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parse_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300), text in sqlish()) {
+        let _ = parse_migration("0001_x.sql", &bytes);
+        let migration = parse_migration("0001_x.sql", text.as_bytes());
+        for statement in migration.up.iter().chain(migration.down.iter().flatten()) {
+            prop_assert_eq!(&text.as_bytes()[statement.span.start..statement.span.end], statement.text.as_bytes());
+        }
+        let _ = split_statements(&text);
+    }
+
+    #[test]
+    fn analyze_and_plans_never_panic(
+        first in sqlish(),
+        second in prop::collection::vec(any::<u8>(), 0..100),
+        name in "[0-9_a-z.]{0,12}",
+        lock in prop::option::of(tomlish()),
+        tracker in prop::option::of(tomlish()),
+        steps in 0u32..4,
+    ) {
+        let files = vec![
+            SourceFile { path: "m/0001_a.sql", contents: first.as_bytes() },
+            SourceFile { path: "m/0002_b.sql", contents: &second },
+            SourceFile { path: &name, contents: first.as_bytes() },
+        ];
+        let report = analyze(&Input::new(files, lock.as_deref(), tracker.as_deref()));
+        prop_assert_eq!(report.ok, report.summary.errors == 0);
+        let _ = plan_apply(&report, None, false);
+        let _ = plan_apply(&report, Some(steps), true);
+        let _ = plan_rollback(&report, RollbackTarget::Steps(steps));
+        let _ = plan_rollback(&report, RollbackTarget::To(steps));
+    }
+
+    #[test]
+    fn create_never_panics(name in any::<String>(), created in any::<String>()) {
+        let _ = create_migration(&["0001_a.sql"], &name, &created, Some(&name));
+    }
+}

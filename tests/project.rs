@@ -1,0 +1,206 @@
+//! SPEC §10: analyze, statuses, plans and the state documents together.
+
+mod common;
+
+use common::*;
+use kimberlite_migration::create::create_migration;
+use kimberlite_migration::plan::{RollbackTarget, plan_apply, plan_rollback};
+use kimberlite_migration::project::Status;
+use kimberlite_migration::{Code, Severity};
+
+fn three_files() -> (Project, [String; 3]) {
+    let texts = [
+        "-- Migration: Add users table\n-- Up Migration\nCREATE TABLE users (id BIGINT NOT NULL, PRIMARY KEY (id));\n-- Down Migration\nDROP TABLE users;\n".to_string(),
+        "-- Migration: Add email\n-- Up Migration\nALTER TABLE users ADD COLUMN email TEXT;\n-- Down Migration\nALTER TABLE users DROP COLUMN email;\n".to_string(),
+        "-- Migration: Index email\n-- kimberlite:no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n".to_string(),
+    ];
+    let project = Project::new()
+        .file("migrations/0001_add_users.sql", &texts[0])
+        .file("migrations/0002_add_email.sql", &texts[1])
+        .file("migrations/0003_index_email.sql", &texts[2]);
+    (project, texts)
+}
+
+#[test]
+fn statuses_and_summary() {
+    let (project, texts) = three_files();
+    let project = project
+        .lock(lock_of(&[
+            lock_entry(1, "Add users table", &texts[0]),
+            lock_entry(2, "Add email", &texts[1]),
+        ]))
+        .tracker(tracker_of(&[applied(1, "Add users table", &texts[0])]));
+    let report = project.analyze();
+    let statuses: Vec<_> = report.migrations.iter().map(|m| (m.id, m.status)).collect();
+    assert_eq!(
+        statuses,
+        [
+            (1, Status::Applied),
+            (2, Status::Pending),
+            (3, Status::Pending)
+        ]
+    );
+    assert!(report.ok, "{:#?}", report.diagnostics);
+    assert_eq!(report.summary.applied, 1);
+    assert_eq!(report.summary.pending, 2);
+    // 0003 is unlocked (info) and irreversible (info).
+    assert_eq!(report.summary.infos, 2);
+    insta::assert_debug_snapshot!(report.diagnostics);
+}
+
+#[test]
+fn modified_and_missing() {
+    let (_, texts) = three_files();
+    let edited = texts[0].replace("BIGINT", "INT");
+    let report = Project::new()
+        .file("migrations/0001_add_users.sql", &edited)
+        .lock(lock_of(&[
+            lock_entry(1, "Add users table", &texts[0]),
+            lock_entry(2, "Add email", &texts[1]),
+        ]))
+        .tracker(tracker_of(&[applied(1, "Add users table", &texts[0])]))
+        .analyze();
+    let statuses: Vec<_> = report.migrations.iter().map(|m| (m.id, m.status)).collect();
+    assert_eq!(statuses, [(1, Status::Modified), (2, Status::Missing)]);
+    assert_eq!(report.migrations[1].name, "Add email");
+    let tamper = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::ChecksumMismatch)
+        .unwrap();
+    assert_eq!(tamper.file, "migrations/0001_add_users.sql");
+    assert!(tamper.message.contains("Migration 1 (0001_add_users.sql)"));
+    assert!(tamper.message.contains(&checksum(&texts[0])[..8]));
+    assert!(tamper.range.is_some());
+    assert_eq!(tamper.related[0].file, ".kimberlite/migrations/.lock");
+    assert!(!report.ok);
+}
+
+#[test]
+fn plans() {
+    let (project, texts) = three_files();
+    let project = project.tracker(tracker_of(&[applied(1, "Add users table", &texts[0])]));
+    let report = project.analyze();
+    let steps = plan_apply(&report, None, false).unwrap();
+    assert_eq!(steps.iter().map(|s| s.id).collect::<Vec<_>>(), [2, 3]);
+    assert!(steps[0].transactional);
+    assert!(!steps[1].transactional);
+    assert_eq!(
+        steps[1].statements[0].keywords[..3],
+        ["CREATE", "INDEX", "CONCURRENTLY"]
+    );
+    assert_eq!(plan_apply(&report, Some(2), false).unwrap().len(), 1);
+    assert_eq!(
+        plan_apply(&report, Some(9), false).unwrap_err()[0].code,
+        Code::InvalidTarget
+    );
+
+    let rollback = plan_rollback(&report, RollbackTarget::Steps(1)).unwrap();
+    assert_eq!(rollback.len(), 1);
+    assert_eq!(rollback[0].statements[0].text, "DROP TABLE users;");
+    assert!(plan_rollback(&report, RollbackTarget::Steps(2)).is_err());
+
+    // 0003 has no Down section: rolling it back is refused.
+    let all = (project.clone()).tracker(tracker_of(&[
+        applied(1, "Add users table", &texts[0]),
+        applied(2, "Add email", &texts[1]),
+        applied(3, "Index email", &texts[2]),
+    ]));
+    let report = all.analyze();
+    let refused = plan_rollback(&report, RollbackTarget::To(1)).unwrap_err();
+    assert_eq!(refused[0].code, Code::MissingDown);
+    assert_eq!(refused[0].severity, Severity::Error);
+    assert!(plan_apply(&report, None, false).unwrap().is_empty());
+}
+
+#[test]
+fn rollback_goes_in_reverse_order_of_application() {
+    let (project, texts) = three_files();
+    let project = project
+        .file("migrations/0003_index_email.sql", "")
+        .tracker(tracker_of(&[
+            applied(2, "Add email", &texts[1]),
+            applied(1, "Add users table", &texts[0]),
+        ]));
+    let project = Project {
+        files: project.files[..2].to_vec(),
+        ..project
+    };
+    let report = project.analyze();
+    let steps = plan_rollback(&report, RollbackTarget::To(0)).unwrap();
+    assert_eq!(steps.iter().map(|s| s.id).collect::<Vec<_>>(), [1, 2]);
+}
+
+#[test]
+fn plans_refuse_while_there_are_errors() {
+    let report = Project::new()
+        .file("m/0002_gap.sql", valid("SELECT 1;"))
+        .analyze();
+    let refused = plan_apply(&report, None, false).unwrap_err();
+    assert_eq!(codes(&refused), [Code::SequenceGap]);
+}
+
+#[test]
+fn out_of_order_can_be_allowed() {
+    let one = valid("SELECT 1;");
+    let two = valid("SELECT 2;");
+    let project = Project::new()
+        .file("m/0001_a.sql", &one)
+        .file("m/0002_b.sql", &two)
+        .tracker(tracker_of(&[applied(2, "b", &two)]));
+    let report = project.analyze();
+    assert_eq!(report.migrations[0].status, Status::OutOfOrder);
+    assert!(plan_apply(&report, None, false).is_err());
+    let files: Vec<_> = project
+        .files
+        .iter()
+        .map(|(path, contents)| kimberlite_migration::project::SourceFile { path, contents })
+        .collect();
+    let mut input =
+        kimberlite_migration::project::Input::new(files, None, project.tracker.as_deref());
+    input.options.allow_out_of_order = true;
+    let report = kimberlite_migration::project::analyze(&input);
+    assert!(report.ok, "{:#?}", report.diagnostics);
+    let steps = plan_apply(&report, None, true).unwrap();
+    assert_eq!(steps.iter().map(|s| s.id).collect::<Vec<_>>(), [1]);
+}
+
+#[test]
+fn history_wins_over_the_tracker() {
+    let (project, texts) = three_files();
+    let report = project
+        .tracker(tracker_of(&[applied(1, "Add users table", &texts[0])]))
+        .history(vec![
+            applied(1, "Add users table", &texts[0]),
+            applied(2, "Add email", &texts[1]),
+        ])
+        .analyze();
+    assert_eq!(report.migrations[1].status, Status::Applied);
+    let drift: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::TrackerDrift)
+        .collect();
+    assert_eq!(drift.len(), 1);
+    assert!(drift[0].message.contains("migration 2"));
+}
+
+#[test]
+fn create_continues_the_sequence() {
+    let (project, _) = three_files();
+    let names: Vec<&str> = project.files.iter().map(|(p, _)| p.as_str()).collect();
+    let made = create_migration(&names, "Add orders", "2026-11-24T09:30:00Z", None).unwrap();
+    assert_eq!(made.file_name, "0004_add_orders.sql");
+    let report = project
+        .file(&format!("migrations/{}", made.file_name), &made.text)
+        .analyze();
+    // The template has no SQL yet: the new file is an empty migration.
+    let new_file: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.file.ends_with("0004_add_orders.sql"))
+        .map(|d| d.code)
+        .collect();
+    assert!(new_file.contains(&Code::EmptyMigration));
+    assert!(new_file.contains(&Code::EmptyDown));
+}
