@@ -265,9 +265,45 @@ pub fn remove_applied(path: &str, text: Option<&str>, id: u32) -> Result<String,
     let matches = |found: Option<i64>| found == Some(i64::from(id));
     match document.get_mut("migrations") {
         Some(Item::ArrayOfTables(tables)) => {
-            tables.retain(|table| !matches(table.get("id").and_then(Item::as_integer)));
+            let Some(at) = tables
+                .iter()
+                .position(|table| matches(table.get("id").and_then(Item::as_integer)))
+            else {
+                return Ok(text.to_string());
+            };
+            // Comments written above the removed entry are kept: nothing
+            // the user wrote is lost.
+            let removed = tables.remove(at);
+            let kept_prefix = removed
+                .decor()
+                .prefix()
+                .and_then(|prefix| prefix.as_str())
+                .filter(|prefix| prefix.contains('#'))
+                .map(str::to_string);
             if tables.is_empty() {
                 document.insert("migrations", value(toml_edit::Array::new()));
+            }
+            if let Some(prefix) = kept_prefix {
+                match document
+                    .get_mut("migrations")
+                    .and_then(Item::as_array_of_tables_mut)
+                    .and_then(|tables| tables.get_mut(at))
+                {
+                    Some(next) => {
+                        let own = next
+                            .decor()
+                            .prefix()
+                            .and_then(|p| p.as_str())
+                            .unwrap_or("")
+                            .to_string();
+                        next.decor_mut()
+                            .set_prefix(format!("{prefix}{}", own.trim_start_matches('\n')));
+                    }
+                    None => {
+                        let trailing = document.trailing().as_str().unwrap_or("").to_string();
+                        document.set_trailing(format!("{trailing}{}\n", prefix.trim_end()));
+                    }
+                }
             }
         }
         Some(Item::Value(Value::Array(array))) => {
