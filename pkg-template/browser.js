@@ -1,0 +1,45 @@
+// Browser entry: `await ready()` fetches and instantiates the WebAssembly
+// module once; every other export throws until it has.
+import init, * as wasm from './kimberlite_migration.js';
+
+let started = null;
+let instantiated = false;
+
+/**
+ * Loads the module. Call once before anything else; later calls return the
+ * same promise. `input` is what wasm-bindgen's init takes, for example
+ * `{ module_or_path: bytesOrUrlOrResponse }`; by default the `.wasm` next to
+ * this file is fetched.
+ */
+export function ready(input) {
+  started ??= init(
+    input ?? { module_or_path: new URL('./kimberlite_migration_bg.wasm', import.meta.url) },
+  ).then(() => {
+    instantiated = true;
+  });
+  return started;
+}
+
+function guard(name) {
+  return (...args) => {
+    if (!instantiated) {
+      const error = new Error(`kimberlite-migration: await ready() before calling ${name}()`);
+      error.code = 'not-ready';
+      throw error;
+    }
+    return wasm[name](...args);
+  };
+}
+
+export const analyze = guard('analyze');
+export const checksum = guard('checksum');
+export const parseMigration = guard('parseMigration');
+export const splitStatements = guard('splitStatements');
+export const createMigration = guard('createMigration');
+export const updateLock = guard('updateLock');
+export const recordApplied = guard('recordApplied');
+export const removeApplied = guard('removeApplied');
+export const planApply = guard('planApply');
+export const planRollback = guard('planRollback');
+export const codes = guard('codes');
+export const version = guard('version');

@@ -1,0 +1,199 @@
+// Types of the kimberlite-migration package: the same API in Node and browsers.
+
+/** How serious a finding is. */
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** Every diagnostic code. Stable: extended, never renamed. */
+export type Code =
+  | 'invalid-filename' | 'nonstandard-id-width' | 'invalid-utf8' | 'bom'
+  | 'invalid-created' | 'metadata-key-case' | 'unknown-directive'
+  | 'duplicate-marker' | 'misplaced-marker' | 'empty-migration' | 'empty-down'
+  | 'missing-down' | 'unterminated-string' | 'unterminated-comment'
+  | 'unterminated-dollar-quote'
+  | 'duplicate-id' | 'sequence-gap' | 'out-of-order'
+  | 'invalid-lock' | 'unsupported-lock-version' | 'duplicate-lock-entry'
+  | 'checksum-mismatch' | 'locked-file-missing' | 'lock-name-mismatch' | 'unlocked'
+  | 'invalid-tracker' | 'duplicate-applied' | 'applied-modified' | 'applied-missing'
+  | 'tracker-lock-mismatch' | 'tracker-drift'
+  | 'transaction-control' | 'non-transactional-statement'
+  | 'no-transaction-multiple-statements' | 'destructive-statement'
+  | 'missing-semicolon' | 'psql-meta-command'
+  | 'invalid-name' | 'invalid-target' | 'unknown-code';
+
+/** UTF-8 byte offsets `[start, end)` into the input as given. */
+export interface Span { start: number; end: number }
+
+/** 0-based line and UTF-16 code unit offset (LSP). */
+export interface Position { line: number; character: number }
+
+/** An LSP range. */
+export interface Range { start: Position; end: Position }
+
+/** Another place that explains a diagnostic. */
+export interface Related { file: string; range?: Range; message: string }
+
+/** One finding, from any stage. */
+export interface Diagnostic {
+  code: Code;
+  severity: Severity;
+  /** One sentence; names the migration by id and file. */
+  message: string;
+  /** The path the caller gave for that input. */
+  file: string;
+  span?: Span;
+  range?: Range;
+  /** What to do about it. */
+  help?: string;
+  related?: Related[];
+}
+
+/** One SQL statement. */
+export interface Statement {
+  text: string;
+  span: Span;
+  range: Range;
+  /** The first (up to four) unquoted words, uppercased. */
+  keywords: string[];
+  /** Whether it ends with `;`. */
+  terminated: boolean;
+}
+
+export interface Directives {
+  noTransaction: boolean;
+  ignoreFile: Code[];
+}
+
+/** One file's migration (`parseMigration`). */
+export interface Migration {
+  id: number | null;
+  /** What the lock records: the `Migration:` title, else the slug. */
+  name: string;
+  slug: string | null;
+  path: string | null;
+  fileName: string | null;
+  title: string | null;
+  created: string | null;
+  author: string | null;
+  /** Lowercase hex SHA-256 (Kimberlite-compatible); null for invalid UTF-8. */
+  checksum: string | null;
+  transactional: boolean;
+  directives: Directives;
+  up: Statement[];
+  /** null when there is no Down marker (irreversible). */
+  down: Statement[] | null;
+  diagnostics: Diagnostic[];
+}
+
+export type Status = 'applied' | 'pending' | 'modified' | 'missing' | 'out-of-order';
+
+/** One migration of a report. File fields are null when the file is missing. */
+export interface ProjectMigration extends Omit<Migration, 'id' | 'diagnostics'> {
+  id: number;
+  status: Status;
+  lockedChecksum: string | null;
+  appliedAt: string | null;
+  appliedBy: string | null;
+}
+
+export interface Summary {
+  total: number; applied: number; pending: number; modified: number;
+  missing: number; outOfOrder: number;
+  errors: number; warnings: number; infos: number; hints: number;
+}
+
+/** `analyze`'s result. */
+export interface Report {
+  /** No error among the diagnostics. */
+  ok: boolean;
+  migrations: ProjectMigration[];
+  diagnostics: Diagnostic[];
+  summary: Summary;
+}
+
+/** A file of the migrations folder. */
+export interface SourceFile { path: string; contents: Uint8Array | string }
+
+/** A row of applied history (the tracker's or the database's). */
+export interface AppliedRecord {
+  id: number;
+  name: string;
+  checksum: string;
+  /** RFC 3339. */
+  appliedAt: string;
+  appliedBy?: string | null;
+}
+
+export type RuleSetting = 'off' | Severity;
+
+export interface Options {
+  allowOutOfOrder?: boolean;
+  /** Per code: turn it off or change its severity. */
+  rules?: Partial<Record<Code, RuleSetting>>;
+}
+
+/** A whole project in one call. */
+export interface ProjectInput {
+  files: SourceFile[];
+  /** The `.lock` text; null or absent when there is none. */
+  lock?: string | null;
+  /** The `applied.toml` text; null or absent when there is none. */
+  tracker?: string | null;
+  /** Default `.kimberlite/migrations/.lock`. */
+  lockPath?: string;
+  /** Default `.kimberlite/migrations/applied.toml`. */
+  trackerPath?: string;
+  /** The database's history, which wins over the tracker (`tracker-drift`). */
+  history?: AppliedRecord[];
+  options?: Options;
+}
+
+/** One migration of a plan. */
+export interface Step {
+  id: number;
+  name: string;
+  path: string;
+  checksum: string;
+  transactional: boolean;
+  statements: Statement[];
+}
+
+export interface Plan { ok: boolean; steps: Step[]; diagnostics: Diagnostic[] }
+
+/** A new document text, or the diagnostics that refused it. */
+export interface DocumentResult { ok: boolean; text: string | null; diagnostics: Diagnostic[] }
+
+export interface Created {
+  ok: boolean;
+  id: number | null;
+  fileName: string | null;
+  text: string | null;
+  diagnostics: Diagnostic[];
+}
+
+export interface CodeInfo {
+  code: Code;
+  group: 'file' | 'folder' | 'lock' | 'tracker' | 'lint' | 'call';
+  severity: Severity;
+  summary: string;
+}
+
+/** An Error thrown for misuse of the API (wrong argument types). */
+export interface UsageError extends Error { code: 'invalid-argument' | 'not-ready' }
+
+/** Loads the WebAssembly module (browsers); resolves at once in Node. */
+export function ready(input?: { module_or_path: BufferSource | URL | string | Response | WebAssembly.Module }): Promise<void>;
+/** Parses every file, checks the folder, the lock and the tracker. */
+export function analyze(input: ProjectInput): Report;
+/** The Kimberlite-compatible checksum; null when the contents are not UTF-8. */
+export function checksum(contents: Uint8Array | string): string | null;
+export function parseMigration(path: string, contents: Uint8Array | string): Migration;
+export function splitStatements(sql: string): Statement[];
+export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null }): Created;
+/** The lock with the unlocked migrations (or only `ids`) added; refused while there are errors. */
+export function updateLock(input: ProjectInput & { ids?: number[] }): DocumentResult;
+export function recordApplied(input: { tracker: string | null; trackerPath?: string; entry: AppliedRecord }): DocumentResult;
+export function removeApplied(input: { tracker: string | null; trackerPath?: string; id: number }): DocumentResult;
+export function planApply(input: ProjectInput & { to?: number }): Plan;
+export function planRollback(input: ProjectInput & ({ steps?: number; to?: never } | { to: number; steps?: never })): Plan;
+export function codes(): CodeInfo[];
+export function version(): string;

@@ -1,0 +1,21 @@
+// Node entry: instantiates the WebAssembly module synchronously at import.
+import { readFileSync } from 'node:fs';
+import * as wasm from './kimberlite_migration.js';
+
+wasm.initSync({ module: readFileSync(new URL('./kimberlite_migration_bg.wasm', import.meta.url)) });
+
+/** Resolves at once: in Node the module is ready when the import is. */
+export async function ready() {}
+
+export const analyze = wasm.analyze;
+export const checksum = wasm.checksum;
+export const parseMigration = wasm.parseMigration;
+export const splitStatements = wasm.splitStatements;
+export const createMigration = wasm.createMigration;
+export const updateLock = wasm.updateLock;
+export const recordApplied = wasm.recordApplied;
+export const removeApplied = wasm.removeApplied;
+export const planApply = wasm.planApply;
+export const planRollback = wasm.planRollback;
+export const codes = wasm.codes;
+export const version = wasm.version;

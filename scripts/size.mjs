@@ -1,0 +1,17 @@
+// Prints the raw and gzip size of the packaged .wasm against the size goal.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const GOAL_GZIP = 150 * 1024;
+const file = new URL('../pkg/kimberlite_migration_bg.wasm', import.meta.url);
+let bytes;
+try {
+  bytes = readFileSync(file);
+} catch {
+  console.error('pkg/kimberlite_migration_bg.wasm is missing: run `npm run build` first.');
+  process.exit(1);
+}
+const gzip = gzipSync(bytes, { level: 9 }).length;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+console.log(`wasm raw   ${kb(bytes.length)}`);
+console.log(`wasm gzip  ${kb(gzip)}  (goal <= ${kb(GOAL_GZIP)}: ${gzip <= GOAL_GZIP ? 'met' : `missed by ${kb(gzip - GOAL_GZIP)}`})`);

@@ -1,0 +1,318 @@
+//! The JavaScript boundary: one `#[wasm_bindgen]` function per core operation.
+//!
+//! The only module that knows about JavaScript. Problems in the user's files
+//! come back as diagnostics; only misuse of the API (wrong argument types)
+//! throws, as an `Error` whose `code` is `"invalid-argument"`.
+
+pub mod dto;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::create::create_migration;
+use crate::diagnostic::Code;
+use crate::migration::parse_migration;
+use crate::plan::{RollbackTarget, plan_apply, plan_rollback};
+use crate::project::{
+    DEFAULT_LOCK_PATH, DEFAULT_TRACKER_PATH, Input, Options, SourceFile,
+    analyze as analyze_project, update_project_lock,
+};
+use crate::sql::split::split_statements;
+use crate::tracker::{AppliedEntry, record_applied as record, remove_applied as remove};
+use dto::*;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Throws an `Error` with a `code` property: misuse of the API.
+fn misuse(message: impl AsRef<str>) -> JsValue {
+    let error = js_sys::Error::new(message.as_ref());
+    let _ = Reflect::set(&error, &"code".into(), &"invalid-argument".into());
+    error.into()
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
+    value
+        .serialize(&serializer)
+        .map_err(|e| misuse(format!("could not convert the result: {e}")))
+}
+
+/// File contents: a `Uint8Array` or a string.
+fn contents_of(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text.into_bytes());
+    }
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        return Ok(bytes.to_vec());
+    }
+    Err(misuse(format!("{what} must be a Uint8Array or a string")))
+}
+
+fn string_of(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| misuse(format!("{what} must be a string")))
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The project input: `files` read by hand, the rest through serde.
+struct Project {
+    files: Vec<(String, Vec<u8>)>,
+    rest: ProjectInputDto,
+}
+
+fn read_project(input: &JsValue) -> Result<Project, JsValue> {
+    if !input.is_object() {
+        return Err(misuse(
+            "the argument must be an object like { files: [{ path, contents }] }",
+        ));
+    }
+    let files_value = get(input, "files");
+    let files_array = files_value
+        .dyn_ref::<Array>()
+        .ok_or_else(|| misuse("`files` must be an array of { path, contents }"))?;
+    let mut files = Vec::with_capacity(files_array.length() as usize);
+    for (index, file) in files_array.iter().enumerate() {
+        if !file.is_object() {
+            return Err(misuse(format!(
+                "files[{index}] must be an object {{ path, contents }}"
+            )));
+        }
+        let path = string_of(&get(&file, "path"), &format!("files[{index}].path"))?;
+        let contents = contents_of(&get(&file, "contents"), &format!("files[{index}].contents"))?;
+        files.push((path, contents));
+    }
+    let rest: ProjectInputDto = serde_wasm_bindgen::from_value(input.clone())
+        .map_err(|e| misuse(format!("invalid project input: {e}")))?;
+    Ok(Project { files, rest })
+}
+
+impl Project {
+    fn input(&self) -> (Input<'_>, Vec<crate::Diagnostic>) {
+        let files = self
+            .files
+            .iter()
+            .map(|(path, contents)| SourceFile { path, contents })
+            .collect();
+        let mut input = Input::new(
+            files,
+            self.rest.lock.as_deref(),
+            self.rest.tracker.as_deref(),
+        );
+        input.lock_path = self.rest.lock_path.as_deref().unwrap_or(DEFAULT_LOCK_PATH);
+        input.tracker_path = self
+            .rest
+            .tracker_path
+            .as_deref()
+            .unwrap_or(DEFAULT_TRACKER_PATH);
+        input.history = self
+            .rest
+            .history
+            .clone()
+            .map(|rows| rows.into_iter().map(AppliedEntry::from).collect());
+        let options = self.rest.options.clone().unwrap_or_default();
+        let rules: Vec<(&str, &str)> = options
+            .rules
+            .iter()
+            .flatten()
+            .map(|(code, setting)| (code.as_str(), setting.as_str()))
+            .collect();
+        let (mut parsed, problems) = Options::from_rules(&rules);
+        parsed.allow_out_of_order = options.allow_out_of_order.unwrap_or(false);
+        input.options = parsed;
+        (input, problems)
+    }
+}
+
+/// Analyzes a whole project: `{ files, lock?, tracker?, lockPath?, trackerPath?, history?, options? }`.
+#[wasm_bindgen(js_name = analyze)]
+pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
+    let project = read_project(&input)?;
+    let (input, problems) = project.input();
+    let mut report = analyze_project(&input);
+    report.add(problems);
+    to_js(&ReportDto::from(&report))
+}
+
+/// The Kimberlite-compatible checksum of a file's contents; `null` when they are not UTF-8.
+#[wasm_bindgen(js_name = checksum)]
+pub fn checksum(contents: JsValue) -> Result<JsValue, JsValue> {
+    let bytes = contents_of(&contents, "contents")?;
+    Ok(crate::checksum::checksum_bytes(&bytes).map_or(JsValue::NULL, JsValue::from))
+}
+
+/// Parses one migration file.
+#[wasm_bindgen(js_name = parseMigration)]
+pub fn parse(path: JsValue, contents: JsValue) -> Result<JsValue, JsValue> {
+    let path = string_of(&path, "path")?;
+    let bytes = contents_of(&contents, "contents")?;
+    to_js(&MigrationDto::from(&parse_migration(&path, &bytes)))
+}
+
+/// Splits SQL text into statements.
+#[wasm_bindgen(js_name = splitStatements)]
+pub fn split(sql: JsValue) -> Result<JsValue, JsValue> {
+    let sql = string_of(&sql, "sql")?;
+    let index = crate::LineIndex::new(&sql);
+    let found: Vec<StatementDto> = split_statements(&sql)
+        .into_iter()
+        .map(|statement| StatementDto {
+            text: sql[statement.span.start..statement.span.end].to_string(),
+            span: statement.span.into(),
+            range: index.range(statement.span).into(),
+            keywords: statement.keywords,
+            terminated: statement.terminated,
+        })
+        .collect();
+    to_js(&found)
+}
+
+/// The next migration: `{ existing: string[], name, created, author? }`.
+#[wasm_bindgen(js_name = createMigration)]
+pub fn create(input: JsValue) -> Result<JsValue, JsValue> {
+    if !input.is_object() {
+        return Err(misuse(
+            "the argument must be an object { existing, name, created, author? }",
+        ));
+    }
+    let existing_value = get(&input, "existing");
+    let existing_array = existing_value
+        .dyn_ref::<Array>()
+        .ok_or_else(|| misuse("`existing` must be an array of file names"))?;
+    let existing: Vec<String> = existing_array
+        .iter()
+        .enumerate()
+        .map(|(index, name)| string_of(&name, &format!("existing[{index}]")))
+        .collect::<Result<_, _>>()?;
+    let name = string_of(&get(&input, "name"), "name")?;
+    let created = string_of(&get(&input, "created"), "created")?;
+    let author_value = get(&input, "author");
+    let author = if author_value.is_null() || author_value.is_undefined() {
+        None
+    } else {
+        Some(string_of(&author_value, "author")?)
+    };
+    let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
+    to_js(&CreatedDto::from(create_migration(
+        &existing,
+        &name,
+        &created,
+        author.as_deref(),
+    )))
+}
+
+/// The lock with every (or the given `ids`) unlocked migration added.
+#[wasm_bindgen(js_name = updateLock)]
+pub fn update_lock(input: JsValue) -> Result<JsValue, JsValue> {
+    let project = read_project(&input)?;
+    let (input, _) = project.input();
+    let report = analyze_project(&input);
+    let result = update_project_lock(&input, &report, project.rest.ids.as_deref());
+    to_js(&DocumentDto::from(result))
+}
+
+/// The tracker with one more applied migration: `{ tracker, trackerPath?, entry }`.
+#[wasm_bindgen(js_name = recordApplied)]
+pub fn record_applied(input: JsValue) -> Result<JsValue, JsValue> {
+    let (tracker, path) = tracker_of(&input)?;
+    let entry: AppliedDto = serde_wasm_bindgen::from_value(get(&input, "entry")).map_err(|e| {
+        misuse(format!(
+            "`entry` must be {{ id, name, checksum, appliedAt, appliedBy? }}: {e}"
+        ))
+    })?;
+    to_js(&DocumentDto::from(record(
+        &path,
+        tracker.as_deref(),
+        &entry.into(),
+    )))
+}
+
+/// The tracker without one migration: `{ tracker, trackerPath?, id }`.
+#[wasm_bindgen(js_name = removeApplied)]
+pub fn remove_applied(input: JsValue) -> Result<JsValue, JsValue> {
+    let (tracker, path) = tracker_of(&input)?;
+    let id = get(&input, "id")
+        .as_f64()
+        .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id <= f64::from(u32::MAX))
+        .ok_or_else(|| misuse("`id` must be a whole number from 0 to 4294967295"))?;
+    to_js(&DocumentDto::from(remove(
+        &path,
+        tracker.as_deref(),
+        id as u32,
+    )))
+}
+
+fn tracker_of(input: &JsValue) -> Result<(Option<String>, String), JsValue> {
+    if !input.is_object() {
+        return Err(misuse("the argument must be an object"));
+    }
+    let text = get(input, "tracker");
+    let tracker = if text.is_null() || text.is_undefined() {
+        None
+    } else {
+        Some(string_of(&text, "tracker")?)
+    };
+    let path = get(input, "trackerPath");
+    let path = if path.is_null() || path.is_undefined() {
+        DEFAULT_TRACKER_PATH.to_string()
+    } else {
+        string_of(&path, "trackerPath")?
+    };
+    Ok((tracker, path))
+}
+
+/// The pending migrations to apply: the project input plus `to?`.
+#[wasm_bindgen(js_name = planApply)]
+pub fn plan_apply_js(input: JsValue) -> Result<JsValue, JsValue> {
+    let project = read_project(&input)?;
+    let (input, _) = project.input();
+    let report = analyze_project(&input);
+    let plan = plan_apply(&report, project.rest.to, input.options.allow_out_of_order);
+    to_js(&PlanDto::from(plan))
+}
+
+/// The applied migrations to roll back: the project input plus `steps` or `to`.
+#[wasm_bindgen(js_name = planRollback)]
+pub fn plan_rollback_js(input: JsValue) -> Result<JsValue, JsValue> {
+    let project = read_project(&input)?;
+    let target = match (project.rest.steps, project.rest.to) {
+        (Some(steps), None) => RollbackTarget::Steps(steps),
+        (None, Some(to)) => RollbackTarget::To(to),
+        (None, None) => RollbackTarget::Steps(1),
+        (Some(_), Some(_)) => return Err(misuse("give `steps` or `to`, not both")),
+    };
+    let (input, _) = project.input();
+    let report = analyze_project(&input);
+    to_js(&PlanDto::from(plan_rollback(&report, target)))
+}
+
+/// Every diagnostic code with its group, default severity and summary.
+#[wasm_bindgen(js_name = codes)]
+pub fn codes() -> Result<JsValue, JsValue> {
+    let table: Vec<CodeInfoDto> = Code::ALL
+        .iter()
+        .map(|code| CodeInfoDto {
+            code: code.as_str().to_string(),
+            group: format!("{:?}", code.group()).to_lowercase(),
+            severity: code.default_severity().as_str().to_string(),
+            summary: code.summary().to_string(),
+        })
+        .collect();
+    to_js(&table)
+}
+
+/// This package's version.
+#[wasm_bindgen(js_name = version)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

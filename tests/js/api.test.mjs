@@ -1,0 +1,190 @@
+// The packed npm package in Node: checksums, ranges, reports, misuse.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { kmb } from './package.mjs';
+
+const README_EXAMPLE = `-- Migration: Add users table
+-- Created: 2026-02-01T10:00:00Z
+-- Author: alice@example.com
+
+-- Up Migration
+CREATE TABLE users (
+    id BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT,
+    PRIMARY KEY (id)
+);
+
+CREATE INDEX users_email ON users(email);
+
+-- Down Migration (optional, for rollback)
+-- DROP INDEX users_email;
+-- DROP TABLE users;
+`;
+
+// Rust's str::trim() strips Unicode White_Space, which differs from JS's
+// trim() (JS strips U+FEFF and keeps U+0085).
+const RUST_WHITESPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const rustTrim = (text) => text.replace(new RegExp(`^${RUST_WHITESPACE}+|${RUST_WHITESPACE}+$`, 'g'), '');
+
+/** SPEC §4 written independently in JS, hashed by node:crypto: the oracle. */
+function oracle(text) {
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
+  // Rust's str::lines(): split at \n; a \r is removed only right before a \n.
+  const parts = text.split('\n');
+  const tail = parts.pop();
+  const lines = parts.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  if (tail !== '') lines.push(tail);
+  const body = [];
+  let header = true;
+  for (const line of lines) {
+    const trimmed = rustTrim(line);
+    if (header && (trimmed === '' || trimmed.startsWith('--'))) continue;
+    header = false;
+    body.push(line);
+  }
+  return createHash('sha256').update(body.join('\n'), 'utf8').digest('hex');
+}
+
+test('checksums match the SPEC §4 vectors, as strings and as bytes', () => {
+  const readme = '1093f84e7c417bd6aef0c5dae3f1bb7d41006d653ab07730766ba9914bf166a1';
+  assert.equal(kmb.checksum(README_EXAMPLE), readme);
+  assert.equal(kmb.checksum(README_EXAMPLE.replaceAll('\n', '\r\n')), readme);
+  assert.equal(kmb.checksum(new TextEncoder().encode(README_EXAMPLE)), readme);
+  assert.equal(
+    kmb.checksum('-- Migration: x\nSELECT 1;\n'),
+    '17db4fd369edb9244b9f91d9aeed145c3d04ad8ba6e95d06247f07a63527d11a',
+  );
+  assert.equal(
+    kmb.checksum('-- only\n\n-- comments\n'),
+    'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  );
+  assert.equal(kmb.checksum(new Uint8Array([0x53, 0xff])), null);
+});
+
+test('checksums agree with node:crypto over the body on awkward texts', () => {
+  const pieces = ['-- c', '\n', '\r\n', '  ', 'SELECT 1;', "'😀'", '\uFEFF', '\t-- x', 'é', '\r', '', '\u0085', '\u3000'];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let round = 0; round < 500; round++) {
+    let text = '';
+    const count = next() % 12;
+    for (let i = 0; i < count; i++) text += pieces[next() % pieces.length];
+    assert.equal(kmb.checksum(text), oracle(text), JSON.stringify(text));
+  }
+  assert.equal(kmb.checksum(README_EXAMPLE), oracle(README_EXAMPLE));
+});
+
+test('ranges are UTF-16 with CRLF, a BOM, emoji and a lone surrogate', () => {
+  const text = '\uFEFF-- Migration: 😀\r\n-- Up Migration\r\nSELECT \'😀\uD800\'; SELECT 2;\r\n-- Down Migration\r\nSELECT 3;\r\n';
+  const migration = kmb.parseMigration('migrations/0001_x.sql', text);
+  assert.equal(migration.name, '😀');
+  const second = migration.up[1];
+  assert.equal(second.text, 'SELECT 2;');
+  const line = text.split(/\r\n/)[2];
+  assert.deepEqual(second.range.start, { line: 2, character: line.indexOf('SELECT 2;') });
+  assert.deepEqual(second.range.end, { line: 2, character: line.indexOf('SELECT 2;') + 9 });
+  // Spans are bytes of the UTF-8 the caller gave (a lone surrogate became U+FFFD).
+  const bytes = new TextEncoder().encode(text);
+  assert.equal(new TextDecoder().decode(bytes.slice(second.span.start, second.span.end)), 'SELECT 2;');
+  assert.deepEqual(migration.diagnostics.map((d) => d.code), ['bom']);
+  const split = kmb.splitStatements("SELECT '😀'; SELECT 2");
+  assert.deepEqual(split.map((s) => [s.range.start.character, s.terminated]), [[0, true], [13, false]]);
+});
+
+test('a project with a tampered locked file reports checksum-mismatch', () => {
+  const original = '-- Migration: Add users\nCREATE TABLE users (id BIGINT);\n-- Down Migration\nDROP TABLE users;\n';
+  const sum = kmb.checksum(original);
+  const lock = `version = 1\n\n[[migration]]\nid = 1\nname = "Add users"\nchecksum = "${sum}"\n`;
+  const clean = kmb.analyze({ files: [{ path: 'migrations/0001_add_users.sql', contents: original }], lock });
+  assert.equal(clean.ok, true, JSON.stringify(clean.diagnostics));
+  const tampered = original.replace('BIGINT', 'INT');
+  const report = kmb.analyze({
+    files: [{ path: 'migrations/0001_add_users.sql', contents: new TextEncoder().encode(tampered) }],
+    lock,
+  });
+  assert.equal(report.ok, false);
+  const found = report.diagnostics.find((d) => d.code === 'checksum-mismatch');
+  assert.ok(found, JSON.stringify(report.diagnostics));
+  assert.equal(found.severity, 'error');
+  assert.equal(found.file, 'migrations/0001_add_users.sql');
+  assert.match(found.message, /Migration 1 \(0001_add_users\.sql\)/);
+  assert.match(found.message, new RegExp(sum.slice(0, 8)));
+  assert.equal(typeof found.help, 'string');
+  assert.equal(found.range.start.line, 1);
+  assert.equal(report.migrations[0].status, 'modified');
+  assert.equal(report.migrations[0].lockedChecksum, sum);
+  // The lock refuses to change while a locked file is tampered with.
+  const update = kmb.updateLock({ files: [{ path: 'migrations/0001_add_users.sql', contents: tampered }], lock });
+  assert.equal(update.ok, false);
+  assert.equal(update.text, null);
+});
+
+test('the whole round: create, lock, plan, record, roll back', () => {
+  const created = kmb.createMigration({ existing: [], name: 'Add users', created: '2026-11-24T09:30:00Z', author: 'alice' });
+  assert.equal(created.ok, true);
+  assert.equal(created.fileName, '0001_add_users.sql');
+  const text = created.text.replace('-- TODO: Add your SQL here', 'CREATE TABLE users (id BIGINT);')
+    .replace('-- TODO: Add rollback SQL here', 'DROP TABLE users;');
+  const files = [{ path: `migrations/${created.fileName}`, contents: text }];
+  const locked = kmb.updateLock({ files, lock: null });
+  assert.equal(locked.ok, true, JSON.stringify(locked.diagnostics));
+  assert.equal(locked.text, `version = 1\n\n[[migration]]\nid = 1\nname = "Add users"\nchecksum = "${kmb.checksum(text)}"\n`);
+  const plan = kmb.planApply({ files, lock: locked.text });
+  assert.deepEqual(plan.steps.map((s) => [s.id, s.transactional, s.statements.map((x) => x.text)]), [
+    [1, true, ['CREATE TABLE users (id BIGINT);']],
+  ]);
+  const tracker = kmb.recordApplied({
+    tracker: null,
+    entry: { id: 1, name: 'Add users', checksum: plan.steps[0].checksum, appliedAt: '2026-11-24T09:18:51.631047791Z' },
+  });
+  assert.equal(tracker.ok, true);
+  const status = kmb.analyze({ files, lock: locked.text, tracker: tracker.text });
+  assert.equal(status.migrations[0].status, 'applied');
+  assert.equal(status.migrations[0].appliedAt, '2026-11-24T09:18:51.631047791Z');
+  const back = kmb.planRollback({ files, lock: locked.text, tracker: tracker.text, steps: 1 });
+  assert.deepEqual(back.steps.map((s) => s.statements[0].text), ['DROP TABLE users;']);
+  const removed = kmb.removeApplied({ tracker: tracker.text, id: 1 });
+  assert.equal(removed.text, 'migrations = []\n');
+  const bad = kmb.createMigration({ existing: [], name: '../etc', created: '2026-11-24T09:30:00Z' });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.diagnostics[0].code, 'invalid-name');
+});
+
+test('misuse throws an Error with a code; bad files never throw', () => {
+  for (const call of [
+    () => kmb.analyze(),
+    () => kmb.analyze({ files: 'nope' }),
+    () => kmb.analyze({ files: [{ path: 1, contents: '' }] }),
+    () => kmb.analyze({ files: [{ path: 'a.sql', contents: 42 }] }),
+    () => kmb.analyze({ files: [], lock: 5 }),
+    () => kmb.checksum(null),
+    () => kmb.parseMigration('x.sql'),
+    () => kmb.createMigration({ existing: [1], name: 'x', created: 'y' }),
+    () => kmb.removeApplied({ tracker: null, id: -1 }),
+  ]) {
+    assert.throws(call, (error) => error instanceof Error && error.code === 'invalid-argument' && error.message.length > 0);
+  }
+  const garbage = kmb.analyze({
+    files: [{ path: 'migrations/0001_x.sql', contents: new Uint8Array([0xff, 0xfe, 0x00, 0x27]) }],
+    lock: 'version = = 1',
+    tracker: '[[migrations]',
+  });
+  assert.deepEqual(
+    [...new Set(garbage.diagnostics.map((d) => d.code))].sort(),
+    ['invalid-lock', 'invalid-tracker', 'invalid-utf8'],
+  );
+});
+
+test('codes() lists every code once, and version() is the package version', async () => {
+  const table = kmb.codes();
+  assert.ok(table.length >= 40);
+  assert.equal(new Set(table.map((c) => c.code)).size, table.length);
+  assert.ok(table.find((c) => c.code === 'checksum-mismatch' && c.group === 'lock' && c.severity === 'error'));
+  const { readFile } = await import('node:fs/promises');
+  const { packageDir } = await import('./package.mjs');
+  const manifest = JSON.parse(await readFile(`${packageDir}package.json`, 'utf8'));
+  assert.equal(kmb.version(), manifest.version);
+  await kmb.ready();
+});

@@ -1,0 +1,133 @@
+//! The wasm boundary under Node (wasm-bindgen-test): each function's result,
+//! read back into its DTO, equals the DTO made from the native core's result.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use kimberlite_migration::migration::parse_migration;
+use kimberlite_migration::plan::plan_apply;
+use kimberlite_migration::project::{Input, SourceFile, analyze};
+use kimberlite_migration::wasm::{self, dto::*};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const FIRST: &str = "-- Migration: Add users\n-- Up Migration\nCREATE TABLE users (id BIGINT);\n-- Down Migration\nDROP TABLE users;\n";
+const SECOND: &str = "\u{feff}-- kimberlite:no-transaction\r\nCREATE INDEX CONCURRENTLY i ON users (id);\r\nSELECT '😀'";
+
+fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
+    Reflect::set(object, &key.into(), &value.into()).unwrap();
+}
+
+fn project_js(lock: Option<&str>) -> JsValue {
+    let files = Array::new();
+    for (path, text, as_bytes) in [
+        ("migrations/0001_add_users.sql", FIRST, false),
+        ("migrations/0002_index.sql", SECOND, true),
+        ("migrations/notes.sql", "x", false),
+    ] {
+        let file = Object::new();
+        set(&file, "path", path);
+        if as_bytes {
+            set(&file, "contents", Uint8Array::from(text.as_bytes()));
+        } else {
+            set(&file, "contents", text);
+        }
+        files.push(&file);
+    }
+    let input = Object::new();
+    set(&input, "files", files);
+    if let Some(lock) = lock {
+        set(&input, "lock", lock);
+    }
+    input.into()
+}
+
+fn native_input(lock: Option<&str>) -> Input<'_> {
+    Input::new(
+        vec![
+            SourceFile {
+                path: "migrations/0001_add_users.sql",
+                contents: FIRST.as_bytes(),
+            },
+            SourceFile {
+                path: "migrations/0002_index.sql",
+                contents: SECOND.as_bytes(),
+            },
+            SourceFile {
+                path: "migrations/notes.sql",
+                contents: b"x",
+            },
+        ],
+        lock,
+        None,
+    )
+}
+
+#[wasm_bindgen_test]
+fn analyze_matches_native() {
+    let lock = "version = 1\n\n[[migration]]\nid = 1\nname = \"Add users\"\nchecksum = \"0000000000000000000000000000000000000000000000000000000000000000\"\n";
+    let js = wasm::analyze(project_js(Some(lock))).unwrap();
+    let back: ReportDto = serde_wasm_bindgen::from_value(js).unwrap();
+    let native = ReportDto::from(&analyze(&native_input(Some(lock))));
+    assert_eq!(back, native);
+    assert!(
+        back.diagnostics
+            .iter()
+            .any(|d| d.code == "checksum-mismatch")
+    );
+}
+
+#[wasm_bindgen_test]
+fn parse_and_plan_match_native() {
+    let js = wasm::parse("migrations/0002_index.sql".into(), SECOND.into()).unwrap();
+    let back: MigrationDto = serde_wasm_bindgen::from_value(js).unwrap();
+    assert_eq!(
+        back,
+        MigrationDto::from(&parse_migration(
+            "migrations/0002_index.sql",
+            SECOND.as_bytes()
+        ))
+    );
+    assert!(!back.transactional);
+
+    let js = wasm::plan_apply_js(project_js(None)).unwrap();
+    let back: PlanDto = serde_wasm_bindgen::from_value(js).unwrap();
+    let native = PlanDto::from(plan_apply(&analyze(&native_input(None)), None, false));
+    assert_eq!(back, native);
+}
+
+#[wasm_bindgen_test]
+fn missing_values_are_null_and_optional_diagnostic_fields_absent() {
+    let js = wasm::parse("0001_x.sql".into(), "SELECT 1;".into()).unwrap();
+    assert!(Reflect::get(&js, &"created".into()).unwrap().is_null());
+    let diagnostic = Reflect::get(&js, &"diagnostics".into()).unwrap();
+    let first = Reflect::get(&diagnostic, &0.into()).unwrap();
+    assert_eq!(
+        Reflect::get(&first, &"code".into())
+            .unwrap()
+            .as_string()
+            .unwrap(),
+        "missing-down"
+    );
+    assert!(
+        Reflect::get(&first, &"related".into())
+            .unwrap()
+            .is_undefined()
+    );
+}
+
+#[wasm_bindgen_test]
+fn misuse_throws_an_error_with_a_code() {
+    let error = wasm::analyze(JsValue::from(3)).unwrap_err();
+    assert_eq!(
+        Reflect::get(&error, &"code".into())
+            .unwrap()
+            .as_string()
+            .unwrap(),
+        "invalid-argument"
+    );
+    assert!(wasm::checksum(JsValue::NULL).is_err());
+    let sum = wasm::checksum(JsValue::from("SELECT 1;")).unwrap();
+    assert_eq!(sum.as_string().unwrap().len(), 64);
+    let bad = wasm::checksum(Uint8Array::from(&b"\xff"[..]).into()).unwrap();
+    assert!(bad.is_null());
+}
