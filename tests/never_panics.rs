@@ -1,10 +1,12 @@
 //! Properties: no input makes the core panic.
 
 use kimberlite_migration::create::create_migration;
+use kimberlite_migration::lock::{LockEntry, parse_lock, update_lock};
 use kimberlite_migration::migration::parse_migration;
 use kimberlite_migration::plan::{RollbackTarget, plan_apply, plan_rollback};
 use kimberlite_migration::project::{Input, SourceFile, analyze};
 use kimberlite_migration::sql::split::split_statements;
+use kimberlite_migration::tracker::{AppliedEntry, record_applied, remove_applied};
 use proptest::prelude::*;
 
 /// Text made of the pieces that matter to the lexer and the markers.
@@ -97,6 +99,22 @@ proptest! {
         let _ = plan_apply(&report, Some(steps), true);
         let _ = plan_rollback(&report, RollbackTarget::Steps(steps));
         let _ = plan_rollback(&report, RollbackTarget::To(steps));
+    }
+
+    #[test]
+    fn state_document_edits_never_panic(lock in tomlish(), tracker in tomlish(), id in 0u32..5, name in any::<String>()) {
+        let entry = LockEntry { id, name: name.clone(), checksum: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_string(), span: None };
+        if let Ok(text) = update_lock(".lock", Some(&lock), std::slice::from_ref(&entry)) {
+            // What it writes, it reads back with the new entry.
+            let (read, _) = parse_lock(".lock", Some(&text));
+            prop_assert!(read.is_some_and(|l| l.entries.iter().any(|e| e.id == id && e.name == name)) || id == 0);
+        }
+        let applied = AppliedEntry { id, name, checksum: entry.checksum.clone(), applied_at: "2026-11-24T09:18:51Z".to_string(), applied_by: None, span: None };
+        if let Ok(text) = record_applied("applied.toml", Some(&tracker), &applied) {
+            let removed = remove_applied("applied.toml", Some(&text), id);
+            prop_assert!(removed.is_ok() || id == 0);
+        }
+        let _ = remove_applied("applied.toml", Some(&tracker), id);
     }
 
     #[test]
