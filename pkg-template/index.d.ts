@@ -197,3 +197,55 @@ export function planApply(input: ProjectInput & { to?: number }): Plan;
 export function planRollback(input: ProjectInput & ({ steps?: number; to?: never } | { to: number; steps?: never })): Plan;
 export function codes(): CodeInfo[];
 export function version(): string;
+
+// ---- Node only: projects on disk and databases (not in the browser entry) ----
+
+/** What a database must offer for apply and rollback. PGlite and PostgreSQL are built in. */
+export interface Executor {
+  /** Runs one SQL statement. */
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Runs `fn` in a transaction: commit when it resolves, roll back when it throws. */
+  transaction<T>(fn: (tx: Pick<Executor, 'query'>) => Promise<T>): Promise<T>;
+  /** Takes a database-wide lock for the run; false when another run holds it. */
+  tryLock?(): Promise<boolean>;
+  unlock?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A database: a `postgres://` URL, a folder for the embedded PGlite database, or an executor. */
+export type DatabaseTarget = string | Executor;
+
+export interface ProgressEvent { phase: 'start' | 'done' | 'failed'; step: Step; ms?: number; error?: Error }
+
+export interface ApplyResult extends Plan {
+  applied: { id: number; name: string; ms: number }[];
+  trackerRewritten: boolean;
+}
+
+export interface RollbackResult extends Plan {
+  rolledBack: { id: number; name: string; ms: number }[];
+  trackerRewritten: boolean;
+}
+
+export interface Project {
+  root: string;
+  migrationsDir: string;
+  stateDir: string;
+  /** The report from the files (and `history`, when given). */
+  analyze(extra?: { history?: AppliedRecord[] }): Report;
+  /** The report checked against the database (the embedded one when it exists). */
+  status(options?: { database?: DatabaseTarget }): Promise<{ report: Report; database: string | null; trackerRewritten: boolean }>;
+  /** Writes the next migration file. Throws (code `invalid-name`) for a bad name. */
+  create(name: string, options?: { author?: string | null; now?: Date }): { id: number; path: string; fileName: string };
+  /** Adds every unlocked migration to the lock file; refused while there are errors. */
+  lock(): DocumentResult;
+  /** Applies pending migrations, each in its own transaction together with its history row. */
+  apply(options?: { database?: DatabaseTarget; to?: number; dryRun?: boolean; appliedBy?: string | null; onProgress?: (event: ProgressEvent) => void }): Promise<ApplyResult>;
+  /** Rolls back applied migrations, most recent first. */
+  rollback(options?: { database?: DatabaseTarget; steps?: number; to?: number; dryRun?: boolean; onProgress?: (event: ProgressEvent) => void }): Promise<RollbackResult>;
+  /** Settles a no-transaction migration that did not finish. */
+  repair(id: number, options: { database?: DatabaseTarget; as: 'applied' | 'pending' }): Promise<{ id: number; as: 'applied' | 'pending' }>;
+}
+
+/** Opens a project folder (Node only). */
+export function openProject(dir?: string, options?: { migrationsDir?: string; stateDir?: string; allowOutOfOrder?: boolean; rules?: Options['rules'] }): Project;

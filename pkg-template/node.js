@@ -1,8 +1,6 @@
-// Node entry: instantiates the WebAssembly module synchronously at import.
-import { readFileSync } from 'node:fs';
-import * as wasm from './kimberlite_migration.js';
-
-wasm.initSync({ module: readFileSync(new URL('./kimberlite_migration_bg.wasm', import.meta.url)) });
+// Node entry: the core, instantiated synchronously at import, and the
+// project API (files, databases) that the CLI uses.
+import * as wasm from './core.js';
 
 /** Resolves at once: in Node the module is ready when the import is. */
 export async function ready() {}
@@ -19,3 +17,4 @@ export const planApply = wasm.planApply;
 export const planRollback = wasm.planRollback;
 export const codes = wasm.codes;
 export const version = wasm.version;
+export { openProject } from './project.js';

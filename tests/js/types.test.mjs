@@ -12,7 +12,8 @@ const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', impor
 
 const USAGE = `
 import { ready, analyze, checksum, parseMigration, splitStatements, createMigration, updateLock,
-  recordApplied, removeApplied, planApply, planRollback, codes, version } from 'kimberlite-migration';
+  recordApplied, removeApplied, planApply, planRollback, codes, version, openProject } from 'kimberlite-migration';
+import type { Executor, Project, ApplyResult } from 'kimberlite-migration';
 import type { Diagnostic, Report, Migration, Step, Code, Status, ProjectInput, Statement } from 'kimberlite-migration';
 
 await ready();
@@ -34,6 +35,11 @@ const steps: Step[] = planApply({ ...input, to: 3 }).steps;
 const back: Step[] = planRollback({ ...input, steps: 1 }).steps;
 const table: string = codes()[0].summary;
 const v: string = version();
+const project: Project = openProject('.', { migrationsDir: 'migrations' });
+const executor: Executor = { query: async () => ({ rows: [] }), transaction: async (fn) => fn({ query: async () => ({ rows: [] }) }), close: async () => {} };
+const result: ApplyResult = await project.apply({ database: executor, to: 2, onProgress: (e) => console.log(e.phase, e.step.id) });
+const made: string = project.create('x').fileName;
+console.log(result.applied.length, made);
 console.log(code, line, status, sum, up, parts, created, lock, tracked, removed, steps, back, table, v, first);
 `;
 

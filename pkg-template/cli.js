@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// kmb migration <command>: the command line of kimberlite-migration.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { openProject } from './project.js';
+import { KmbError } from './files.js';
+import { redact } from './database.js';
+
+const USAGE = `Usage: kmb migration <command> [options]
+
+Commands:
+  create <name>           write the next migration file (--author <text>)
+  status                  show every migration's state, checked against the database
+  validate                check files, lock and tracker; exit 1 on errors
+  lint [files...]         check SQL files (all migrations by default)
+  lock                    add every unlocked migration to .kimberlite/migrations/.lock
+  apply                   apply pending migrations (--to <id>, --dry-run)
+  rollback                roll back applied migrations (--steps <n> | --to <id>, --dry-run)
+  repair <id>             settle a no-transaction migration that did not finish
+                          (--applied: it is complete; --pending: run it again)
+
+Options:
+  --project <dir>         the project folder (default .)
+  --database <target>     postgres://... or a folder for the embedded database
+                          (default .kimberlite/dev-db, PGlite)
+  --allow-out-of-order    allow pending migrations below the highest applied id
+  --json                  print machine-readable JSON
+  --no-color              no colours (also: NO_COLOR, or output not a terminal)
+  -h, --help              show this help
+
+Exit codes: 0 success, 1 validation or a migration failed, 2 usage error.`;
+
+const OPTIONS = {
+  project: { type: 'string' },
+  database: { type: 'string' },
+  author: { type: 'string' },
+  to: { type: 'string' },
+  steps: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'allow-out-of-order': { type: 'boolean' },
+  applied: { type: 'boolean' },
+  pending: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const COMMANDS = new Set(['create', 'status', 'validate', 'lint', 'lock', 'apply', 'rollback', 'repair']);
+
+class UsageError extends KmbError {
+  constructor(message) {
+    super('usage', message, { help: 'Run `kmb migration --help` for the commands and options.', exitCode: 2 });
+  }
+}
+
+function paint(enabled) {
+  const wrap = (code) => (text) => (enabled ? `\x1b[${code}m${text}\x1b[0m` : String(text));
+  return { red: wrap(31), yellow: wrap(33), green: wrap(32), blue: wrap(34), cyan: wrap(36), dim: wrap(2), bold: wrap(1) };
+}
+
+function wholeNumber(value, flag) {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 4294967295) throw new UsageError(`${flag} takes a whole number, not \`${value}\`.`);
+  return Number(value);
+}
+
+function formatDiagnostic(d, c) {
+  const colour = { error: c.red, warning: c.yellow, info: c.blue, hint: c.dim }[d.severity] ?? String;
+  const at = d.range ? `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}` : d.file;
+  let text = `${colour(c.bold(`${d.severity}[${d.code}]`))}: ${d.message}\n  ${c.dim('-->')} ${at}`;
+  if (d.help) text += `\n  ${c.cyan('help:')} ${d.help}`;
+  for (const related of d.related ?? []) {
+    const where = related.range ? `${related.file}:${related.range.start.line + 1}` : related.file;
+    text += `\n  ${c.dim('note:')} ${related.message} (${where})`;
+  }
+  return text;
+}
+
+function summaryLine(report, c) {
+  const { errors, warnings } = report.summary;
+  if (errors) return c.red(`✘ ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  return c.green(`✔ ${report.summary.total} migration${report.summary.total === 1 ? '' : 's'} checked, no errors`) + (warnings ? c.yellow(`, ${warnings} warning${warnings === 1 ? '' : 's'}`) : '');
+}
+
+async function main(argv, out) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error.message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '.'));
+  }
+  const { values, positionals } = parsed;
+  const colour = !values['no-color'] && !values.json && process.stdout.isTTY && !('NO_COLOR' in process.env);
+  const c = paint(colour);
+  const [group, command, ...rest] = positionals;
+  if (values.help || group === undefined) {
+    out(USAGE);
+    return group === undefined && !values.help ? 2 : 0;
+  }
+  if (group !== 'migration') throw new UsageError(`Unknown command \`${group}\`: kmb's commands are under \`kmb migration\`.`);
+  if (command === undefined) throw new UsageError('Name a command, such as `kmb migration status`.');
+  if (!COMMANDS.has(command)) throw new UsageError(`Unknown command \`${command}\`.`);
+
+  const project = openProject(values.project ?? '.', { allowOutOfOrder: values['allow-out-of-order'] });
+  const database = values.database && !/^postgres(ql)?:\/\//.test(values.database) ? resolve(values.database) : values.database;
+  const json = (value) => out(JSON.stringify(value, null, 2));
+  const printDiagnostics = (diagnostics) => {
+    for (const d of diagnostics) out(formatDiagnostic(d, c) + '\n');
+  };
+
+  switch (command) {
+    case 'create': {
+      const name = rest.join(' ');
+      if (!name) throw new UsageError('create needs a name: `kmb migration create add users table`.');
+      const made = project.create(name, { author: values.author ?? null });
+      if (values.json) json(made);
+      else out(`Created ${made.path}`);
+      return 0;
+    }
+    case 'validate':
+    case 'status': {
+      const { report, database: kind, unfinished = [] } = await project.status({ database });
+      if (values.json) {
+        json(report);
+        return report.ok ? 0 : 1;
+      }
+      if (command === 'status') {
+        const states = { applied: c.green, pending: c.yellow, modified: c.red, missing: c.red, 'out-of-order': c.red };
+        out(`${c.bold('Migrations')} in ${project.migrationsDir}${kind ? ` (checked against the ${kind} database)` : ' (files only: no database yet)'}\n`);
+        out(`  ${'ID'.padEnd(6)}${'STATUS'.padEnd(14)}${'CHECKSUM'.padEnd(10)}${'APPLIED AT'.padEnd(26)}NAME`);
+        for (const m of report.migrations) {
+          const status = (states[m.status] ?? String)(m.status.padEnd(14));
+          out(`  ${String(m.id).padStart(4, '0').padEnd(6)}${status}${(m.checksum ?? '').slice(0, 8).padEnd(10)}${(m.appliedAt ?? '-').padEnd(26)}${m.name}`);
+        }
+        const s = report.summary;
+        out(`\n  ${s.applied} applied, ${s.pending} pending${s.modified ? `, ${s.modified} modified` : ''}${s.missing ? `, ${s.missing} missing` : ''}${s.outOfOrder ? `, ${s.outOfOrder} out of order` : ''}\n`);
+        for (const row of unfinished) out(c.red(`  migration ${row.id} did not finish (${row.state}): run \`kmb migration repair ${row.id} --applied|--pending\`\n`));
+      }
+      printDiagnostics(command === 'status' ? report.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning') : report.diagnostics);
+      out(summaryLine(report, c));
+      return report.ok && unfinished.length === 0 ? 0 : 1;
+    }
+    case 'lint': {
+      const report = project.analyze();
+      const wanted = rest.map((file) => resolve(file));
+      const diagnostics = report.diagnostics.filter((d) => {
+        if (!d.file.endsWith('.sql')) return false;
+        return wanted.length === 0 || wanted.includes(resolve(project.root, d.file));
+      });
+      if (values.json) json(diagnostics);
+      else {
+        printDiagnostics(diagnostics);
+        const errors = diagnostics.filter((d) => d.severity === 'error').length;
+        out(errors ? c.red(`✘ ${errors} error${errors === 1 ? '' : 's'}`) : c.green('✔ no errors'));
+      }
+      return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+    }
+    case 'lock': {
+      const result = project.lock();
+      if (values.json) json(result);
+      else if (result.ok) out(`Lock file up to date: ${project.stateDir}/.lock`);
+      else {
+        printDiagnostics(result.diagnostics);
+        out(c.red('✘ the lock was not changed'));
+      }
+      return result.ok ? 0 : 1;
+    }
+    case 'apply':
+    case 'rollback': {
+      const to = wholeNumber(values.to, '--to');
+      const steps = wholeNumber(values.steps, '--steps');
+      if (command === 'apply' && steps !== undefined) throw new UsageError('apply takes --to, not --steps.');
+      if (steps !== undefined && to !== undefined) throw new UsageError('Give --steps or --to, not both.');
+      const verb = command === 'apply' ? 'Applying' : 'Rolling back';
+      const onProgress = values.json
+        ? () => {}
+        : ({ phase, step, ms }) => {
+            if (phase === 'start') process.stdout.write(`  ${verb} ${String(step.id).padStart(4, '0')} ${step.name} ... `);
+            if (phase === 'done') out(c.green(`ok`) + c.dim(` (${ms} ms)`));
+            if (phase === 'failed') out(c.red('failed'));
+          };
+      if (!values.json) out(`${c.bold(command === 'apply' ? 'Apply' : 'Rollback')} on ${database ? redact(database) : 'the embedded database (.kimberlite/dev-db)'}${values['dry-run'] ? ' (dry run)' : ''}`);
+      const options = { database, to, steps, dryRun: values['dry-run'], onProgress, appliedBy: process.env.KMB_APPLIED_BY ?? null };
+      const result = command === 'apply' ? await project.apply(options) : await project.rollback(options);
+      if (values.json) {
+        json(result);
+        return result.ok ? 0 : 1;
+      }
+      if (result.trackerRewritten) out(c.yellow('  applied.toml disagreed with the database and was rewritten from it (the database wins).'));
+      if (!result.ok) {
+        printDiagnostics(result.diagnostics);
+        out(c.red(`✘ ${command} refused`));
+        return 1;
+      }
+      const done = command === 'apply' ? result.applied : result.rolledBack;
+      if (values['dry-run']) {
+        for (const step of result.steps) out(`  would ${command === 'apply' ? 'apply' : 'roll back'} ${String(step.id).padStart(4, '0')} ${step.name} (${step.statements.length} statements${step.transactional ? '' : ', no transaction'})`);
+      } else if (done.length === 0) out(command === 'apply' ? '  Nothing to apply: the database is up to date.' : '  Nothing to roll back.');
+      out(c.green(`✔ ${values['dry-run'] ? result.steps.length : done.length} migration${(values['dry-run'] ? result.steps.length : done.length) === 1 ? '' : 's'} ${values['dry-run'] ? 'planned' : command === 'apply' ? 'applied' : 'rolled back'}`));
+      return 0;
+    }
+    case 'repair': {
+      const id = wholeNumber(rest[0], 'repair');
+      if (id === undefined || values.applied === values.pending) throw new UsageError('Use `kmb migration repair <id> --applied` or `--pending`.');
+      await project.repair(id, { database, as: values.applied ? 'applied' : 'pending' });
+      out(`Migration ${id} marked ${values.applied ? 'applied' : 'pending'}.`);
+      return 0;
+    }
+  }
+  return 2;
+}
+
+const out = (text) => process.stdout.write(`${text}\n`);
+try {
+  process.exitCode = await main(process.argv.slice(2), out);
+} catch (error) {
+  const c = paint(process.stderr.isTTY && !('NO_COLOR' in process.env));
+  if (error instanceof KmbError) {
+    if (error.diagnostics) for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d, c) + '\n');
+    process.stderr.write(`${c.red(c.bold(`error[${error.code}]`))}: ${error.message}\n`);
+    if (error.help) process.stderr.write(`  ${c.cyan('help:')} ${error.help}\n`);
+    process.exitCode = error.exitCode ?? 1;
+  } else {
+    process.stderr.write(`${c.red(c.bold('error[internal]'))}: ${error?.message ?? error}\n  help: this is a bug in kmb; please report it${process.env.KMB_DEBUG ? `\n${error?.stack}` : ' (set KMB_DEBUG=1 for details)'}.\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,143 @@
+// Databases for apply and rollback, behind one small executor interface:
+//   query(sql, params?) -> { rows }      one statement
+//   transaction(fn)     -> fn's result   commit on resolve, roll back on throw
+//   tryLock(), unlock()                  optional: one run per database
+//   close()
+// PGlite (embedded, the default) and PostgreSQL (`pg`) are loaded lazily, so
+// importing the package for validation never loads either.
+import { mkdirSync } from 'node:fs';
+import { KmbError } from './files.js';
+
+/** The advisory lock key: the first 8 bytes of sha256("kimberlite_migrations"). */
+const LOCK_KEY = '7339406127934580521';
+
+/** Opens the embedded PGlite database in `dataDir`. */
+export async function pglite(dataDir) {
+  const { PGlite } = await import('@electric-sql/pglite');
+  mkdirSync(dataDir, { recursive: true });
+  let db;
+  try {
+    db = new PGlite(dataDir);
+    await db.waitReady;
+  } catch (error) {
+    throw new KmbError('database-unavailable', `The embedded database in ${dataDir} could not be opened: ${error.message}`, {
+      help: `If a run was killed while it was writing, the embedded database may be damaged: restore ${dataDir} from a copy, or delete it to start again from an empty database.`,
+    });
+  }
+  const wrap = (handle) => ({
+    query: async (sql, params) => ({ rows: (await handle.query(sql, params)).rows }),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+  });
+  return {
+    ...wrap(db),
+    kind: 'pglite',
+    // One process owns a PGlite folder at a time (the run lock sees to that).
+    tryLock: async () => true,
+    unlock: async () => {},
+    close: () => db.close(),
+  };
+}
+
+/** Connects to a PostgreSQL server. */
+export async function postgres(url) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new KmbError('database-unavailable', `Could not connect to ${redact(url)}: ${error.message}`, {
+      help: 'Check that the server runs and that the URL, user and password are right.',
+    });
+  }
+  client.on('error', () => {});
+  const query = async (sql, params) => ({ rows: (await client.query(sql, params)).rows });
+  return {
+    kind: 'postgres',
+    query,
+    async transaction(fn) {
+      await client.query('BEGIN');
+      try {
+        const result = await fn({ query, transaction: () => { throw new Error('nested transaction'); } });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    },
+    async tryLock() {
+      const { rows } = await query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
+      return rows[0].locked === true;
+    },
+    async unlock() {
+      await query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => {});
+    },
+    close: () => client.end(),
+  };
+}
+
+/** A URL with its password hidden, for messages. */
+export function redact(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Opens what `--database` names: a postgres:// URL, else the embedded database folder. */
+export function openDatabase(target) {
+  if (/^postgres(ql)?:\/\//.test(target)) return postgres(target);
+  return pglite(target);
+}
+
+const HISTORY_TABLE = `CREATE TABLE IF NOT EXISTS kimberlite_migrations (
+  id BIGINT PRIMARY KEY,
+  name TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  applied_at TEXT NOT NULL,
+  applied_by TEXT,
+  execution_ms INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL DEFAULT 'applied',
+  seq BIGINT NOT NULL
+)`;
+
+/** Creates the history table when it is not there. */
+export async function ensureHistory(db) {
+  await db.query(HISTORY_TABLE);
+}
+
+/** Every history row in order of application. */
+export async function readHistory(db) {
+  const { rows } = await db.query(
+    'SELECT id, name, checksum, applied_at, applied_by, execution_ms, state FROM kimberlite_migrations ORDER BY seq',
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    name: row.name,
+    checksum: row.checksum,
+    appliedAt: row.applied_at,
+    appliedBy: row.applied_by ?? null,
+    executionMs: Number(row.execution_ms),
+    state: row.state,
+  }));
+}
+
+/** Adds a history row (inside the migration's transaction when it has one). */
+export async function insertHistory(db, step, { appliedAt, appliedBy, executionMs, state }) {
+  await db.query(
+    `INSERT INTO kimberlite_migrations (id, name, checksum, applied_at, applied_by, execution_ms, state, seq)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM kimberlite_migrations))`,
+    [step.id, step.name, step.checksum, appliedAt, appliedBy, executionMs, state],
+  );
+}
+
+export async function setHistoryState(db, id, state, executionMs) {
+  await db.query('UPDATE kimberlite_migrations SET state = $2, execution_ms = $3 WHERE id = $1', [id, state, executionMs]);
+}
+
+export async function deleteHistory(db, id) {
+  await db.query('DELETE FROM kimberlite_migrations WHERE id = $1', [id]);
+}

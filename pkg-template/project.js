@@ -1,0 +1,261 @@
+// The Node API: a project folder on disk, its state files and its database.
+// The core (wasm) does all the reasoning; this layer reads and writes files
+// and talks to the database.
+import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import * as core from './core.js';
+import { KmbError, readText, withRunLock, writeAtomic } from './files.js';
+import { openDatabase, ensureHistory, readHistory, insertHistory, setHistoryState, deleteHistory } from './database.js';
+
+const toHistory = (rows) =>
+  rows.filter((row) => row.state === 'applied').map(({ id, name, checksum, appliedAt, appliedBy }) => ({ id, name, checksum, appliedAt, appliedBy }));
+
+/** Opens a project folder. Nothing is read until a method is called. */
+export function openProject(dir = '.', options = {}) {
+  const root = resolve(dir);
+  const migrationsDir = resolve(root, options.migrationsDir ?? 'migrations');
+  const stateDir = resolve(root, options.stateDir ?? '.kimberlite/migrations');
+  const lockPath = join(stateDir, '.lock');
+  const trackerPath = join(stateDir, 'applied.toml');
+  const defaultDatabase = join(root, '.kimberlite', 'dev-db');
+  const rel = (path) => relative(root, path) || '.';
+
+  function readInput(extra = {}) {
+    let names = [];
+    try {
+      names = readdirSync(migrationsDir).filter((name) => name.endsWith('.sql')).sort();
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error;
+    }
+    const files = names.map((name) => ({ path: rel(join(migrationsDir, name)), contents: readFileSync(join(migrationsDir, name)) }));
+    return {
+      files,
+      lock: readText(lockPath),
+      tracker: readText(trackerPath),
+      lockPath: rel(lockPath),
+      trackerPath: rel(trackerPath),
+      options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules },
+      ...extra,
+    };
+  }
+
+  async function connect(database) {
+    if (database && typeof database === 'object') return { db: database, owned: false };
+    return { db: await openDatabase(database ?? defaultDatabase), owned: true };
+  }
+
+  /** Rewrites applied.toml from the database's history; returns whether it changed. */
+  function syncTracker(rows) {
+    const applied = toHistory(rows);
+    let text = 'migrations = []\n';
+    for (const entry of applied) {
+      const next = core.recordApplied({ tracker: text, trackerPath: rel(trackerPath), entry });
+      if (!next.ok) throw new KmbError(next.diagnostics[0].code, next.diagnostics[0].message, { help: next.diagnostics[0].help });
+      text = next.text;
+    }
+    if (applied.length === 0 && readText(trackerPath) === null) return false;
+    if (readText(trackerPath) === text) return false;
+    writeAtomic(trackerPath, text);
+    return true;
+  }
+
+  /** The database session of a run: locks, history, tracker in step with it. */
+  async function session(database, fn, { sync = true } = {}) {
+    return withRunLock(stateDir, async () => {
+      const { db, owned } = await connect(database);
+      let locked = false;
+      try {
+        if (db.tryLock) {
+          locked = await db.tryLock();
+          if (!locked) {
+            throw new KmbError('database-locked', 'Another kmb run holds this database\'s migration lock.', {
+              help: 'Wait for the other run to finish, then try again.',
+            });
+          }
+        }
+        await ensureHistory(db);
+        const rows = await readHistory(db);
+        const drifted = sync ? syncTracker(rows) : false;
+        return await fn(db, rows, drifted);
+      } finally {
+        if (locked && db.unlock) await db.unlock();
+        if (owned) await db.close();
+      }
+    });
+  }
+
+  function blockOnUnfinished(rows) {
+    const stuck = rows.find((row) => row.state !== 'applied');
+    if (stuck) {
+      throw new KmbError('migration-unfinished', `Migration ${stuck.id} ("${stuck.name}") runs outside a transaction and did not finish (${stuck.state}); it may be half applied.`, {
+        help: `Inspect the database and finish or undo what migration ${stuck.id} did by hand, then run \`kmb migration repair ${stuck.id} --applied\` (it is complete now) or \`kmb migration repair ${stuck.id} --pending\` (it left nothing behind; apply runs it again).`,
+      });
+    }
+  }
+
+  return {
+    root,
+    migrationsDir,
+    stateDir,
+
+    /** The report from files only (plus `history` when given). */
+    analyze(extra = {}) {
+      return core.analyze(readInput(extra));
+    },
+
+    /**
+     * The report checked against the database: with `database` (a target or
+     * an executor), or the embedded one when its folder exists; else files only.
+     */
+    async status({ database } = {}) {
+      const target = database ?? (existsSync(defaultDatabase) ? defaultDatabase : null);
+      if (target === null) return { report: core.analyze(readInput()), database: null, trackerRewritten: false };
+      return session(target, async (db, rows, drifted) => ({
+        report: core.analyze(readInput({ history: toHistory(rows) })),
+        database: db.kind ?? 'custom',
+        trackerRewritten: drifted,
+        unfinished: rows.filter((row) => row.state !== 'applied'),
+      }), { sync: false });
+    },
+
+    /** Writes the next migration file; returns its path. */
+    create(name, { author = null, now = new Date() } = {}) {
+      const existing = existsSync(migrationsDir) ? readdirSync(migrationsDir) : [];
+      const created = core.createMigration({ existing, name, created: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), author });
+      if (!created.ok) {
+        const [first] = created.diagnostics;
+        throw new KmbError(first.code, first.message, { help: first.help, exitCode: 2 });
+      }
+      mkdirSync(migrationsDir, { recursive: true });
+      const path = join(migrationsDir, created.fileName);
+      writeFileSync(path, created.text, { flag: 'wx' });
+      return { id: created.id, path, fileName: created.fileName };
+    },
+
+    /** Adds every unlocked migration to the lock; refuses on errors. */
+    lock() {
+      const result = core.updateLock(readInput());
+      if (!result.ok) return result;
+      if (readText(lockPath) !== result.text) writeAtomic(lockPath, result.text);
+      return result;
+    },
+
+    /** Applies the pending migrations, each in its own transaction with its history row. */
+    async apply({ database, to, dryRun = false, onProgress = () => {}, appliedBy = null } = {}) {
+      return session(database, async (db, rows, drifted) => {
+        blockOnUnfinished(rows);
+        let history = toHistory(rows);
+        const plan = core.planApply(readInput({ history, to }));
+        if (!plan.ok || dryRun) return { ...plan, applied: [], trackerRewritten: drifted };
+        const applied = [];
+        for (const step of plan.steps) {
+          onProgress({ phase: 'start', step });
+          const started = performance.now();
+          const appliedAt = new Date().toISOString();
+          const record = { appliedAt, appliedBy, executionMs: 0 };
+          try {
+            if (step.transactional) {
+              await db.transaction(async (tx) => {
+                for (const statement of step.statements) await runStatement(tx, step, statement);
+                record.executionMs = Math.round(performance.now() - started);
+                await insertHistory(tx, step, { ...record, state: 'applied' });
+              });
+            } else {
+              await insertHistory(db, step, { ...record, state: 'running' });
+              try {
+                for (const statement of step.statements) await runStatement(db, step, statement);
+              } catch (error) {
+                await setHistoryState(db, step.id, 'failed', Math.round(performance.now() - started)).catch(() => {});
+                throw error;
+              }
+              await setHistoryState(db, step.id, 'applied', Math.round(performance.now() - started));
+            }
+          } catch (error) {
+            onProgress({ phase: 'failed', step, error });
+            throw error;
+          }
+          history = toHistory(await readHistory(db));
+          syncTracker(await readHistory(db));
+          const locked = core.updateLock(readInput({ history, ids: [step.id] }));
+          if (locked.ok && readText(lockPath) !== locked.text) writeAtomic(lockPath, locked.text);
+          const ms = Math.round(performance.now() - started);
+          applied.push({ id: step.id, name: step.name, ms });
+          onProgress({ phase: 'done', step, ms });
+        }
+        return { ...plan, applied, trackerRewritten: drifted };
+      });
+    },
+
+    /** Rolls back applied migrations, most recent first, with their Down statements. */
+    async rollback({ database, steps, to, dryRun = false, onProgress = () => {} } = {}) {
+      return session(database, async (db, rows, drifted) => {
+        blockOnUnfinished(rows);
+        const target = to === undefined ? { steps: steps ?? 1 } : { to };
+        const plan = core.planRollback(readInput({ history: toHistory(rows), ...target }));
+        if (!plan.ok || dryRun) return { ...plan, rolledBack: [], trackerRewritten: drifted };
+        const rolledBack = [];
+        for (const step of plan.steps) {
+          onProgress({ phase: 'start', step });
+          const started = performance.now();
+          try {
+            if (step.transactional) {
+              await db.transaction(async (tx) => {
+                for (const statement of step.statements) await runStatement(tx, step, statement);
+                await deleteHistory(tx, step.id);
+              });
+            } else {
+              for (const statement of step.statements) await runStatement(db, step, statement);
+              await deleteHistory(db, step.id);
+            }
+          } catch (error) {
+            onProgress({ phase: 'failed', step, error });
+            throw error;
+          }
+          syncTracker(await readHistory(db));
+          const ms = Math.round(performance.now() - started);
+          rolledBack.push({ id: step.id, name: step.name, ms });
+          onProgress({ phase: 'done', step, ms });
+        }
+        return { ...plan, rolledBack, trackerRewritten: drifted };
+      });
+    },
+
+    /** Settles a no-transaction migration that did not finish: `applied` or `pending`. */
+    async repair(id, { database, as } = {}) {
+      if (as !== 'applied' && as !== 'pending') {
+        throw new KmbError('usage', 'repair needs --applied or --pending.', { exitCode: 2 });
+      }
+      return session(database, async (db, rows) => {
+        const row = rows.find((r) => r.id === id);
+        if (!row || row.state === 'applied') {
+          throw new KmbError('invalid-target', `Migration ${id} has no unfinished run to repair.`, { help: 'See `kmb migration status`.' });
+        }
+        if (as === 'applied') await setHistoryState(db, id, 'applied', row.executionMs);
+        else await deleteHistory(db, id);
+        syncTracker(await readHistory(db));
+        return { id, as };
+      });
+    },
+  };
+}
+
+/** Runs one statement; a database error names the migration, file, line and column. */
+async function runStatement(db, step, statement) {
+  try {
+    await db.query(statement.text);
+  } catch (error) {
+    let { line, character } = statement.range.start;
+    const position = Number(error.position);
+    if (Number.isInteger(position) && position > 0) {
+      const before = [...statement.text].slice(0, position - 1).join('');
+      const lines = before.split(/\r\n|\r|\n/);
+      line += lines.length - 1;
+      character = lines.length > 1 ? lines.at(-1).length : character + lines[0].length;
+    }
+    throw new KmbError('migration-failed', `Migration ${step.id} (${step.path}) failed at ${step.path}:${line + 1}:${character + 1}: ${error.message}`, {
+      help: step.transactional
+        ? 'Nothing of this migration was applied (it ran in a transaction). Fix the SQL and run apply again.'
+        : `This migration runs outside a transaction, so the statements before this one stay applied. Fix the database by hand, then run \`kmb migration repair ${step.id} --applied\` or \`--pending\`.`,
+    });
+  }
+}
