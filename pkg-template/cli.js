@@ -119,11 +119,12 @@ async function main(argv, out) {
     }
     case 'validate':
     case 'status': {
-      const { report, database: kind, unfinished = [] } = await project.status({ database });
+      const { report, database: kind, unfinished = [], trackerRewritten } = await project.status({ database });
       if (values.json) {
         json(report);
         return report.ok ? 0 : 1;
       }
+      if (trackerRewritten) out(c.yellow('applied.toml disagreed with the database and was rewritten from it (the database wins).\n'));
       if (command === 'status') {
         const states = { applied: c.green, pending: c.yellow, modified: c.red, missing: c.red, 'out-of-order': c.red };
         out(`${c.bold('Migrations')} in ${project.migrationsDir}${kind ? ` (checked against the ${kind} database)` : ' (files only: no database yet)'}\n`);

@@ -1,5 +1,5 @@
 // File I/O for the Node layer: crash-safe writes and the project's run lock.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { hostname } from 'node:os';
 
@@ -92,10 +92,19 @@ export async function withRunLock(stateDir, fn) {
       rmSync(path, { force: true });
     }
   }
+  removeStaleTemporaries(stateDir);
   try {
     return await fn();
   } finally {
     if ((readText(path) ?? '') === me) rmSync(path, { force: true });
+  }
+}
+
+/** Temporary files of writes whose process was killed before the rename. */
+function removeStaleTemporaries(stateDir) {
+  for (const name of readdirSync(stateDir)) {
+    const match = /^\..+\.(\d+)\.tmp$/.exec(name);
+    if (match && Number(match[1]) !== process.pid && !alive(Number(match[1]))) rmSync(join(stateDir, name), { force: true });
   }
 }
 

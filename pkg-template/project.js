@@ -59,6 +59,15 @@ export function openProject(dir = '.', options = {}) {
     return true;
   }
 
+  /**
+   * Adds applied migrations (all, or `ids`) that the lock lacks, as when a
+   * run was killed between a commit and the lock write.
+   */
+  function lockApplied(history, ids = history.map((entry) => entry.id)) {
+    const locked = core.updateLock(readInput({ history, ids }));
+    if (locked.ok && readText(lockPath) !== locked.text) writeAtomic(lockPath, locked.text);
+  }
+
   /** The database session of a run: locks, history, tracker in step with it. */
   async function session(database, fn, { sync = true } = {}) {
     return withRunLock(stateDir, async () => {
@@ -115,7 +124,7 @@ export function openProject(dir = '.', options = {}) {
         database: db.kind ?? 'custom',
         trackerRewritten: drifted,
         unfinished: rows.filter((row) => row.state !== 'applied'),
-      }), { sync: false });
+      }));
     },
 
     /** Writes the next migration file; returns its path. */
@@ -145,6 +154,7 @@ export function openProject(dir = '.', options = {}) {
       return session(database, async (db, rows, drifted) => {
         blockOnUnfinished(rows);
         let history = toHistory(rows);
+        lockApplied(history);
         const plan = core.planApply(readInput({ history, to }));
         if (!plan.ok || dryRun) return { ...plan, applied: [], trackerRewritten: drifted };
         const applied = [];
@@ -174,10 +184,10 @@ export function openProject(dir = '.', options = {}) {
             onProgress({ phase: 'failed', step, error });
             throw error;
           }
-          history = toHistory(await readHistory(db));
-          syncTracker(await readHistory(db));
-          const locked = core.updateLock(readInput({ history, ids: [step.id] }));
-          if (locked.ok && readText(lockPath) !== locked.text) writeAtomic(lockPath, locked.text);
+          const after = await readHistory(db);
+          history = toHistory(after);
+          syncTracker(after);
+          lockApplied(history, [step.id]);
           const ms = Math.round(performance.now() - started);
           applied.push({ id: step.id, name: step.name, ms });
           onProgress({ phase: 'done', step, ms });

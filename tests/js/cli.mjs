@@ -1,0 +1,42 @@
+// Runs the installed `kmb` binary (from the packed tarball) as a subprocess.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { consumerDir } from './package.mjs';
+
+export const KMB = join(consumerDir, 'node_modules', '.bin', 'kmb');
+const EXAMPLE = new URL('../../examples/shop/', import.meta.url);
+
+/** Runs `kmb migration ...args` to completion: { code, stdout, stderr }. */
+export function kmb(args, { cwd, env } = {}) {
+  const result = spawnSync(KMB, ['migration', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts `kmb migration ...args` without waiting. */
+export function kmbAsync(args, { cwd } = {}) {
+  return spawn(KMB, ['migration', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A copy of examples/shop in a temporary folder. */
+export function copyExample() {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-project-'));
+  cpSync(EXAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+export function readState(dir, name) {
+  const path = join(dir, '.kimberlite', 'migrations', name);
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+}
+
+/** A stack trace looks like "    at fn (file:line:col)". */
+export function hasStackTrace(text) {
+  return /^\s+at .+:\d+:\d+\)?$/m.test(text);
+}

@@ -1,0 +1,144 @@
+// The kmb CLI as a user runs it, against the embedded PGlite database and a
+// real PostgreSQL server: create, status, apply, status, rollback, apply.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { kmb, copyExample, readState, hasStackTrace } from './cli.mjs';
+import { kmb as api } from './package.mjs';
+import { startPostgres } from './postgres.mjs';
+
+let server;
+before(async () => {
+  server = await startPostgres();
+});
+after(() => server?.stop());
+
+const REVIEWS_UP = 'CREATE TABLE reviews (\n    id BIGINT PRIMARY KEY,\n    product_id BIGINT NOT NULL REFERENCES products (id),\n    body TEXT NOT NULL\n);';
+
+/** The tables of the public schema, through PGlite or PostgreSQL. */
+async function tables(kind, dir, database) {
+  const sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name";
+  if (kind === 'postgres') return (await server.query(sql, database)).map((r) => r.table_name);
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite(join(dir, '.kimberlite', 'dev-db'));
+  try {
+    return (await db.query(sql)).rows.map((r) => r.table_name);
+  } finally {
+    await db.close();
+  }
+}
+
+const ids = (toml) => [...(toml ?? '').matchAll(/^id = (\d+)$/gm)].map((m) => Number(m[1]));
+
+for (const kind of ['pglite', 'postgres']) {
+  test(`the whole cycle on ${kind}: create, status, apply, status, rollback, apply`, async () => {
+    const dir = copyExample();
+    let database = [];
+    if (kind === 'postgres') {
+      await server.query('CREATE DATABASE cycle');
+      database = ['--database', server.urlFor('cycle')];
+    }
+    const created = kmb(['create', 'add', 'reviews', '--author', 'dana@example.com'], { cwd: dir });
+    assert.equal(created.code, 0, created.stderr);
+    const newFile = join(dir, 'migrations', '0005_add_reviews.sql');
+    assert.match(created.stdout, /0005_add_reviews\.sql/);
+    const template = readFileSync(newFile, 'utf8');
+    assert.match(template, /^-- Migration: add reviews\n-- Created: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n-- Author: dana@example.com\n/);
+    writeFileSync(newFile, template.replace('-- TODO: Add your SQL here', REVIEWS_UP).replace('-- TODO: Add rollback SQL here', 'DROP TABLE reviews;'));
+
+    let status = kmb(['status', ...database], { cwd: dir });
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    assert.equal((status.stdout.match(/ pending /g) ?? []).length, 5, status.stdout);
+
+    const applied = kmb(['apply', ...database], { cwd: dir });
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.match(applied.stdout, /Applying 0005 add reviews \.\.\. ok/);
+    assert.deepEqual(ids(readState(dir, 'applied.toml')), [1, 2, 3, 4, 5]);
+    assert.deepEqual(ids(readState(dir, '.lock')), [1, 2, 3, 4, 5]);
+    assert.deepEqual(await tables(kind, dir, 'cycle'), ['customers', 'kimberlite_migrations', 'order_lines', 'orders', 'products', 'reviews']);
+
+    status = kmb(['status', '--json', ...database], { cwd: dir });
+    const report = JSON.parse(status.stdout);
+    assert.deepEqual(report.migrations.map((m) => m.status), Array(5).fill('applied'));
+    assert.ok(report.migrations.every((m) => m.appliedAt));
+
+    const back = kmb(['rollback', '--steps', '2', ...database], { cwd: dir });
+    assert.equal(back.code, 0, back.stdout + back.stderr);
+    assert.match(back.stdout, /Rolling back 0005 add reviews \.\.\. ok[\s\S]*Rolling back 0004 Order totals \.\.\. ok/);
+    assert.deepEqual(ids(readState(dir, 'applied.toml')), [1, 2, 3]);
+    assert.deepEqual(await tables(kind, dir, 'cycle'), ['customers', 'kimberlite_migrations', 'order_lines', 'orders', 'products']);
+
+    const again = kmb(['apply', ...database], { cwd: dir });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(ids(readState(dir, 'applied.toml')), [1, 2, 3, 4, 5]);
+    const validate = kmb(['validate', ...database], { cwd: dir });
+    assert.equal(validate.code, 0, validate.stdout);
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+test('state files written by Kimberlite\'s own CLI are read and reported', () => {
+  const dir = copyExample();
+  const sums = [1, 2].map((id) => api.checksum(readFileSync(join(dir, 'migrations', ['0001_create_customers.sql', '0002_create_products.sql'][id - 1]))));
+  // The shape Kimberlite writes: applied_at with nanoseconds, applied_by omitted.
+  writeFileSync(join(dir, '.kimberlite', 'migrations', 'applied.toml'),
+    `[[migrations]]\nid = 1\nname = "Create customers"\nchecksum = "${sums[0]}"\napplied_at = "2026-11-24T09:18:51.631047791Z"\n\n` +
+    `[[migrations]]\nid = 2\nname = "Create products"\nchecksum = "${sums[1]}"\napplied_at = "2026-11-24T09:19:02.100000000Z"\n`);
+  const status = kmb(['status', '--json'], { cwd: dir });
+  assert.equal(status.code, 0, status.stderr);
+  const report = JSON.parse(status.stdout);
+  assert.deepEqual(report.migrations.map((m) => [m.id, m.status]), [[1, 'applied'], [2, 'applied'], [3, 'pending'], [4, 'pending']]);
+  assert.equal(report.migrations[0].appliedAt, '2026-11-24T09:18:51.631047791Z');
+});
+
+test('bad input: clear messages, documented exit codes, no stack traces', async () => {
+  const dir = copyExample();
+  await server.query('CREATE DATABASE bad');
+  const database = ['--database', server.urlFor('bad')];
+
+  // A tampered locked file.
+  const path = join(dir, 'migrations', '0002_create_products.sql');
+  const original = readFileSync(path, 'utf8');
+  writeFileSync(path, original.replace('price_cents INTEGER', 'price_cents BIGINT'));
+  let run = kmb(['apply', ...database], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /error\[checksum-mismatch\]: Migration 2 \(0002_create_products\.sql\) was edited after it was locked/);
+  assert.match(run.stdout, /help: Revert the edit/);
+  assert.ok(!hasStackTrace(run.stdout + run.stderr));
+  writeFileSync(path, original);
+
+  // A malformed lock.
+  const lockPath = join(dir, '.kimberlite', 'migrations', '.lock');
+  const lock = readFileSync(lockPath, 'utf8');
+  writeFileSync(lockPath, lock.replace('[[migration]]', '[[migration]'));
+  run = kmb(['validate'], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /error\[invalid-lock\]: .*line 3/);
+  assert.match(run.stdout, /--> \.kimberlite\/migrations\/\.lock:3:/);
+  assert.ok(!hasStackTrace(run.stdout + run.stderr));
+  writeFileSync(lockPath, lock);
+
+  // A migration that fails in the database: its error is shown, nothing after it runs.
+  writeFileSync(join(dir, 'migrations', '0005_broken.sql'), '-- Migration: Broken\nCREATE TABLE half (id INT);\nINSERT INTO no_such_table\n  VALUES (1);\n-- Down Migration\nDROP TABLE half;\n');
+  writeFileSync(join(dir, 'migrations', '0006_after.sql'), '-- Migration: After\nCREATE TABLE after_broken (id INT);\n-- Down Migration\nDROP TABLE after_broken;\n');
+  run = kmb(['apply', ...database], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /error\[migration-failed\]: Migration 5 \(migrations\/0005_broken\.sql\) failed at migrations\/0005_broken\.sql:3:13: relation "no_such_table" does not exist/);
+  assert.ok(!hasStackTrace(run.stdout + run.stderr));
+  const rows = await server.query('SELECT id FROM kimberlite_migrations ORDER BY id', 'bad');
+  assert.deepEqual(rows.map((r) => Number(r.id)), [1, 2, 3, 4]);
+  const tablesNow = (await server.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'", 'bad')).map((r) => r.table_name);
+  assert.ok(!tablesNow.includes('half') && !tablesNow.includes('after_broken'));
+  assert.deepEqual(ids(readState(dir, 'applied.toml')), [1, 2, 3, 4]);
+
+  // Unknown commands and flags are usage errors.
+  for (const args of [['frobnicate'], ['status', '--bogus'], ['apply', '--to', 'x'], ['rollback', '--steps', '1', '--to', '2']]) {
+    run = kmb(args, { cwd: dir });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, /error\[usage\]/);
+    assert.match(run.stderr, /kmb migration --help/);
+    assert.ok(!hasStackTrace(run.stderr));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
