@@ -8,6 +8,7 @@ pub mod checksum;
 pub mod create;
 pub mod diagnostic;
 pub mod line_index;
+pub mod lint;
 pub mod lock;
 pub mod migration;
 pub mod plan;

@@ -199,7 +199,53 @@ pub fn parse_migration(path: &str, contents: &[u8]) -> Migration {
         return migration;
     };
     Parser::new(path, full_text, &label, &mut migration).run();
+    let silencer = Silencer::of(&migration);
+    migration.diagnostics.retain(|d| !silencer.silences(d));
     migration
+}
+
+/// A file's ignore comments: `ignore-file` codes, and `ignore` codes per statement.
+#[derive(Debug, Clone, Default)]
+pub struct Silencer {
+    path: String,
+    file_codes: Vec<Code>,
+    statements: Vec<(Span, Vec<Code>)>,
+}
+
+impl Silencer {
+    /// The ignore comments of a parsed migration.
+    pub fn of(migration: &Migration) -> Silencer {
+        Silencer {
+            path: migration.path.clone(),
+            file_codes: migration.directives.ignore_file.clone(),
+            statements: migration
+                .up
+                .iter()
+                .chain(migration.down.iter().flatten())
+                .filter(|s| !s.ignored.is_empty())
+                .map(|s| (s.span, s.ignored.clone()))
+                .collect(),
+        }
+    }
+
+    /// Whether they silence `diagnostic`: it is about this file and its code
+    /// is ignored for the file, or for the statement its span starts in.
+    pub fn silences(&self, diagnostic: &Diagnostic) -> bool {
+        if diagnostic.file != self.path {
+            return false;
+        }
+        if self.file_codes.contains(&diagnostic.code) {
+            return true;
+        }
+        let Some(span) = diagnostic.span else {
+            return false;
+        };
+        self.statements.iter().any(|(statement, codes)| {
+            codes.contains(&diagnostic.code)
+                && span.start >= statement.start
+                && span.start <= statement.end
+        })
+    }
 }
 
 /// The state of parsing one decoded file.
@@ -276,6 +322,19 @@ impl<'a, 'm> Parser<'a, 'm> {
         self.report_unterminated(&tokens);
         self.read_stray_directives(&tokens, body);
         self.read_sections(&tokens, body);
+        let context = crate::lint::LintContext {
+            path: self.path,
+            label: self.label,
+            src: self.src,
+            bom: self.bom,
+            tokens: &tokens,
+            index: &self.index,
+            transactional: !self.migration.directives.no_transaction,
+            up: &self.migration.up,
+            down: self.migration.down.as_deref(),
+        };
+        let found = crate::lint::lint(&context);
+        self.migration.diagnostics.extend(found);
     }
 
     /// Metadata and directives: the lines before the body.

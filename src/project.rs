@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic, Severity, short_checksum};
 use crate::lock::{LockEntry, parse_lock};
-use crate::migration::{Migration, describe, file_name_of, parse_migration};
+use crate::migration::{Migration, Silencer, describe, file_name_of, parse_migration};
 use crate::tracker::{AppliedEntry, parse_tracker};
 
 /// Where Kimberlite keeps the lock file, relative to the project.
@@ -262,15 +262,11 @@ pub fn analyze(input: &Input<'_>) -> Report {
     parsed.sort_by(|a, b| (a.id, &a.file_name, &a.path).cmp(&(b.id, &b.file_name, &b.path)));
 
     // File findings, with the file's own ignore comments applied.
-    let mut ignores: HashMap<String, Vec<IgnoreScope>> = HashMap::new();
+    let mut silencers: HashMap<String, Silencer> = HashMap::new();
     for mut migration in parsed {
-        let scopes = ignore_scopes(&migration);
         let own = std::mem::take(&mut migration.diagnostics);
         diagnostics.extend(own);
-        ignores
-            .entry(migration.path.clone())
-            .or_default()
-            .extend(scopes);
+        silencers.insert(migration.path.clone(), Silencer::of(&migration));
         let Some(id) = migration.id else { continue };
         if let Some(first) = by_id.get(&id) {
             diagnostics.push(
@@ -385,7 +381,7 @@ pub fn analyze(input: &Input<'_>) -> Report {
         });
     }
 
-    let diagnostics = settle(diagnostics, &ignores, &input.options);
+    let diagnostics = settle(diagnostics, &silencers, &input.options);
     let mut summary = Summary {
         total: migrations.len(),
         ..Summary::default()
@@ -650,32 +646,10 @@ fn check_tracker(
     }
 }
 
-/// Codes silenced in one region of a file (the whole file, or a statement).
-#[derive(Debug, Clone)]
-struct IgnoreScope {
-    region: Option<(usize, usize)>,
-    codes: Vec<Code>,
-}
-
-fn ignore_scopes(migration: &Migration) -> Vec<IgnoreScope> {
-    let mut scopes = vec![IgnoreScope {
-        region: None,
-        codes: migration.directives.ignore_file.clone(),
-    }];
-    let statements = migration.up.iter().chain(migration.down.iter().flatten());
-    for statement in statements.filter(|s| !s.ignored.is_empty()) {
-        scopes.push(IgnoreScope {
-            region: Some((statement.span.start, statement.span.end)),
-            codes: statement.ignored.clone(),
-        });
-    }
-    scopes
-}
-
 /// Applies ignore comments and rule settings, then sorts.
 fn settle(
     diagnostics: Vec<Diagnostic>,
-    ignores: &HashMap<String, Vec<IgnoreScope>>,
+    silencers: &HashMap<String, Silencer>,
     options: &Options,
 ) -> Vec<Diagnostic> {
     let setting = |code: Code| {
@@ -689,19 +663,9 @@ fn settle(
     let mut kept: Vec<Diagnostic> = diagnostics
         .into_iter()
         .filter(|diagnostic| {
-            let Some(scopes) = ignores.get(&diagnostic.file) else {
-                return true;
-            };
-            !scopes.iter().any(|scope| {
-                scope.codes.contains(&diagnostic.code)
-                    && match (scope.region, diagnostic.span) {
-                        (None, _) => true,
-                        (Some((start, end)), Some(span)) => {
-                            span.start >= start && span.start <= end
-                        }
-                        (Some(_), None) => false,
-                    }
-            })
+            !silencers
+                .get(&diagnostic.file)
+                .is_some_and(|s| s.silences(diagnostic))
         })
         .filter_map(|mut diagnostic| match setting(diagnostic.code) {
             Some(RuleSetting::Off) => None,

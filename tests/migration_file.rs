@@ -207,7 +207,7 @@ fn ranges_are_utf16_with_crlf_bom_and_emoji() {
 
 #[test]
 fn statement_ignores_and_file_ignores_and_rule_options() {
-    let text = "-- kimberlite:ignore-file missing-down\n-- kimberlite:ignore unterminated-string\nSELECT 'open\n";
+    let text = "-- kimberlite:ignore-file missing-down\n-- kimberlite:ignore unterminated-string, missing-semicolon\nSELECT 'open\n";
     let files = [SourceFile {
         path: "m/0001_x.sql",
         contents: text.as_bytes(),

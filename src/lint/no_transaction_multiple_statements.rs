@@ -1,0 +1,24 @@
+//! `no-transaction-multiple-statements`: a no-transaction migration with more
+//! than one statement. If a later statement fails, the earlier ones stay
+//! applied and the migration is half done.
+
+use super::LintContext;
+use crate::diagnostic::{Code, Diagnostic};
+
+/// Reports the second Up statement of a no-transaction migration.
+pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
+    if context.transactional || context.up.len() < 2 {
+        return;
+    }
+    let second = &context.up[1];
+    found.push(context.diagnostic(
+        Code::NoTransactionMultipleStatements,
+        second.span,
+        format!(
+            "{} runs outside a transaction and has {} statements; if one fails, those before it stay applied.",
+            context.label,
+            context.up.len()
+        ),
+        "Split it into one migration per statement, each with `-- kimberlite:no-transaction`, so that a failure never leaves one half applied.",
+    ));
+}

@@ -1,0 +1,160 @@
+//! SPEC §9: each lint rule fires where it should, and not on trigger words
+//! inside strings, comments, quoted identifiers or dollar-quoted bodies.
+
+use kimberlite_migration::Code;
+use kimberlite_migration::migration::parse_migration;
+
+fn codes_of(text: &str) -> Vec<Code> {
+    parse_migration("migrations/0001_x.sql", text.as_bytes())
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .filter(|c| c.group() == kimberlite_migration::Group::Lint)
+        .collect()
+}
+
+/// Wraps Up SQL into a file with a Down section.
+fn up(sql: &str) -> String {
+    format!("-- Up Migration\n{sql}\n-- Down Migration\nSELECT 1;\n")
+}
+
+fn no_tx(sql: &str) -> String {
+    format!("-- kimberlite:no-transaction\n{sql}\n")
+}
+
+/// (rule, texts that fire it, texts that must not).
+fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
+    let hidden = |word: &str| {
+        vec![
+            up(&format!("SELECT '{word};';")),
+            up(&format!("-- {word};\nSELECT 1;")),
+            up(&format!("/* {word}; */ SELECT 1;")),
+            up(&format!("SELECT \"{word}\" FROM t;")),
+            up(&format!("SELECT $$ {word}; $$;")),
+            up(&format!(
+                "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$\nBEGIN\n  {word};\nEND\n$body$;"
+            )),
+        ]
+    };
+    vec![
+        (
+            Code::TransactionControl,
+            vec![up("BEGIN;\nCREATE TABLE t (id INT);\nCOMMIT;"), up("start transaction;"), up("SAVEPOINT a;"), up("ROLLBACK;"), up("END;")],
+            [hidden("COMMIT"), vec![no_tx("BEGIN;"), up("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;")]].concat(),
+        ),
+        (
+            Code::NonTransactionalStatement,
+            vec![
+                up("CREATE INDEX CONCURRENTLY i ON t (c);"),
+                up("create unique index concurrently i on t (c);"),
+                up("DROP INDEX CONCURRENTLY i;"),
+                up("REINDEX (VERBOSE) TABLE CONCURRENTLY t;"),
+                up("VACUUM ANALYZE t;"),
+                up("CREATE DATABASE other;"),
+                up("ALTER SYSTEM SET work_mem = '64MB';"),
+            ],
+            [hidden("VACUUM"), vec![no_tx("CREATE INDEX CONCURRENTLY i ON t (c);"), up("CREATE INDEX i ON t (c);"), up("SELECT concurrently FROM vacuum;")]].concat(),
+        ),
+        (
+            Code::NoTransactionMultipleStatements,
+            vec![no_tx("CREATE INDEX CONCURRENTLY a ON t (c);\nCREATE INDEX CONCURRENTLY b ON t (d);")],
+            vec![no_tx("CREATE INDEX CONCURRENTLY a ON t (c);\n-- CREATE INDEX CONCURRENTLY b ON t (d);"), no_tx("SELECT 'a; b';"), up("SELECT 1; SELECT 2;")],
+        ),
+        (
+            Code::DestructiveStatement,
+            vec![
+                up("DROP TABLE users;"),
+                up("ALTER TABLE users DROP COLUMN email;"),
+                up("ALTER TABLE users ADD COLUMN x INT, DROP email;"),
+                up("TRUNCATE users;"),
+                up("DELETE FROM users;"),
+                up("UPDATE users SET active = false;"),
+                up("WITH gone AS (SELECT id FROM old) DELETE FROM users;"),
+                up("DELETE FROM users USING old WHERE (SELECT true);").replace("WHERE (SELECT true)", "-- WHERE id = 1"),
+            ],
+            [
+                hidden("DROP TABLE users"),
+                vec![
+                    up("DELETE FROM users WHERE id = 1;"),
+                    up("UPDATE users SET a = 1 WHERE id IN (SELECT id FROM t);"),
+                    up("ALTER TABLE users DROP CONSTRAINT users_pk;"),
+                    up("ALTER TABLE users ALTER COLUMN a DROP NOT NULL, ALTER COLUMN b DROP DEFAULT;"),
+                    up("INSERT INTO log SELECT * FROM users;"),
+                    "-- Up Migration\nCREATE TABLE t (id INT);\n-- Down Migration\nDROP TABLE t;\n".to_string(),
+                    up("-- kimberlite:ignore destructive-statement\nDROP TABLE legacy;"),
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            Code::MissingSemicolon,
+            vec![up("SELECT 1"), "-- Up Migration\nSELECT 1\n-- Down Migration\nSELECT 2;\n".to_string()],
+            vec![up("SELECT 1; -- done"), up("SELECT 1 /* x */;")],
+        ),
+        (
+            Code::PsqlMetaCommand,
+            vec![up("\\connect other\nSELECT 1;"), up("  \\i other.sql\nSELECT 1;"), up("SELECT 1;\n\\set ON_ERROR_STOP on")],
+            vec![up("SELECT E'\\\\n';"), up("SELECT '\n\\i inside a string';"), up("-- \\i in a comment\nSELECT 1;"), up("SELECT $$\n\\i body\n$$;"), up("SELECT 1 \\\\ 2;")],
+        ),
+    ]
+}
+
+#[test]
+fn each_rule_fires_where_it_should_and_only_there() {
+    for (code, fire, quiet) in cases() {
+        for text in fire {
+            assert!(
+                codes_of(&text).contains(&code),
+                "{} did not fire on:\n{text}",
+                code.as_str()
+            );
+        }
+        for text in quiet {
+            assert!(
+                !codes_of(&text).contains(&code),
+                "{} fired on:\n{text}\n{:?}",
+                code.as_str(),
+                codes_of(&text)
+            );
+        }
+    }
+}
+
+#[test]
+fn every_lint_code_has_cases_and_help() {
+    let covered: Vec<Code> = cases().iter().map(|(code, _, _)| *code).collect();
+    for code in Code::ALL
+        .iter()
+        .filter(|c| c.group() == kimberlite_migration::Group::Lint)
+    {
+        assert!(covered.contains(code), "no cases for {}", code.as_str());
+    }
+    let migration = parse_migration(
+        "m/0001_x.sql",
+        up("BEGIN;\nDROP TABLE t;\nVACUUM\n\\q").as_bytes(),
+    );
+    assert!(migration.diagnostics.len() >= 4);
+    for diagnostic in &migration.diagnostics {
+        assert!(
+            diagnostic.help.as_deref().is_some_and(|h| h.len() > 20),
+            "{:?}",
+            diagnostic
+        );
+        assert!(diagnostic.range.is_some());
+    }
+}
+
+#[test]
+fn positions_point_at_the_offending_words() {
+    let text = "-- Up Migration\nSELECT '😀'; DROP TABLE users;\n-- Down Migration\nSELECT 1;\n";
+    let migration = parse_migration("m/0001_x.sql", text.as_bytes());
+    let found = migration
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::DestructiveStatement)
+        .unwrap();
+    let span = found.span.unwrap();
+    assert_eq!(&text[span.start..span.end], "DROP TABLE");
+    // "SELECT '😀'; " is 13 UTF-16 units.
+    assert_eq!(found.range.unwrap().start.character, 13);
+}
