@@ -35,6 +35,7 @@ export const analyze = guard('analyze');
 export const checksum = guard('checksum');
 export const parseMigration = guard('parseMigration');
 export const splitStatements = guard('splitStatements');
+export const lint = guard('lint');
 export const createMigration = guard('createMigration');
 export const updateLock = guard('updateLock');
 export const recordApplied = guard('recordApplied');

@@ -145,6 +145,8 @@ export interface ProjectInput {
   /** The database's history, which wins over the tracker (`tracker-drift`). */
   history?: AppliedRecord[];
   options?: Options;
+  /** `analyze` only: false leaves `up`/`down` empty, for callers that want findings only. Default true. */
+  statements?: boolean;
 }
 
 /** One migration of a plan. */
@@ -188,6 +190,8 @@ export function analyze(input: ProjectInput): Report;
 export function checksum(contents: Uint8Array | string): string | null;
 export function parseMigration(path: string, contents: Uint8Array | string): Migration;
 export function splitStatements(sql: string): Statement[];
+/** One file's own findings: file checks and lint rules (no lock, tracker or folder checks). */
+export function lint(path: string, contents: Uint8Array | string): Diagnostic[];
 export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null }): Created;
 /** The lock with the unlocked migrations (or only `ids`) added; refused while there are errors. */
 export function updateLock(input: ProjectInput & { ids?: number[] }): DocumentResult;

@@ -9,6 +9,7 @@ export const analyze = wasm.analyze;
 export const checksum = wasm.checksum;
 export const parseMigration = wasm.parseMigration;
 export const splitStatements = wasm.splitStatements;
+export const lint = wasm.lint;
 export const createMigration = wasm.createMigration;
 export const updateLock = wasm.updateLock;
 export const recordApplied = wasm.recordApplied;

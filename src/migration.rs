@@ -28,6 +28,8 @@ pub struct Statement {
     pub terminated: bool,
     /// Codes silenced for this statement by `-- kimberlite:ignore`.
     pub ignored: Vec<Code>,
+    /// Its tokens, as indices into the file's tokens (lexed after any BOM).
+    pub tokens: std::ops::Range<usize>,
 }
 
 /// Directives from the leading block.
@@ -332,6 +334,7 @@ impl<'a, 'm> Parser<'a, 'm> {
             transactional: !self.migration.directives.no_transaction,
             up: &self.migration.up,
             down: self.migration.down.as_deref(),
+            walked: Default::default(),
         };
         let found = crate::lint::lint(&context);
         self.migration.diagnostics.extend(found);
@@ -675,6 +678,7 @@ impl<'a, 'm> Parser<'a, 'm> {
                 keywords: found.keywords,
                 terminated: found.terminated,
                 ignored,
+                tokens: from + found.tokens.start..from + found.tokens.end,
             });
         }
         statements

@@ -560,6 +560,10 @@ fn check_lock(
             );
         }
     }
+    // A project with no lock file yet has locked nothing: no news per file.
+    if input.lock.is_none_or(|text| text.trim().is_empty()) {
+        return;
+    }
     let locked: std::collections::HashSet<u32> = entries.iter().map(|e| e.id).collect();
     for (id, file) in by_id {
         if !locked.contains(id) && file.checksum.is_some() {

@@ -213,7 +213,7 @@ fn statement_ignores_and_file_ignores_and_rule_options() {
         contents: text.as_bytes(),
     }];
     let report = analyze(&Input::new(files.to_vec(), None, None));
-    assert_eq!(codes(&report.diagnostics), [Code::Unlocked]);
+    assert_eq!(codes(&report.diagnostics), []);
 
     let plain = "SELECT 1;\n";
     let files = [SourceFile {

@@ -2,13 +2,16 @@
 //! DROP TABLE, ALTER TABLE ... DROP COLUMN, TRUNCATE, and DELETE or UPDATE
 //! without a WHERE. Rolling the migration back does not bring the data back.
 
-use super::{LintContext, Word, span_of, starts_with, words};
+use super::{LintContext, Word, span_of, starts_with};
 use crate::diagnostic::{Code, Diagnostic};
 
 const HELP: &str = "Make sure the data is backed up or no longer needed. If this is intended, put `-- kimberlite:ignore destructive-statement` on the line above the statement.";
 
+/// What `ALTER TABLE ... DROP <x>` drops when `x` is not a column.
+const NOT_COLUMNS: &[&str] = &["CONSTRAINT", "DEFAULT", "NOT", "IDENTITY", "EXPRESSION"];
+
 /// What a statement destroys, if anything, and how many leading words say so.
-fn destroys(words: &[Word]) -> Option<(&'static str, usize)> {
+fn destroys(words: &[Word<'_>]) -> Option<(&'static str, usize)> {
     if starts_with(words, &["DROP", "TABLE"]) {
         return Some(("drops a table", 2));
     }
@@ -16,49 +19,44 @@ fn destroys(words: &[Word]) -> Option<(&'static str, usize)> {
         return Some(("empties a table", 1));
     }
     if starts_with(words, &["ALTER", "TABLE"]) {
-        let top: Vec<&Word> = words.iter().filter(|w| w.depth == 0).collect();
-        for pair in top.windows(2) {
-            let dropped = pair[1].text.as_str();
-            let is_column = pair[0].text == "DROP"
-                && !matches!(
-                    dropped,
-                    "CONSTRAINT" | "DEFAULT" | "NOT" | "IDENTITY" | "EXPRESSION"
-                );
-            if is_column {
-                return Some(("drops a column", 2));
-            }
-        }
-        return None;
+        let top: Vec<&Word<'_>> = words.iter().filter(|w| w.depth == 0).collect();
+        let drops_column = top
+            .windows(2)
+            .any(|pair| pair[0].is("DROP") && !NOT_COLUMNS.iter().any(|k| pair[1].is(k)));
+        return drops_column.then_some(("drops a column", 2));
     }
     // The verb of the statement, after any WITH ... AS (...) clauses.
     let verb = words.iter().find(|w| {
         w.depth == 0
-            && matches!(
-                w.text.as_str(),
-                "DELETE" | "UPDATE" | "INSERT" | "SELECT" | "MERGE"
-            )
+            && ["DELETE", "UPDATE", "INSERT", "SELECT", "MERGE"]
+                .iter()
+                .any(|k| w.is(k))
     })?;
     let has_where = words
         .iter()
-        .any(|w| w.depth == 0 && w.text == "WHERE" && w.span.start > verb.span.start);
-    match verb.text.as_str() {
-        "DELETE" if !has_where => Some(("deletes every row of a table (DELETE without WHERE)", 1)),
-        "UPDATE" if !has_where => Some(("changes every row of a table (UPDATE without WHERE)", 1)),
-        _ => None,
+        .any(|w| w.depth == 0 && w.is("WHERE") && w.span.start > verb.span.start);
+    if has_where {
+        None
+    } else if verb.is("DELETE") {
+        Some(("deletes every row of a table (DELETE without WHERE)", 1))
+    } else if verb.is("UPDATE") {
+        Some(("changes every row of a table (UPDATE without WHERE)", 1))
+    } else {
+        None
     }
 }
 
 /// Reports destructive statements of the Up section.
 pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
-    for (is_up, statement) in context.statements() {
+    for (is_up, _, words) in context.statements() {
+        let words = words.as_slice();
         if !is_up {
             continue;
         }
-        let words = words(statement);
-        if let Some((what, length)) = destroys(&words) {
+        if let Some((what, length)) = destroys(words) {
             found.push(context.diagnostic(
                 Code::DestructiveStatement,
-                span_of(&words, length),
+                span_of(words, length),
                 format!(
                     "A statement of {} {what}; rolling back will not bring the data back.",
                     context.label

@@ -6,7 +6,7 @@ use crate::diagnostic::{Code, Diagnostic, Span};
 
 /// Reports unterminated statements, at their last character.
 pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
-    for (_, statement) in context.statements() {
+    for statement in context.up.iter().chain(context.down.into_iter().flatten()) {
         if statement.terminated {
             continue;
         }

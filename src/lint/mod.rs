@@ -14,7 +14,7 @@ mod transaction_control;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::line_index::LineIndex;
 use crate::migration::Statement;
-use crate::sql::lexer::{Lexer, Token, TokenKind};
+use crate::sql::lexer::{Token, TokenKind};
 
 /// What a rule may look at.
 pub struct LintContext<'a> {
@@ -36,14 +36,38 @@ pub struct LintContext<'a> {
     pub up: &'a [Statement],
     /// The Down statements, when there is a Down section.
     pub down: Option<&'a [Statement]>,
+    /// Each statement's words, walked once for all rules.
+    pub walked: std::cell::OnceCell<Vec<(bool, &'a Statement, Vec<Word<'a>>)>>,
 }
 
-impl LintContext<'_> {
-    /// Every statement with the section it is in (`true` for Up).
-    pub fn statements(&self) -> impl Iterator<Item = (bool, &Statement)> {
+impl<'a> LintContext<'a> {
+    /// Every statement with the section it is in (`true` for Up) and its words.
+    pub fn statements(&self) -> impl Iterator<Item = (bool, &'a Statement, Vec<Word<'a>>)> + '_ {
         let up = self.up.iter().map(|s| (true, s));
         let down = self.down.into_iter().flatten().map(|s| (false, s));
         up.chain(down)
+            .map(|(is_up, statement)| (is_up, statement, self.words(statement)))
+    }
+
+    /// The unquoted words of a statement, in order, with depth and span,
+    /// read from the file's tokens (nothing is lexed again).
+    pub fn words(&self, statement: &Statement) -> Vec<Word<'a>> {
+        let mut depth = 0usize;
+        let mut words = Vec::new();
+        let tokens = self.tokens.get(statement.tokens.clone()).unwrap_or(&[]);
+        for token in tokens {
+            match token.kind {
+                TokenKind::OpenParen => depth += 1,
+                TokenKind::CloseParen => depth = depth.saturating_sub(1),
+                TokenKind::Word => words.push(Word {
+                    text: &self.src[token.start..token.end],
+                    depth,
+                    span: Span::new(token.start + self.bom, token.end + self.bom),
+                }),
+                _ => {}
+            }
+        }
+        words
     }
 
     /// A finding at `span` (offsets in the whole contents).
@@ -56,53 +80,48 @@ impl LintContext<'_> {
 
 /// One unquoted word of a statement.
 #[derive(Debug, Clone)]
-pub struct Word {
-    /// Uppercased.
-    pub text: String,
+pub struct Word<'a> {
+    /// As written.
+    pub text: &'a str,
     /// Parenthesis depth (0 at the statement's top level).
     pub depth: usize,
     /// Where it is in the whole contents.
     pub span: Span,
 }
 
-/// The unquoted words of a statement, in order, with depth and span.
-pub fn words(statement: &Statement) -> Vec<Word> {
-    let mut depth = 0usize;
-    let mut words = Vec::new();
-    for token in Lexer::new(&statement.text) {
-        match token.kind {
-            TokenKind::OpenParen => depth += 1,
-            TokenKind::CloseParen => depth = depth.saturating_sub(1),
-            TokenKind::Word => words.push(Word {
-                text: statement.text[token.start..token.end].to_ascii_uppercase(),
-                depth,
-                span: Span::new(
-                    statement.span.start + token.start,
-                    statement.span.start + token.end,
-                ),
-            }),
-            _ => {}
-        }
+impl Word<'_> {
+    /// Whether it is `keyword` (given in upper case), in any letter case.
+    pub fn is(&self, keyword: &str) -> bool {
+        self.text.eq_ignore_ascii_case(keyword)
     }
-    words
 }
 
-/// Whether the top-level words start with `expected` (uppercase).
-pub fn starts_with(words: &[Word], expected: &[&str]) -> bool {
+/// Whether the top-level words start with `expected` (keywords, any case).
+pub fn starts_with(words: &[Word<'_>], expected: &[&str]) -> bool {
     words.len() >= expected.len()
         && words
             .iter()
             .zip(expected)
-            .all(|(word, want)| word.text == *want && word.depth == 0)
+            .all(|(word, want)| word.is(want) && word.depth == 0)
 }
 
 /// The span from the first to the last of `words[..count]`.
-pub fn span_of(words: &[Word], count: usize) -> Span {
+pub fn span_of(words: &[Word<'_>], count: usize) -> Span {
     let last = count.clamp(1, words.len().max(1)) - 1;
     match (words.first(), words.get(last)) {
         (Some(first), Some(last)) => Span::new(first.span.start, last.span.end),
         _ => Span::default(),
     }
+}
+
+/// The first `count` words in upper case, joined with spaces (for messages).
+pub fn shown(words: &[Word<'_>], count: usize) -> String {
+    words
+        .iter()
+        .take(count)
+        .map(|w| w.text.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs every rule.

@@ -3,7 +3,7 @@
 //! DATABASE`, ...), in a migration that runs in one. It would fail at apply
 //! time with "cannot run inside a transaction block".
 
-use super::{LintContext, Word, span_of, starts_with, words};
+use super::{LintContext, Word, shown, span_of, starts_with};
 use crate::diagnostic::{Code, Diagnostic};
 
 const HELP: &str = "Move it to a migration of its own whose first line is `-- kimberlite:no-transaction` (one statement per such migration).";
@@ -21,8 +21,8 @@ const FORMS: &[&[&str]] = &[
     &["DROP", "TABLESPACE"],
 ];
 
-fn reindex_concurrently(words: &[Word]) -> bool {
-    starts_with(words, &["REINDEX"]) && words.iter().any(|w| w.text == "CONCURRENTLY")
+fn reindex_concurrently(words: &[Word<'_>]) -> bool {
+    starts_with(words, &["REINDEX"]) && words.iter().any(|w| w.is("CONCURRENTLY"))
 }
 
 /// Reports them in a transactional migration.
@@ -30,19 +30,22 @@ pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
     if !context.transactional {
         return;
     }
-    for (_, statement) in context.statements() {
-        let words = words(statement);
+    for (_, _, words) in context.statements() {
+        let words = words.as_slice();
         let length = FORMS
             .iter()
-            .find(|form| starts_with(&words, form))
+            .find(|form| starts_with(words, form))
             .map(|form| form.len())
-            .or_else(|| reindex_concurrently(&words).then_some(1));
+            .or_else(|| reindex_concurrently(words).then_some(1));
         if let Some(length) = length {
-            let shown: Vec<&str> = words[..length].iter().map(|w| w.text.as_str()).collect();
             found.push(context.diagnostic(
                 Code::NonTransactionalStatement,
-                span_of(&words, length),
-                format!("{} has `{}`, which PostgreSQL cannot run inside a transaction, and this migration runs in one.", context.label, shown.join(" ")),
+                span_of(words, length),
+                format!(
+                    "{} has `{}`, which PostgreSQL cannot run inside a transaction, and this migration runs in one.",
+                    context.label,
+                    shown(words, length)
+                ),
                 HELP,
             ));
         }

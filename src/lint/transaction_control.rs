@@ -3,7 +3,7 @@
 //! early, so the history row and the rest of the migration would no longer
 //! commit or roll back together.
 
-use super::{LintContext, span_of, starts_with, words};
+use super::{LintContext, shown, span_of, starts_with};
 use crate::diagnostic::{Code, Diagnostic};
 
 const HELP: &str = "Remove it: every migration already runs in a transaction of its own. If this migration must manage transactions itself, add `-- kimberlite:no-transaction` at the top of the file.";
@@ -26,17 +26,17 @@ pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
     if !context.transactional {
         return;
     }
-    for (_, statement) in context.statements() {
-        let words = words(statement);
-        if let Some(form) = FORMS.iter().find(|form| starts_with(&words, form)) {
-            let written: Vec<&str> = words[..form.len()]
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect();
+    for (_, _, words) in context.statements() {
+        let words = words.as_slice();
+        if let Some(form) = FORMS.iter().find(|form| starts_with(words, form)) {
             found.push(context.diagnostic(
                 Code::TransactionControl,
-                span_of(&words, form.len()),
-                format!("{} has `{}`, but it runs inside a transaction that the runner opens and commits.", context.label, written.join(" ")),
+                span_of(words, form.len()),
+                format!(
+                    "{} has `{}`, but it runs inside a transaction that the runner opens and commits.",
+                    context.label,
+                    shown(words, form.len())
+                ),
                 HELP,
             ));
         }

@@ -297,6 +297,21 @@ pub struct ReportDto {
     pub summary: SummaryDto,
 }
 
+impl ReportDto {
+    /// The report, with each migration's statements or, for callers that
+    /// only want findings (an editor on every keystroke), without them.
+    pub fn new(report: &Report, with_statements: bool) -> Self {
+        let mut dto = ReportDto::from(report);
+        if !with_statements {
+            for migration in &mut dto.migrations {
+                migration.up.clear();
+                migration.down = migration.down.take().map(|_| Vec::new());
+            }
+        }
+        dto
+    }
+}
+
 impl From<&Report> for ReportDto {
     fn from(report: &Report) -> Self {
         ReportDto {
@@ -488,4 +503,7 @@ pub struct ProjectInputDto {
     /// `updateLock`: lock only these ids (all when absent).
     #[serde(default)]
     pub ids: Option<Vec<u32>>,
+    /// `analyze`: whether migrations carry their statements (default true).
+    #[serde(default)]
+    pub statements: Option<bool>,
 }

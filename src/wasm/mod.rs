@@ -141,7 +141,18 @@ pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
     let (input, problems) = project.input();
     let mut report = analyze_project(&input);
     report.add(problems);
-    to_js(&ReportDto::from(&report))
+    to_js(&ReportDto::new(
+        &report,
+        project.rest.statements.unwrap_or(true),
+    ))
+}
+
+/// One file's own findings (file checks and lint rules), without the project.
+#[wasm_bindgen(js_name = lint)]
+pub fn lint(path: JsValue, contents: JsValue) -> Result<JsValue, JsValue> {
+    let path = string_of(&path, "path")?;
+    let bytes = contents_of(&contents, "contents")?;
+    to_js(&diagnostics(&parse_migration(&path, &bytes).diagnostics))
 }
 
 /// The Kimberlite-compatible checksum of a file's contents; `null` when they are not UTF-8.

@@ -11,7 +11,7 @@ import { consumerDir, packageDir } from './package.mjs';
 const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
 
 const USAGE = `
-import { ready, analyze, checksum, parseMigration, splitStatements, createMigration, updateLock,
+import { ready, analyze, checksum, parseMigration, splitStatements, lint, createMigration, updateLock,
   recordApplied, removeApplied, planApply, planRollback, codes, version, openProject } from 'kimberlite-migration';
 import type { Executor, Project, ApplyResult } from 'kimberlite-migration';
 import type { Diagnostic, Report, Migration, Step, Code, Status, ProjectInput, Statement } from 'kimberlite-migration';
@@ -27,6 +27,7 @@ const sum: string | null = checksum('SELECT 1;');
 const migration: Migration = parseMigration('m/0001_a.sql', 'SELECT 1;');
 const up: Statement[] = migration.up;
 const parts: number = splitStatements('SELECT 1; SELECT 2').length;
+const found: Diagnostic[] = lint('m/0001_a.sql', 'BEGIN;');
 const created: string | null = createMigration({ existing: [], name: 'x', created: '2026-11-24T09:30:00Z' }).fileName;
 const lock: string | null = updateLock(input).text;
 const tracked: string | null = recordApplied({ tracker: null, entry: { id: 1, name: 'a', checksum: 'x', appliedAt: 'y' } }).text;
@@ -40,7 +41,7 @@ const executor: Executor = { query: async () => ({ rows: [] }), transaction: asy
 const result: ApplyResult = await project.apply({ database: executor, to: 2, onProgress: (e) => console.log(e.phase, e.step.id) });
 const made: string = project.create('x').fileName;
 console.log(result.applied.length, made);
-console.log(code, line, status, sum, up, parts, created, lock, tracked, removed, steps, back, table, v, first);
+console.log(found, code, line, status, sum, up, parts, created, lock, tracked, removed, steps, back, table, v, first);
 `;
 
 function compile(source) {

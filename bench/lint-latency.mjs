@@ -1,0 +1,45 @@
+// Lint latency of a 1 MB migration through the wasm package in Node:
+// parseMigration (lex, split, lint) and analyze of a one-file project, as an
+// editor does on each keystroke. Prints the median against the 20 ms goal.
+import { analyze, lint, parseMigration } from '../pkg/node.js';
+
+function migrationOfSize(bytes) {
+  const parts = ['-- Migration: Big\n-- Up Migration\n'];
+  let size = parts[0].length;
+  for (let i = 0; size < bytes; i++) {
+    const statement = i % 3 === 0
+      ? `CREATE TABLE t${i} (id BIGINT PRIMARY KEY, name TEXT NOT NULL DEFAULT 'a;b', body TEXT);\n`
+      : i % 3 === 1
+        ? `INSERT INTO t${i - 1} (id, name) VALUES (${i}, $$it's ${i}; fine$$); -- note ${i}\n`
+        : `/* step ${i} */ UPDATE t${i - 2} SET body = E'line\\n${i}' WHERE id = ${i};\n`;
+    parts.push(statement);
+    size += statement.length;
+  }
+  parts.push('-- Down Migration\nSELECT 1;\n');
+  return parts.join('');
+}
+
+const text = migrationOfSize(1024 * 1024);
+const bytes = new TextEncoder().encode(text);
+const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+function time(fn, runs = 15) {
+  fn();
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+const lintOnly = time(() => lint('migrations/0001_big.sql', bytes));
+const editor = time(() => analyze({ files: [{ path: 'migrations/0001_big.sql', contents: bytes }], statements: false }));
+const parse = time(() => parseMigration('migrations/0001_big.sql', bytes));
+const statements = parseMigration('migrations/0001_big.sql', bytes).up.length;
+const goal = 20;
+console.log(`lint a ${(bytes.length / 1024 / 1024).toFixed(2)} MB migration (${statements} statements), median of 15:`);
+const row = (name, ms) => console.log(`  ${name.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms   ratio to goal ${(ms / goal).toFixed(2)} (goal <= 1.00, ${goal} ms)`);
+row('lint (what kmb-lsp runs outside a project)', lintOnly);
+row('analyze, statements: false (kmb-lsp)', editor);
+row('parseMigration (with every statement)', parse);

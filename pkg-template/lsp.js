@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// kmb-lsp: a language server for Kimberlite migration files (stdio).
+// Publishes the core's diagnostics for open `.sql` files as the user types,
+// including the project-level ones that concern the file (tamper checks
+// against the lock, duplicate ids, gaps); offers quick fixes (no-transaction
+// directive, ignore comments) and hovers with each code's help.
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import lsp from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import * as core from './core.js';
+import { readText } from './files.js';
+
+const { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, CodeActionKind, MarkupKind } = lsp;
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+/** uri -> the core diagnostics last published for it. */
+const published = new Map();
+const summaries = new Map(core.codes().map((entry) => [entry.code, entry]));
+
+const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint };
+const WHOLE_FILE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+/** Codes a `-- kimberlite:ignore` comment may silence (per statement or file). */
+const IGNORABLE = new Set(core.codes().filter((c) => c.group === 'lint' || c.group === 'file').map((c) => c.code));
+
+/**
+ * The project a file belongs to: a file in a folder named `migrations` is
+ * part of the project above it, with its lock and tracker; any other `.sql`
+ * file is checked on its own.
+ */
+function projectOf(path) {
+  const folder = dirname(path);
+  if (basename(folder) !== 'migrations') return null;
+  return { root: dirname(folder), folder };
+}
+
+function pathOf(uri) {
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return uri;
+  }
+}
+
+function analyzeDocument(document) {
+  const path = pathOf(document.uri);
+  const project = projectOf(path);
+  if (!project) {
+    return core.lint(basename(path), document.getText()).map((d) => ({ ...d, file: path }));
+  }
+  const files = [];
+  let names = [];
+  try {
+    names = readdirSync(project.folder).filter((name) => name.endsWith('.sql'));
+  } catch {
+    // The folder may not exist yet (an unsaved file).
+  }
+  // Open files of the folder count too, saved or not.
+  for (const open of [document, ...documents.all()]) {
+    const openPath = pathOf(open.uri);
+    if (dirname(openPath) === project.folder && !names.includes(basename(openPath))) names.push(basename(openPath));
+  }
+  for (const name of names) {
+    const full = join(project.folder, name);
+    const open = documents.get(pathToFileURL(full).href);
+    const contents = full === path ? document.getText() : open ? open.getText() : readFileSafe(full);
+    if (contents !== null) files.push({ path: relative(project.root, full), contents });
+  }
+  const state = join(project.root, '.kimberlite', 'migrations');
+  const report = core.analyze({
+    files,
+    lock: readText(join(state, '.lock')),
+    tracker: readText(join(state, 'applied.toml')),
+    statements: false,
+  });
+  const mine = relative(project.root, path);
+  // `unlocked` is news for `kmb migration status`, not for a file being written.
+  return report.diagnostics.filter((d) => d.file === mine && d.code !== 'unlocked');
+}
+
+function readFileSafe(path) {
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function toLsp(diagnostic) {
+  return {
+    range: diagnostic.range ?? WHOLE_FILE,
+    severity: SEVERITY[diagnostic.severity],
+    code: diagnostic.code,
+    source: 'kmb',
+    message: diagnostic.help ? `${diagnostic.message}\n${diagnostic.help}` : diagnostic.message,
+    data: { code: diagnostic.code },
+  };
+}
+
+function validate(document) {
+  let diagnostics;
+  try {
+    diagnostics = analyzeDocument(document);
+  } catch (error) {
+    connection.console.error(`kmb-lsp: ${error.message}`);
+    return;
+  }
+  published.set(document.uri, diagnostics);
+  connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: diagnostics.map(toLsp) });
+}
+
+connection.onInitialize(() => ({
+  capabilities: {
+    textDocumentSync: TextDocumentSyncKind.Incremental,
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    hoverProvider: true,
+  },
+  serverInfo: { name: 'kmb-lsp', version: core.version() },
+}));
+
+documents.onDidOpen(({ document }) => validate(document));
+documents.onDidChangeContent(({ document }) => {
+  validate(document);
+  // Other open files of the same project may gain or lose project findings.
+  for (const other of documents.all()) if (other.uri !== document.uri) validate(other);
+});
+documents.onDidClose(({ document }) => {
+  published.delete(document.uri);
+  connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+});
+
+/** Where a new first line goes: after a BOM, at the top. */
+const TOP = { line: 0, character: 0 };
+
+function insertLine(uri, position, text) {
+  return { changes: { [uri]: [{ range: { start: position, end: position }, newText: text }] } };
+}
+
+connection.onCodeAction(({ textDocument, context }) => {
+  const document = documents.get(textDocument.uri);
+  if (!document) return [];
+  const actions = [];
+  const seen = new Set();
+  for (const diagnostic of context.diagnostics) {
+    const code = diagnostic.data?.code ?? diagnostic.code;
+    if (typeof code !== 'string') continue;
+    if ((code === 'non-transactional-statement' || code === 'transaction-control') && !seen.has('no-transaction')) {
+      seen.add('no-transaction');
+      actions.push({
+        title: 'Run this migration outside a transaction (-- kimberlite:no-transaction)',
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: code === 'non-transactional-statement',
+        edit: insertLine(textDocument.uri, TOP, '-- kimberlite:no-transaction\n'),
+      });
+    }
+    if (!IGNORABLE.has(code) || seen.has(`ignore ${code} ${diagnostic.range.start.line}`)) continue;
+    seen.add(`ignore ${code} ${diagnostic.range.start.line}`);
+    const line = diagnostic.range.start.line;
+    const lineText = document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
+    const indent = /^[ \t]*/.exec(lineText)[0];
+    actions.push({
+      title: `Ignore ${code} for this statement`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      edit: insertLine(textDocument.uri, { line, character: 0 }, `${indent}-- kimberlite:ignore ${code}\n`),
+    });
+    actions.push({
+      title: `Ignore ${code} in this file`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      edit: insertLine(textDocument.uri, TOP, `-- kimberlite:ignore-file ${code}\n`),
+    });
+  }
+  return actions;
+});
+
+const inside = (range, position) =>
+  (position.line > range.start.line || (position.line === range.start.line && position.character >= range.start.character)) &&
+  (position.line < range.end.line || (position.line === range.end.line && position.character <= range.end.character));
+
+connection.onHover(({ textDocument, position }) => {
+  const found = (published.get(textDocument.uri) ?? []).filter((d) => inside(d.range ?? WHOLE_FILE, position));
+  if (found.length === 0) return null;
+  const value = found
+    .map((d) => `**${d.code}** (${d.severity}) — ${summaries.get(d.code)?.summary ?? ''}\n\n${d.message}${d.help ? `\n\n*Fix:* ${d.help}` : ''}`)
+    .join('\n\n---\n\n');
+  return { contents: { kind: MarkupKind.Markdown, value }, range: found[0].range };
+});
+
+documents.listen(connection);
+connection.listen();

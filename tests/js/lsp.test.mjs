@@ -1,0 +1,136 @@
+// kmb-lsp over stdio with a real JSON-RPC client (vscode-jsonrpc): diagnostics
+// on open and change with UTF-16 ranges, project findings, code actions, hover.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import rpc from 'vscode-jsonrpc/node';
+import { consumerDir } from './package.mjs';
+import { kmb as api } from './package.mjs';
+
+const SERVER = join(consumerDir, 'node_modules', '.bin', 'kmb-lsp');
+
+function start() {
+  const child = spawn(SERVER, ['--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
+  const waiting = [];
+  const latest = new Map();
+  connection.onNotification('textDocument/publishDiagnostics', (params) => {
+    latest.set(params.uri, params);
+    for (const waiter of waiting.splice(0)) waiter(params);
+  });
+  connection.listen();
+  /** The next publishDiagnostics for `uri`. */
+  const next = (uri) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri}`)), 15000);
+      const wait = (params) => {
+        if (params.uri === uri) {
+          clearTimeout(timer);
+          resolve(params);
+        } else waiting.push(wait);
+      };
+      waiting.push(wait);
+    });
+  return { child, connection, next, latest };
+}
+
+/** Applies LSP text edits to a text (positions in UTF-16 units). */
+function applyEdits(text, edits) {
+  const lines = text.split('\n');
+  const offset = ({ line, character }) => lines.slice(0, line).reduce((sum, l) => sum + l.length + 1, 0) + character;
+  let result = text;
+  for (const edit of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) {
+    result = result.slice(0, offset(edit.range.start)) + edit.newText + result.slice(offset(edit.range.end));
+  }
+  return result;
+}
+
+test('diagnostics, fixes and hovers over stdio', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'kmb-lsp-'));
+  mkdirSync(join(root, 'migrations'));
+  mkdirSync(join(root, '.kimberlite', 'migrations'), { recursive: true });
+  const first = '-- Migration: Users\nCREATE TABLE users (id BIGINT);\n-- Down Migration\nDROP TABLE users;\n';
+  writeFileSync(join(root, 'migrations', '0001_users.sql'), first);
+  const { text: lock } = api.updateLock({ files: [{ path: 'migrations/0001_users.sql', contents: first }], lock: null });
+  writeFileSync(join(root, '.kimberlite', 'migrations', '.lock'), lock);
+
+  const { child, connection, next } = start();
+  try {
+    const init = await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {} });
+    assert.equal(init.serverInfo.name, 'kmb-lsp');
+    assert.ok(init.capabilities.codeActionProvider && init.capabilities.hoverProvider);
+    connection.sendNotification('initialized', {});
+
+    // An emoji before the offending statement: ranges must count UTF-16 units.
+    const uri = pathToFileURL(join(root, 'migrations', '0002_index.sql')).href;
+    const text = "-- Migration: Index\nSELECT '😀😀'; CREATE INDEX CONCURRENTLY users_id ON users (id);\n-- Down Migration\nDROP INDEX users_id;\n";
+    let published = next(uri);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
+    let { diagnostics } = await published;
+    const concurrently = diagnostics.find((d) => d.code === 'non-transactional-statement');
+    assert.ok(concurrently, JSON.stringify(diagnostics));
+    const line = text.split('\n')[1];
+    assert.deepEqual(concurrently.range.start, { line: 1, character: line.indexOf('CREATE') });
+    assert.equal(line.indexOf('CREATE'), 15); // "SELECT '😀😀'; " is 15 UTF-16 units
+    assert.equal(concurrently.severity, 1);
+    assert.equal(concurrently.source, 'kmb');
+
+    // Hover on it shows the code and its help.
+    const hover = await connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 20 } });
+    assert.match(hover.contents.value, /\*\*non-transactional-statement\*\*/);
+    assert.match(hover.contents.value, /kimberlite:no-transaction/);
+
+    // A code action adds the directive; applying it clears the finding.
+    const actions = await connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: concurrently.range,
+      context: { diagnostics: [concurrently] },
+    });
+    const directive = actions.find((a) => /no-transaction/.test(a.title));
+    assert.ok(directive, JSON.stringify(actions.map((a) => a.title)));
+    assert.ok(actions.some((a) => a.title === 'Ignore non-transactional-statement for this statement'));
+    const fixed = applyEdits(text, directive.edit.changes[uri]);
+    assert.ok(fixed.startsWith('-- kimberlite:no-transaction\n-- Migration: Index\n'));
+    published = next(uri);
+    connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+    ({ diagnostics } = await published);
+    assert.ok(!diagnostics.some((d) => d.code === 'non-transactional-statement'), JSON.stringify(diagnostics));
+    // Two statements without a transaction: the next finding, fixed by removing the SELECT.
+    assert.ok(diagnostics.some((d) => d.code === 'no-transaction-multiple-statements'));
+    published = next(uri);
+    connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 3 },
+      contentChanges: [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 15 } }, text: '' }],
+    });
+    ({ diagnostics } = await published);
+    assert.deepEqual(diagnostics, []);
+
+    // Project findings for the file: an edit of the locked migration is caught.
+    const lockedUri = pathToFileURL(join(root, 'migrations', '0001_users.sql')).href;
+    published = next(lockedUri);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri: lockedUri, languageId: 'sql', version: 1, text: first.replace('BIGINT', 'INT') } });
+    ({ diagnostics } = await published);
+    assert.deepEqual(diagnostics.map((d) => d.code), ['checksum-mismatch']);
+    assert.match(diagnostics[0].message, /edited after it was locked/);
+
+    // A gap in the ids, on the file after it.
+    const gapUri = pathToFileURL(join(root, 'migrations', '0009_late.sql')).href;
+    published = next(gapUri);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri: gapUri, languageId: 'sql', version: 1, text: 'SELECT 1;\n-- Down Migration\nSELECT 2;\n' } });
+    ({ diagnostics } = await published);
+    assert.ok(diagnostics.some((d) => d.code === 'sequence-gap' && /ids 3 to 8/.test(d.message)), JSON.stringify(diagnostics));
+
+    await connection.sendRequest('shutdown');
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await connection.sendNotification('exit');
+    assert.equal(await exited, 0);
+  } finally {
+    connection.dispose();
+    child.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
