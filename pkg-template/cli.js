@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { openProject } from './project.js';
 import { KmbError } from './files.js';
 import { redact } from './database.js';
+import { lint as lintFile } from './core.js';
+import { readFileSync } from 'node:fs';
 
 const USAGE = `Usage: kmb migration <command> [options]
 
@@ -142,12 +144,22 @@ async function main(argv, out) {
       return report.ok && unfinished.length === 0 ? 0 : 1;
     }
     case 'lint': {
-      const report = project.analyze();
-      const wanted = rest.map((file) => resolve(file));
-      const diagnostics = report.diagnostics.filter((d) => {
-        if (!d.file.endsWith('.sql')) return false;
-        return wanted.length === 0 || wanted.includes(resolve(project.root, d.file));
-      });
+      // Named files: each on its own (file checks and lint rules). None: the
+      // whole project, with the findings about its SQL files.
+      let diagnostics;
+      if (rest.length > 0) {
+        diagnostics = rest.flatMap((file) => {
+          let contents;
+          try {
+            contents = readFileSync(file);
+          } catch (error) {
+            throw new UsageError(`Cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`);
+          }
+          return lintFile(file, contents);
+        });
+      } else {
+        diagnostics = project.analyze().diagnostics.filter((d) => d.file.endsWith('.sql'));
+      }
       if (values.json) json(diagnostics);
       else {
         printDiagnostics(diagnostics);

@@ -78,6 +78,23 @@ for (const kind of ['pglite', 'postgres']) {
   });
 }
 
+test('lint: named files on their own, or the whole project; JSON on request', () => {
+  const dir = copyExample();
+  writeFileSync(join(dir, 'loose.sql'), 'BEGIN;\nDROP TABLE users;\nCOMMIT;\n');
+  let run = kmb(['lint', 'loose.sql'], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /error\[transaction-control\]: .*`BEGIN`/);
+  assert.match(run.stdout, /--> loose\.sql:1:1/);
+  assert.match(run.stdout, /warning\[destructive-statement\]/);
+  run = kmb(['lint', '--json'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout);
+  assert.ok(Array.isArray(JSON.parse(run.stdout)));
+  run = kmb(['lint', 'missing.sql'], { cwd: dir });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /Cannot read missing\.sql: no such file/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('state files written by Kimberlite\'s own CLI are read and reported', () => {
   const dir = copyExample();
   const sums = [1, 2].map((id) => api.checksum(readFileSync(join(dir, 'migrations', ['0001_create_customers.sql', '0002_create_products.sql'][id - 1]))));
