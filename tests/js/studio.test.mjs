@@ -1,0 +1,149 @@
+// The Studio in real headless Chromium, clicking what a user clicks.
+// Screenshots of the main states go to target/studio-screenshots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/studio.mjs';
+
+const SHOTS = fileURLToPath(new URL('../../target/studio-screenshots/', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../examples/shop/', import.meta.url));
+let server;
+let browser;
+let url;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await serve(0);
+  url = `http://127.0.0.1:${server.address().port}/`;
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A fresh page that fails the test on any console error or page error. */
+async function open() {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+  return { page, problems, context };
+}
+
+function copyOf(source) {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-studio-'));
+  cpSync(source, join(dir, 'shop'), { recursive: true });
+  return join(dir, 'shop');
+}
+
+test('load examples/shop, inspect a tampered file, create a migration, try apply', async () => {
+  const project = copyOf(EXAMPLE);
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', project);
+  await page.waitForSelector('#status tbody tr');
+  const rows = await page.$$eval('#status tbody tr', (trs) => trs.map((tr) => [...tr.cells].slice(0, 3).map((td) => td.textContent)));
+  assert.deepEqual(rows, [
+    ['0001', 'Create customers', 'pending'],
+    ['0002', 'Create products', 'pending'],
+    ['0003', 'Create orders', 'pending'],
+    ['0004', 'Order totals', 'pending'],
+  ]);
+  assert.match(await page.textContent('#summary'), /0applied.*4pending.*0with problems/s);
+  await page.screenshot({ path: join(SHOTS, '1-project.png'), fullPage: true });
+
+  // Edit a locked migration in the test's copy: checksum-mismatch, with its range highlighted.
+  const file = join(project, 'migrations', '0002_create_products.sql');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('price_cents INTEGER', 'price_cents BIGINT'));
+  await page.setInputFiles('#folder', project);
+  const tamper = page.locator('#diagnostics button', { hasText: 'checksum-mismatch' });
+  await tamper.click();
+  assert.match(await page.textContent('#viewer-file'), /migrations\/0002_create_products\.sql/);
+  const marked = await page.textContent('#source mark');
+  assert.ok(marked.startsWith('CREATE TABLE products ('), marked);
+  assert.match(marked, /price_cents BIGINT/);
+  assert.match(await page.textContent('#viewer-help'), /Revert the edit/);
+  assert.equal(await page.locator('#status tbody tr').nth(1).locator('.badge').textContent(), 'modified');
+  await page.screenshot({ path: join(SHOTS, '2-tampered.png'), fullPage: true });
+
+  // The lock is refused while the file is tampered with.
+  await page.click('#update-lock');
+  assert.match(await page.textContent('#lock-result'), /not updated[\s\S]*checksum-mismatch/);
+
+  // Back to the original file: create a migration and check the download.
+  cpSync(join(EXAMPLE, 'migrations', '0002_create_products.sql'), file);
+  await page.setInputFiles('#folder', project);
+  await page.fill('#new-name', 'Add reviews!');
+  const [created] = await Promise.all([page.waitForEvent('download'), page.click('#create button[type=submit]')]);
+  assert.equal(created.suggestedFilename(), '0005_add_reviews.sql');
+  const text = readFileSync(await created.path(), 'utf8');
+  assert.match(text, /^-- Migration: Add reviews!\n-- Created: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n-- Author: \n\n-- Up Migration\n/);
+
+  // An updated lock now adds migration 4.
+  const [lock] = await Promise.all([page.waitForEvent('download'), page.click('#update-lock')]);
+  const lockText = readFileSync(await lock.path(), 'utf8');
+  assert.match(lockText, /\[\[migration\]\]\nid = 4\nname = "Order totals"/);
+
+  // Try apply: every migration in an in-browser PGlite, then the tables.
+  await page.click('#try-apply');
+  await page.waitForSelector('#tables section[data-table="orders"]', { timeout: 60000 });
+  const tables = await page.$$eval('#tables section h3', (hs) => hs.map((h) => h.textContent));
+  assert.deepEqual(tables, ['customers', 'order_lines', 'orders', 'products']);
+  assert.equal(await page.locator('#apply-log .ok').count(), 4);
+  await page.screenshot({ path: join(SHOTS, '3-tried.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});
+
+test('a failing migration shows the database error at the statement', async () => {
+  const project = copyOf(EXAMPLE);
+  writeFileSync(join(project, 'migrations', '0005_broken.sql'), '-- Migration: Broken\nCREATE TABLE fine (id INT);\nINSERT INTO nowhere VALUES (1);\n-- Down Migration\nDROP TABLE fine;\n');
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', project);
+  await page.click('#try-apply');
+  await page.waitForSelector('#apply-log .failed', { timeout: 60000 });
+  const failure = await page.textContent('#apply-log li:last-child');
+  assert.match(failure, /migrations\/0005_broken\.sql:3:1/);
+  assert.match(failure, /relation "nowhere" does not exist/);
+  assert.equal(await page.locator('#apply-log .ok').count(), 4);
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});
+
+test('hostile file names and SQL are shown as text and never run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-hostile-'));
+  const migrations = join(dir, 'evil', 'migrations');
+  mkdirSync(migrations, { recursive: true });
+  const evilName = '0001_<img src=x onerror=window.pwned=1>.sql';
+  writeFileSync(join(migrations, evilName), '<script>window.pwned=2</script>\n');
+  writeFileSync(join(migrations, '0002_x.sql'), "-- Migration: <img src=x onerror=window.pwned=3>\nSELECT '<script>window.pwned=4</script>', '<img src=x onerror=window.pwned=5>';\n-- Down Migration\nSELECT 1;\n");
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', join(dir, 'evil'));
+  await page.waitForSelector('#diagnostics li');
+  for (const button of await page.$$('#diagnostics button')) await button.click();
+  await page.click('#try-apply');
+  await page.waitForSelector('#apply-log li');
+  await page.waitForTimeout(500);
+  const body = await page.textContent('body');
+  assert.ok(body.includes('<img src=x onerror=window.pwned=3>'), 'the hostile title is shown as text');
+  assert.ok(body.includes(evilName), 'the hostile file name is shown as text');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.equal(await page.locator('main img, main script').count(), 0);
+  await page.screenshot({ path: join(SHOTS, '4-hostile.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -1,0 +1,298 @@
+// The Studio: validates, creates and tries migrations entirely in the browser,
+// on the package's browser entry. Everything from files is rendered as text.
+import { ready, analyze, createMigration, updateLock, planApply } from './vendor/kimberlite-migration/browser.js';
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, attributes = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === 'class') node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+};
+const decoder = new TextDecoder();
+
+/** The loaded project: migration files (path -> bytes), lock and tracker text. */
+let project = null;
+let lastReport = null;
+
+await ready();
+
+// ---- reading a folder or dropped files ----
+
+async function entriesOf(entry, prefix = '') {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    return [{ path: prefix + entry.name, file }];
+  }
+  const reader = entry.createReader();
+  const children = [];
+  for (;;) {
+    const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) break;
+    children.push(...batch);
+  }
+  const nested = await Promise.all(children.map((child) => entriesOf(child, `${prefix}${entry.name}/`)));
+  return nested.flat();
+}
+
+const segments = (path) => path.split('/').filter(Boolean);
+
+/** Finds the migrations folder, the lock and the tracker among any layout. */
+async function loadProject(items) {
+  const sql = items.filter((item) => item.path.endsWith('.sql') && !segments(item.path).includes('.kimberlite'));
+  const inMigrations = sql.filter((item) => segments(item.path).at(-2) === 'migrations');
+  let chosen;
+  let root = '';
+  if (inMigrations.length > 0) {
+    const depth = Math.min(...inMigrations.map((item) => segments(item.path).length));
+    const folder = segments(inMigrations.find((item) => segments(item.path).length === depth).path).slice(0, -1).join('/');
+    chosen = inMigrations.filter((item) => segments(item.path).slice(0, -1).join('/') === folder);
+    root = segments(folder).slice(0, -1).join('/');
+  } else {
+    const depth = Math.min(...sql.map((item) => segments(item.path).length));
+    chosen = sql.filter((item) => segments(item.path).length === depth);
+    root = chosen.length ? segments(chosen[0].path).slice(0, -1).join('/') : '';
+  }
+  const under = (name) => items.find((item) => item.path === (root ? `${root}/` : '') + `.kimberlite/migrations/${name}`)
+    ?? items.find((item) => segments(item.path).at(-1) === name);
+  const lockItem = under('.lock');
+  const trackerItem = under('applied.toml');
+  const files = await Promise.all(chosen.map(async (item) => ({
+    path: `migrations/${segments(item.path).at(-1)}`,
+    contents: new Uint8Array(await item.file.arrayBuffer()),
+  })));
+  files.sort((a, b) => (a.path < b.path ? -1 : 1));
+  project = {
+    name: root || (files.length ? 'dropped files' : 'empty'),
+    files,
+    lock: lockItem ? await lockItem.file.text() : null,
+    tracker: trackerItem ? await trackerItem.file.text() : null,
+  };
+  render();
+}
+
+$('folder').addEventListener('change', (event) => {
+  loadProject([...event.target.files].map((file) => ({ path: file.webkitRelativePath || file.name, file })));
+});
+$('files').addEventListener('change', (event) => {
+  loadProject([...event.target.files].map((file) => ({ path: file.name, file })));
+});
+const drop = $('drop');
+drop.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', async (event) => {
+  event.preventDefault();
+  drop.classList.remove('over');
+  const entries = [...event.dataTransfer.items].map((item) => item.webkitGetAsEntry?.()).filter(Boolean);
+  const items = entries.length
+    ? (await Promise.all(entries.map((entry) => entriesOf(entry)))).flat()
+    : [...event.dataTransfer.files].map((file) => ({ path: file.name, file }));
+  loadProject(items);
+});
+drop.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' || event.key === ' ') {
+    event.preventDefault();
+    $('folder').click();
+  }
+});
+
+// ---- rendering the report ----
+
+const input = (extra = {}) => ({ files: project.files, lock: project.lock, tracker: project.tracker, ...extra });
+
+function render() {
+  lastReport = analyze(input());
+  const report = lastReport;
+  for (const id of ['overview', 'problems', 'actions']) $(id).hidden = false;
+  $('project-name').textContent = `${project.name}: ${project.files.length} migration file${project.files.length === 1 ? '' : 's'}, ${project.lock === null ? 'no lock' : 'lock'}, ${project.tracker === null ? 'no applied.toml' : 'applied.toml'}.`;
+
+  const s = report.summary;
+  const problems = s.modified + s.missing + s.outOfOrder;
+  $('summary').replaceChildren(
+    el('span', {}, el('strong', {}, s.applied), 'applied'),
+    el('span', {}, el('strong', {}, s.pending), 'pending'),
+    el('span', { class: problems || s.errors ? 'error-text' : '' }, el('strong', {}, problems), 'with problems'),
+    el('span', {}, el('strong', {}, s.errors), `error${s.errors === 1 ? '' : 's'}, `, el('strong', {}, s.warnings), `warning${s.warnings === 1 ? '' : 's'}`),
+  );
+  $('status').tBodies[0].replaceChildren(...report.migrations.map((m) => el('tr', {},
+    el('td', { class: 'mono' }, String(m.id).padStart(4, '0')),
+    el('td', {}, m.name),
+    el('td', {}, el('span', { class: `badge ${m.status}` }, m.status)),
+    el('td', { class: 'mono' }, (m.checksum ?? '').slice(0, 8)),
+    el('td', { class: 'mono' }, m.appliedAt ?? '–'),
+  )));
+
+  const order = { error: 0, warning: 1, info: 2, hint: 3 };
+  const diagnostics = [...report.diagnostics].sort((a, b) => order[a.severity] - order[b.severity]);
+  $('diagnostics').replaceChildren(...(diagnostics.length ? diagnostics.map((d, index) => {
+    const at = d.range ? `:${d.range.start.line + 1}:${d.range.start.character + 1}` : '';
+    const button = el('button', { type: 'button', 'aria-pressed': 'false', 'data-index': String(index) },
+      el('span', { class: `sev ${d.severity}` }, d.severity), `[${d.code}] `, d.message,
+      el('span', { class: 'where' }, `${d.file}${at}`));
+    button.addEventListener('click', () => {
+      for (const other of $('diagnostics').querySelectorAll('button')) other.setAttribute('aria-pressed', 'false');
+      button.setAttribute('aria-pressed', 'true');
+      show(d);
+    });
+    return el('li', {}, button);
+  }) : [el('li', { class: 'muted' }, 'No findings.')]));
+  $('viewer').hidden = true;
+}
+
+/** The text of the file a diagnostic is about, if the page has it. */
+function textOf(file) {
+  const migration = project.files.find((f) => f.path === file);
+  if (migration) return decoder.decode(migration.contents);
+  if (file.endsWith('.lock')) return project.lock;
+  if (file.endsWith('applied.toml')) return project.tracker;
+  return null;
+}
+
+/** A UTF-16 offset for an LSP position (lines end at \r\n, \r or \n). */
+function offsetOf(text, { line, character }) {
+  let offset = 0;
+  for (let current = 0; current < line && offset < text.length; current++) {
+    const next = text.slice(offset).search(/\r\n|\r|\n/);
+    if (next < 0) return text.length;
+    offset += next + (text.startsWith('\r\n', offset + next) ? 2 : 1);
+  }
+  return Math.min(offset + character, text.length);
+}
+
+function show(diagnostic) {
+  const text = textOf(diagnostic.file);
+  $('viewer').hidden = false;
+  $('viewer-file').textContent = diagnostic.file;
+  $('viewer-at').textContent = diagnostic.range ? `line ${diagnostic.range.start.line + 1}, column ${diagnostic.range.start.character + 1}` : '';
+  $('viewer-help').textContent = diagnostic.help ?? '';
+  const source = $('source');
+  if (text === null) {
+    source.replaceChildren('(this file is not in the loaded project)');
+    return;
+  }
+  let start = diagnostic.range ? offsetOf(text, diagnostic.range.start) : 0;
+  let end = diagnostic.range ? offsetOf(text, diagnostic.range.end) : 0;
+  if (end <= start) {
+    // A finding about the whole file: mark its first line.
+    const lineEnd = text.slice(start).search(/\r|\n/);
+    end = lineEnd < 0 ? text.length : start + lineEnd;
+  }
+  const mark = el('mark', {}, text.slice(start, end));
+  source.replaceChildren(text.slice(0, start), mark, text.slice(end));
+  mark.scrollIntoView({ block: 'center' });
+}
+
+// ---- actions ----
+
+function download(name, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const link = el('a', { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function listDiagnostics(diagnostics) {
+  return el('ul', {}, ...diagnostics.map((d) => el('li', {}, el('span', { class: `sev ${d.severity}` }, d.severity), `[${d.code}] ${d.message}`, d.help ? el('span', { class: 'where' }, d.help) : '')));
+}
+
+$('create').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = $('new-name').value;
+  const created = createMigration({
+    existing: project.files.map((f) => f.path.split('/').at(-1)),
+    name,
+    created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
+  if (!created.ok) {
+    $('create-result').replaceChildren(el('span', { class: 'error-text' }, created.diagnostics[0].message), ' ', created.diagnostics[0].help ?? '');
+    return;
+  }
+  download(created.fileName, created.text);
+  $('create-result').textContent = `Created ${created.fileName} (downloaded). Add your SQL, put it in migrations/, and open the folder again.`;
+});
+
+$('update-lock').addEventListener('click', () => {
+  const result = updateLock(input());
+  if (!result.ok) {
+    $('lock-result').replaceChildren(el('p', { class: 'error-text' }, 'The lock was not updated:'), listDiagnostics(result.diagnostics));
+    return;
+  }
+  download('.lock', result.text);
+  $('lock-result').replaceChildren(el('p', {}, 'Downloaded the updated .lock: put it in .kimberlite/migrations/.'));
+});
+
+$('try-apply').addEventListener('click', async () => {
+  const button = $('try-apply');
+  button.disabled = true;
+  const log = $('apply-log');
+  log.replaceChildren(el('li', {}, 'Starting an in-browser PostgreSQL (PGlite)…'));
+  $('tables').replaceChildren();
+  try {
+    // Every migration, in order, into an empty database: the applied ones
+    // rebuild the schema, then the pending ones run on top.
+    const plan = planApply(input({ tracker: null }));
+    if (!plan.ok) {
+      log.replaceChildren(el('li', { class: 'failed' }, 'Refused until these are fixed:'), listDiagnostics(plan.diagnostics));
+      return;
+    }
+    const { PGlite } = await import('./vendor/pglite/index.js');
+    const db = await PGlite.create();
+    const applied = new Set((lastReport?.migrations ?? []).filter((m) => m.status === 'applied').map((m) => m.id));
+    log.replaceChildren();
+    for (const step of plan.steps) {
+      const item = el('li', {}, `${String(step.id).padStart(4, '0')} ${step.name} `);
+      log.append(item);
+      const started = performance.now();
+      try {
+        const run = async (handle) => {
+          for (const statement of step.statements) {
+            try {
+              await handle.query(statement.text);
+            } catch (error) {
+              error.statement = statement;
+              throw error;
+            }
+          }
+        };
+        if (step.transactional) await db.transaction((tx) => run(tx));
+        else await run(db);
+        item.append(el('span', { class: 'ok' }, `✓ ${applied.has(step.id) ? 'replayed' : 'applied'}`), el('span', { class: 'muted' }, ` (${Math.round(performance.now() - started)} ms)`));
+      } catch (error) {
+        const at = error.statement ? `${step.path}:${error.statement.range.start.line + 1}:${error.statement.range.start.character + 1}` : step.path;
+        item.append(el('span', { class: 'failed' }, '✗ failed'), el('pre', {}, `${at}\n${error.message}${error.statement ? `\n\n${error.statement.text}` : ''}`));
+        break;
+      }
+    }
+    await showTables(db);
+    await db.close();
+  } catch (error) {
+    log.append(el('li', { class: 'failed' }, `Could not run: ${error.message}`));
+  } finally {
+    button.disabled = false;
+  }
+});
+
+async function showTables(db) {
+  const { rows } = await db.query(
+    "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+  );
+  const tables = new Map();
+  for (const row of rows) {
+    if (!tables.has(row.table_name)) tables.set(row.table_name, []);
+    tables.get(row.table_name).push(`${row.column_name} ${row.data_type}`);
+  }
+  $('tables').replaceChildren(
+    el('h3', {}, `Resulting tables (${tables.size})`),
+    el('div', { class: 'tables' }, ...[...tables].map(([name, columns]) => el('section', { 'data-table': name }, el('h3', {}, name), el('ul', {}, ...columns.map((c) => el('li', {}, c)))))),
+  );
+}
+
+document.body.dataset.ready = 'true';
