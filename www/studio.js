@@ -95,12 +95,9 @@ drop.addEventListener('drop', async (event) => {
     : [...event.dataTransfer.files].map((file) => ({ path: file.name, file }));
   loadProject(items);
 });
-drop.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' || event.key === ' ') {
-    event.preventDefault();
-    $('folder').click();
-  }
-});
+for (const button of document.querySelectorAll('[data-opens]')) {
+  button.addEventListener('click', () => $(button.dataset.opens).click());
+}
 
 // ---- rendering the report ----
 

@@ -77,6 +77,15 @@ test('load examples/shop, inspect a tampered file, create a migration, try apply
   assert.equal(await page.locator('#status tbody tr').nth(1).locator('.badge').textContent(), 'modified');
   await page.screenshot({ path: join(SHOTS, '2-tampered.png'), fullPage: true });
 
+  // By keyboard: Tab reaches the diagnostics, Enter opens one.
+  await page.locator('#diagnostics button').last().focus();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator('#diagnostics button').first().getAttribute('aria-pressed'), 'true');
+  await page.focus('button[data-opens="folder"]');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  assert.ok(chooser.isMultiple());
+
   // The lock is refused while the file is tampered with.
   await page.click('#update-lock');
   assert.match(await page.textContent('#lock-result'), /not updated[\s\S]*checksum-mismatch/);
