@@ -26,6 +26,8 @@ Options:
   --database <target>     postgres://... or a folder for the embedded database
                           (default .kimberlite/dev-db, PGlite)
   --allow-out-of-order    allow pending migrations below the highest applied id
+  --rule <code>=<level>   turn a code off or change its severity for this run
+                          (level: off, error, warning, info, hint; repeatable)
   --json                  print machine-readable JSON
   --no-color              no colours (also: NO_COLOR, or output not a terminal)
   -h, --help              show this help
@@ -44,6 +46,7 @@ const OPTIONS = {
   pending: { type: 'boolean' },
   json: { type: 'boolean' },
   'no-color': { type: 'boolean' },
+  rule: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -103,7 +106,15 @@ async function main(argv, out) {
   if (command === undefined) throw new UsageError('Name a command, such as `kmb migration status`.');
   if (!COMMANDS.has(command)) throw new UsageError(`Unknown command \`${command}\`.`);
 
-  const project = openProject(values.project ?? '.', { allowOutOfOrder: values['allow-out-of-order'] });
+  const rules = {};
+  for (const rule of values.rule ?? []) {
+    const [code, level] = rule.split('=');
+    if (!code || !['off', 'error', 'warning', 'info', 'hint'].includes(level)) {
+      throw new UsageError(`--rule takes <code>=<off|error|warning|info|hint>, not \`${rule}\`.`);
+    }
+    rules[code] = level;
+  }
+  const project = openProject(values.project ?? '.', { allowOutOfOrder: values['allow-out-of-order'], rules });
   const database = values.database && !/^postgres(ql)?:\/\//.test(values.database) ? resolve(values.database) : values.database;
   const json = (value) => out(JSON.stringify(value, null, 2));
   const printDiagnostics = (diagnostics) => {
@@ -121,12 +132,12 @@ async function main(argv, out) {
     }
     case 'validate':
     case 'status': {
-      const { report, database: kind, unfinished = [], trackerRewritten } = await project.status({ database });
+      const { report, database: kind, unfinished = [], trackerRewritten, drift = [] } = await project.status({ database });
       if (values.json) {
         json(report);
         return report.ok ? 0 : 1;
       }
-      if (trackerRewritten) out(c.yellow('applied.toml disagreed with the database and was rewritten from it (the database wins).\n'));
+      if (trackerRewritten) printDiagnostics(drift);
       if (command === 'status') {
         const states = { applied: c.green, pending: c.yellow, modified: c.red, missing: c.red, 'out-of-order': c.red };
         out(`${c.bold('Migrations')} in ${project.migrationsDir}${kind ? ` (checked against the ${kind} database)` : ' (files only: no database yet)'}\n`);
@@ -199,7 +210,7 @@ async function main(argv, out) {
         json(result);
         return result.ok ? 0 : 1;
       }
-      if (result.trackerRewritten) out(c.yellow('  applied.toml disagreed with the database and was rewritten from it (the database wins).'));
+      if (result.trackerRewritten) printDiagnostics(result.drift ?? []);
       if (!result.ok) {
         printDiagnostics(result.diagnostics);
         out(c.red(`✘ ${command} refused`));

@@ -84,8 +84,14 @@ export function openProject(dir = '.', options = {}) {
         }
         await ensureHistory(db);
         const rows = await readHistory(db);
+        // Where applied.toml disagrees with the history: tracker-drift, then the database wins.
+        const drift = core
+          .analyze(readInput({ history: toHistory(rows) }))
+          .diagnostics.filter((d) => d.code === 'tracker-drift')
+          .map((d) => ({ ...d, severity: 'warning', help: 'applied.toml was rewritten from the database\'s history (the database wins); commit the new file.' }));
         const drifted = sync ? syncTracker(rows) : false;
-        return await fn(db, rows, drifted);
+        const result = await fn(db, rows, drifted);
+        return { ...result, drift: drifted ? drift : [] };
       } finally {
         if (locked && db.unlock) await db.unlock();
         if (owned) await db.close();

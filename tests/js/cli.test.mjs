@@ -159,3 +159,51 @@ test('bad input: clear messages, documented exit codes, no stack traces', async 
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('drift, a no-transaction migration failing half way, irreversible rollback, --rule', async () => {
+  const dir = copyExample();
+  await server.query('CREATE DATABASE edges');
+  const database = ['--database', server.urlFor('edges')];
+  assert.equal(kmb(['apply', ...database], { cwd: dir }).code, 0);
+
+  // applied.toml edited by hand: tracker-drift, and the database wins.
+  const trackerPath = join(dir, '.kimberlite', 'migrations', 'applied.toml');
+  const tracker = readFileSync(trackerPath, 'utf8');
+  writeFileSync(trackerPath, tracker.slice(0, tracker.lastIndexOf('[[migrations]]')).trimEnd() + '\n');
+  let run = kmb(['status', ...database], { cwd: dir });
+  assert.match(run.stdout, /warning\[tracker-drift\]: The database has migration 4/);
+  assert.equal(readFileSync(trackerPath, 'utf8'), tracker);
+
+  // A no-transaction migration whose second statement fails: recorded, and it blocks.
+  const half = join(dir, 'migrations', '0005_half.sql');
+  writeFileSync(half, '-- Migration: Half\n-- kimberlite:no-transaction\nCREATE TABLE half_done (id INT);\nINSERT INTO missing_table VALUES (1);\n');
+  run = kmb(['apply', ...database], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /error\[migration-failed\]: Migration 5 .*relation "missing_table" does not exist/);
+  assert.match(run.stderr, /outside a transaction, so the statements before this one stay applied/);
+  run = kmb(['apply', ...database], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /error\[migration-unfinished\]: Migration 5 \("Half"\) runs outside a transaction and did not finish \(failed\)/);
+  assert.match(run.stderr, /kmb migration repair 5 --applied/);
+  assert.ok(!hasStackTrace(run.stderr));
+  // Undo by hand, mark it pending, fix the file, apply.
+  await server.query('DROP TABLE half_done', 'edges');
+  assert.equal(kmb(['repair', '5', '--pending', ...database], { cwd: dir }).code, 0);
+  writeFileSync(half, '-- Migration: Half\n-- kimberlite:no-transaction\nCREATE TABLE half_done (id INT);\n');
+  run = kmb(['apply', ...database], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+
+  // Migration 5 has no Down section: rolling it back is refused, with help.
+  run = kmb(['rollback', ...database], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /error\[missing-down\]: Cannot roll back migration 5 .* irreversible/i);
+  assert.match(run.stdout, /help: /);
+
+  // --rule changes a code's severity for the run.
+  assert.equal(kmb(['validate', ...database], { cwd: dir }).code, 0);
+  run = kmb(['validate', '--rule', 'missing-down=error', ...database], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /error\[missing-down\]/);
+  assert.equal(kmb(['validate', '--rule', 'missing-down'], { cwd: dir }).code, 2);
+  rmSync(dir, { recursive: true, force: true });
+});
