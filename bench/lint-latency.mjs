@@ -2,22 +2,7 @@
 // parseMigration (lex, split, lint) and analyze of a one-file project, as an
 // editor does on each keystroke. Prints the median against the 20 ms goal.
 import { analyze, lint, parseMigration } from '../pkg/node.js';
-
-function migrationOfSize(bytes) {
-  const parts = ['-- Migration: Big\n-- Up Migration\n'];
-  let size = parts[0].length;
-  for (let i = 0; size < bytes; i++) {
-    const statement = i % 3 === 0
-      ? `CREATE TABLE t${i} (id BIGINT PRIMARY KEY, name TEXT NOT NULL DEFAULT 'a;b', body TEXT);\n`
-      : i % 3 === 1
-        ? `INSERT INTO t${i - 1} (id, name) VALUES (${i}, $$it's ${i}; fine$$); -- note ${i}\n`
-        : `/* step ${i} */ UPDATE t${i - 2} SET body = E'line\\n${i}' WHERE id = ${i};\n`;
-    parts.push(statement);
-    size += statement.length;
-  }
-  parts.push('-- Down Migration\nSELECT 1;\n');
-  return parts.join('');
-}
+import { migrationOfSize } from './corpus.mjs';
 
 const text = migrationOfSize(1024 * 1024);
 const bytes = new TextEncoder().encode(text);

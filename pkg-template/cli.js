@@ -132,7 +132,7 @@ async function main(argv, out) {
     }
     case 'validate':
     case 'status': {
-      const { report, database: kind, unfinished = [], trackerRewritten, drift = [] } = await project.status({ database });
+      const { report, database: kind, unfinished = [], trackerRewritten, drift = [] } = await project.status({ database, statements: false });
       if (values.json) {
         json(report);
         return report.ok ? 0 : 1;
@@ -169,7 +169,7 @@ async function main(argv, out) {
           return lintFile(file, contents);
         });
       } else {
-        diagnostics = project.analyze().diagnostics.filter((d) => d.file.endsWith('.sql'));
+        diagnostics = project.report().diagnostics.filter((d) => d.file.endsWith('.sql'));
       }
       if (values.json) json(diagnostics);
       else {

@@ -238,7 +238,9 @@ export interface Project {
   /** The report from the files (and `history`, when given). */
   analyze(extra?: { history?: AppliedRecord[] }): Report;
   /** The report checked against the database (the embedded one when it exists). */
-  status(options?: { database?: DatabaseTarget }): Promise<{ report: Report; database: string | null; trackerRewritten: boolean }>;
+  /** The report without statements (what status and validate print). */
+  report(extra?: { history?: AppliedRecord[] }): Report;
+  status(options?: { database?: DatabaseTarget; statements?: boolean }): Promise<{ report: Report; database: string | null; trackerRewritten: boolean }>;
   /** Writes the next migration file. Throws (code `invalid-name`) for a bad name. */
   create(name: string, options?: { author?: string | null; now?: Date }): { id: number; path: string; fileName: string };
   /** Adds every unlocked migration to the lock file; refused while there are errors. */

@@ -118,15 +118,20 @@ export function openProject(dir = '.', options = {}) {
       return core.analyze(readInput(extra));
     },
 
+    /** The report for status and validate: findings and statuses, without statements. */
+    report(extra = {}) {
+      return core.analyze(readInput({ statements: false, ...extra }));
+    },
+
     /**
      * The report checked against the database: with `database` (a target or
      * an executor), or the embedded one when its folder exists; else files only.
      */
-    async status({ database } = {}) {
+    async status({ database, statements = true } = {}) {
       const target = database ?? (existsSync(defaultDatabase) ? defaultDatabase : null);
-      if (target === null) return { report: core.analyze(readInput()), database: null, trackerRewritten: false };
+      if (target === null) return { report: core.analyze(readInput({ statements })), database: null, trackerRewritten: false };
       return session(target, async (db, rows, drifted) => ({
-        report: core.analyze(readInput({ history: toHistory(rows) })),
+        report: core.analyze(readInput({ history: toHistory(rows), statements })),
         database: db.kind ?? 'custom',
         trackerRewritten: drifted,
         unfinished: rows.filter((row) => row.state !== 'applied'),

@@ -1,0 +1,130 @@
+// `npm run bench`: every speed and size goal, measured side by side in one
+// run, printed as ratios with their goals. Nothing here is asserted.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate, migrationOfSize } from './corpus.mjs';
+import { analyze, checksum, lint } from '../pkg/node.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const quick = process.argv.includes('--quick');
+const at = (...parts) => join(root, ...parts);
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const timeMs = (fn, runs) => {
+  fn();
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+};
+const rows = [];
+const row = (name, value, goal, met) => {
+  rows.push({ name, value, goal, met });
+  console.log(`  ${name.padEnd(52)} ${value.padEnd(30)} ${goal.padEnd(16)} ${met === undefined ? '' : met ? 'met' : 'MISSED'}`);
+};
+
+console.log('Preparing: native bench binary, corpora (cached in target/bench)...');
+execFileSync('cargo', ['build', '--quiet', '--release', '--example', 'bench-native'], { cwd: root, stdio: 'inherit' });
+execFileSync('cargo', ['build', '--quiet', '--release', '--example', 'bench-native', '--target-dir', at('target', 'bench-soft')], {
+  cwd: root,
+  stdio: 'inherit',
+  // sha2 0.11 chooses its software backend with this cfg (0.10's `force-soft` feature).
+  env: { ...process.env, RUSTFLAGS: '--cfg sha2_backend="soft"' },
+});
+const native = (args, soft = false) =>
+  Number(execFileSync(at(soft ? 'target/bench-soft' : 'target', 'release', 'examples', 'bench-native'), args, { encoding: 'utf8' }).trim());
+const sizes = quick ? [1000, 10000] : [1000, 10000, 100000];
+const corpus = Object.fromEntries(sizes.map((n) => [n, generate(at('target', 'bench', `p${n}`), n, { postgrator: n === 10000 })]));
+
+function load(dir) {
+  const files = readdirSync(join(dir, 'migrations')).sort().map((name) => ({ path: `migrations/${name}`, contents: readFileSync(join(dir, 'migrations', name)) }));
+  const state = join(dir, '.kimberlite', 'migrations');
+  return { files, lock: readFileSync(join(state, '.lock'), 'utf8'), tracker: readFileSync(join(state, 'applied.toml'), 'utf8') };
+}
+
+console.log(`\n  ${'measure'.padEnd(52)} ${'value'.padEnd(30)} ${'goal'.padEnd(16)}`);
+
+// analyze on 10k migrations: wasm in Node ÷ the same core native.
+const project10k = load(corpus[10000]);
+const wasm10k = timeMs(() => analyze(project10k), 5);
+const findingsOnly = timeMs(() => analyze({ ...project10k, statements: false }), 5);
+const native10k = native(['analyze', corpus[10000]]);
+row('analyze 10k files: wasm ÷ native', `${(wasm10k / native10k).toFixed(2)} (${wasm10k.toFixed(0)} ÷ ${native10k.toFixed(0)} ms)`, '<= 1.5', wasm10k / native10k <= 1.5);
+row('  same, statements: false (findings only)', `${(findingsOnly / native10k).toFixed(2)} (${findingsOnly.toFixed(0)} ms)`, '', undefined);
+
+// Checksum throughput.
+const line = "INSERT INTO t (id, name) VALUES (1, 'checksum throughput');\n";
+const text = line.repeat((8 * 1024 * 1024) / line.length);
+const megabytes = text.length / 1024 / 1024;
+const wasmMbs = megabytes / (timeMs(() => checksum(text), 9) / 1000);
+const softMbs = native(['checksum', '8'], true);
+const nodeMbs = megabytes / (timeMs(() => createHash('sha256').update(text).digest('hex'), 9) / 1000);
+row('checksum MB/s: wasm ÷ native software SHA-256', `${(wasmMbs / softMbs).toFixed(2)} (${wasmMbs.toFixed(0)} ÷ ${softMbs.toFixed(0)} MB/s)`, '>= 0.85', wasmMbs / softMbs >= 0.85);
+row('  reference: node:crypto', `${nodeMbs.toFixed(0)} MB/s`, '', undefined);
+
+// kmb migration validate ÷ postgrator's getMigrations over the same 10k files.
+const wall = (command, args, runs = 3) => median(Array.from({ length: runs }, () => {
+  const start = performance.now();
+  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (result.error) throw result.error;
+  return performance.now() - start;
+}));
+const validateMs = wall(process.execPath, [at('pkg', 'cli.js'), 'migration', 'validate', '--json', '--project', corpus[10000]]);
+const postgratorScript = `
+  import Postgrator from 'postgrator';
+  const p = new Postgrator({ migrationPattern: ${JSON.stringify(join(corpus[10000], 'postgrator', '*'))}, driver: 'pg', execQuery: async () => ({ rows: [] }) });
+  const migrations = await p.getMigrations();
+  if (migrations.length !== 10000) throw new Error('postgrator read ' + migrations.length);`;
+const postgratorMs = wall(process.execPath, ['--input-type=module', '-e', postgratorScript]);
+row('kmb validate 10k ÷ postgrator getMigrations', `${(validateMs / postgratorMs).toFixed(2)} (${validateMs.toFixed(0)} ÷ ${postgratorMs.toFixed(0)} ms)`, '<= 1.0', validateMs / postgratorMs <= 1.0);
+
+// kmb migration lint ÷ squawk over the same PostgreSQL files.
+const squawk = at('node_modules', '.bin', 'squawk');
+const lintFiles = readdirSync(join(corpus[1000], 'migrations')).map((name) => join(corpus[1000], 'migrations', name));
+if (existsSync(squawk) && spawnSync(squawk, ['--version']).status === 0) {
+  const kmbLint = wall(process.execPath, [at('pkg', 'cli.js'), 'migration', 'lint', '--json', ...lintFiles]);
+  const squawkMs = wall(squawk, ['--reporter', 'json', ...lintFiles]);
+  row('kmb lint 1k files ÷ squawk', `${(kmbLint / squawkMs).toFixed(2)} (${kmbLint.toFixed(0)} ÷ ${squawkMs.toFixed(0)} ms)`, '<= 0.5', kmbLint / squawkMs <= 0.5);
+} else {
+  row('kmb lint ÷ squawk', 'skipped: squawk-cli is not installed', '<= 0.5', undefined);
+}
+
+// Lint latency of a 1 MB migration (what an editor pays per keystroke).
+const bigText = Buffer.from(migrationOfSize(1024 * 1024));
+const lintMs = timeMs(() => lint('migrations/0001_big.sql', bigText), 15);
+row('lint a 1 MB migration, median', `${lintMs.toFixed(1)} ms`, '<= 20 ms', lintMs <= 20);
+
+// Size.
+const wasmBytes = readFileSync(at('pkg', 'kimberlite_migration_bg.wasm'));
+const gzip = gzipSync(wasmBytes, { level: 9 }).length;
+row('wasm size', `${(wasmBytes.length / 1024).toFixed(0)} KB raw, ${(gzip / 1024).toFixed(0)} KB gzip`, '<= 150 KB gzip', gzip <= 150 * 1024);
+
+// Import plus instantiate in Node.
+const importMs = median(Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e',
+  `const t = performance.now(); await import(${JSON.stringify(at('pkg', 'node.js'))}); console.log(performance.now() - t);`], { encoding: 'utf8' }).trim())));
+row('import + instantiate in Node', `${importMs.toFixed(1)} ms`, '', undefined);
+
+// How analyze scales, in time and memory (each size in a fresh process).
+for (const n of sizes) {
+  const script = `
+    import { readdirSync, readFileSync } from 'node:fs';
+    import { analyze } from ${JSON.stringify(at('pkg', 'node.js'))};
+    const dir = ${JSON.stringify(corpus[n])};
+    const files = readdirSync(dir + '/migrations').sort().map((name) => ({ path: 'migrations/' + name, contents: readFileSync(dir + '/migrations/' + name) }));
+    const lock = readFileSync(dir + '/.kimberlite/migrations/.lock', 'utf8');
+    const tracker = readFileSync(dir + '/.kimberlite/migrations/applied.toml', 'utf8');
+    const before = process.memoryUsage().rss;
+    const t = performance.now();
+    const report = analyze({ files, lock, tracker });
+    const ms = performance.now() - t;
+    console.log(JSON.stringify({ ms, rss: process.resourceUsage().maxRSS * 1024, before, total: report.summary.total }));`;
+  const result = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const bytes = readdirSync(join(corpus[n], 'migrations')).length;
+  row(`analyze ${String(n).padStart(6)} files (${bytes} read)`, `${result.ms.toFixed(0)} ms, peak RSS ${(result.rss / 1048576).toFixed(0)} MB`, '', undefined);
+}

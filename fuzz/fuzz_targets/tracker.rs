@@ -1,0 +1,25 @@
+//! Any text as applied.toml: read, record and remove never panic; what a
+//! record writes can be removed again.
+#![no_main]
+
+use kimberlite_migration::tracker::{AppliedEntry, parse_tracker, record_applied, remove_applied};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = parse_tracker("applied.toml", Some(text));
+    let entry = AppliedEntry {
+        id: 9,
+        name: "fuzz".to_string(),
+        checksum: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_string(),
+        applied_at: "2026-11-24T09:18:51Z".to_string(),
+        applied_by: None,
+        span: None,
+    };
+    if let Ok(recorded) = record_applied("applied.toml", Some(text), &entry) {
+        assert!(remove_applied("applied.toml", Some(&recorded), 9).is_ok());
+    }
+    let _ = remove_applied("applied.toml", Some(text), 1);
+});
