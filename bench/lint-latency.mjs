@@ -3,21 +3,10 @@
 // editor does on each keystroke. Prints the median against the 20 ms goal.
 import { analyze, lint, parseMigration } from '../pkg/node.js';
 import { migrationOfSize } from './corpus.mjs';
+import { timeMs as time } from './measure.mjs';
 
 const text = migrationOfSize(1024 * 1024);
 const bytes = new TextEncoder().encode(text);
-const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-function time(fn, runs = 15) {
-  fn();
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
-
 const lintOnly = time(() => lint('migrations/0001_big.sql', bytes));
 const editor = time(() => analyze({ files: [{ path: 'migrations/0001_big.sql', contents: bytes }], statements: false }));
 const parse = time(() => parseMigration('migrations/0001_big.sql', bytes));

@@ -7,22 +7,12 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, migrationOfSize } from './corpus.mjs';
+import { median, timeMs } from './measure.mjs';
 import { analyze, checksum, lint } from '../pkg/node.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const at = (...parts) => join(root, ...parts);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const timeMs = (fn, runs) => {
-  fn();
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-};
 const rows = [];
 const row = (name, value, goal, met) => {
   rows.push({ name, value, goal, met });

@@ -222,6 +222,14 @@ impl Diagnostic {
         self
     }
 
+    /// Places the diagnostic at `span` when there is one, with its range
+    /// when the text's index is known too (a state document's entry, say).
+    pub fn with_span_in(mut self, span: Option<Span>, index: Option<&LineIndex>) -> Diagnostic {
+        self.span = span;
+        self.range = range_in(span, index);
+        self
+    }
+
     /// Places the diagnostic at the very start of its file: for findings
     /// about a file as a whole, so that editors still have a place to show them.
     pub fn at_file_start(mut self) -> Diagnostic {
@@ -255,6 +263,11 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// The range of `span` in the text `index` was built for, when both are known.
+pub fn range_in(span: Option<Span>, index: Option<&LineIndex>) -> Option<Range> {
+    span.zip(index).map(|(span, index)| index.range(span))
 }
 
 /// The first eight characters of a checksum, for messages only.

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::diagnostic::{Code, Diagnostic, Severity, short_checksum};
+use crate::diagnostic::{Code, Diagnostic, Severity, range_in, short_checksum};
 use crate::lock::{LockEntry, parse_lock};
 use crate::migration::{Migration, Silencer, describe, file_name_of, parse_migration};
 use crate::tracker::{AppliedEntry, parse_tracker};
@@ -423,13 +423,10 @@ fn check_drift(
 ) {
     let help = "The database's history is authoritative: let `kmb migration apply` or `kmb migration rollback` rewrite applied.toml from it, and commit the result.";
     let tracker_index = input.tracker.map(crate::line_index::LineIndex::new);
-    let place = |mut diagnostic: Diagnostic, entry: Option<&AppliedEntry>| {
-        diagnostic.span = entry.and_then(|e| e.span);
-        diagnostic.range = diagnostic
-            .span
-            .zip(tracker_index.as_ref())
-            .map(|(span, index)| index.range(span));
-        diagnostic.with_help(help)
+    let place = |diagnostic: Diagnostic, entry: Option<&AppliedEntry>| {
+        diagnostic
+            .with_span_in(entry.and_then(|e| e.span), tracker_index.as_ref())
+            .with_help(help)
     };
     let in_tracker: HashMap<u32, &AppliedEntry> = tracker.iter().map(|e| (e.id, e)).collect();
     let in_history: HashMap<u32, &AppliedEntry> = history.iter().map(|e| (e.id, e)).collect();
@@ -506,22 +503,16 @@ fn check_lock(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let lock_index = input.lock.map(crate::line_index::LineIndex::new);
-    let lock_range = |entry: &LockEntry| {
-        entry
-            .span
-            .zip(lock_index.as_ref())
-            .map(|(span, index)| index.range(span))
-    };
+    let lock_range = |entry: &LockEntry| range_in(entry.span, lock_index.as_ref());
     for entry in entries {
         let Some(file) = by_id.get(&entry.id) else {
-            let mut diagnostic = Diagnostic::new(
+            let diagnostic = Diagnostic::new(
                 Code::LockedFileMissing,
                 input.lock_path,
                 format!("The lock records migration {} (\"{}\"), but its file is not in the migrations folder.", entry.id, entry.name),
             )
-            .with_help(format!("Restore the file `{:04}_*.sql` from version control; a migration that was applied somewhere must not be deleted.", entry.id));
-            diagnostic.span = entry.span;
-            diagnostic.range = lock_range(entry);
+            .with_help(format!("Restore the file `{:04}_*.sql` from version control; a migration that was applied somewhere must not be deleted.", entry.id))
+            .with_span_in(entry.span, lock_index.as_ref());
             diagnostics.push(diagnostic);
             continue;
         };
@@ -588,17 +579,12 @@ fn check_tracker(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let tracker_index = input.tracker.map(crate::line_index::LineIndex::new);
-    let tracker_range = |entry: &AppliedEntry| {
-        entry
-            .span
-            .zip(tracker_index.as_ref())
-            .map(|(span, index)| index.range(span))
-    };
+    let tracker_range = |entry: &AppliedEntry| range_in(entry.span, tracker_index.as_ref());
     for entry in entries {
         if let Some(lock) = locked.get(&entry.id)
             && lock.checksum != entry.checksum
         {
-            let mut diagnostic = Diagnostic::new(
+            let diagnostic = Diagnostic::new(
                 Code::TrackerLockMismatch,
                 input.tracker_path,
                 format!(
@@ -608,21 +594,19 @@ fn check_tracker(
                     short_checksum(&lock.checksum)
                 ),
             )
-            .with_help("Find out which version of the file was really applied (version control, the database's kimberlite_migrations table) and restore that file and lock entry.");
-            diagnostic.span = entry.span;
-            diagnostic.range = tracker_range(entry);
+            .with_help("Find out which version of the file was really applied (version control, the database's kimberlite_migrations table) and restore that file and lock entry.")
+            .with_span_in(entry.span, tracker_index.as_ref());
             diagnostics.push(diagnostic);
         }
         match by_id.get(&entry.id) {
             None => {
-                let mut diagnostic = Diagnostic::new(
+                let diagnostic = Diagnostic::new(
                     Code::AppliedMissing,
                     input.tracker_path,
                     format!("Migration {} (\"{}\") was applied, but its file is not in the migrations folder.", entry.id, entry.name),
                 )
-                .with_help(format!("Restore the file `{:04}_*.sql` from version control; an applied migration must stay in the folder.", entry.id));
-                diagnostic.span = entry.span;
-                diagnostic.range = tracker_range(entry);
+                .with_help(format!("Restore the file `{:04}_*.sql` from version control; an applied migration must stay in the folder.", entry.id))
+                .with_span_in(entry.span, tracker_index.as_ref());
                 diagnostics.push(diagnostic);
             }
             Some(file) if file.checksum.as_deref() != Some(&entry.checksum) => {

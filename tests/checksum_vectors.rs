@@ -2,24 +2,8 @@
 
 use kimberlite_migration::checksum::{checksum_bytes, checksum_text};
 
-const README_EXAMPLE: &str = "-- Migration: Add users table
--- Created: 2026-02-01T10:00:00Z
--- Author: alice@example.com
-
--- Up Migration
-CREATE TABLE users (
-    id BIGINT NOT NULL,
-    name TEXT NOT NULL,
-    email TEXT,
-    PRIMARY KEY (id)
-);
-
-CREATE INDEX users_email ON users(email);
-
--- Down Migration (optional, for rollback)
--- DROP INDEX users_email;
--- DROP TABLE users;
-";
+/// Kimberlite's README example (SPEC §4), shared with the JS tests.
+const README_EXAMPLE: &str = include_str!("fixtures/readme_example.sql");
 
 fn crlf(text: &str) -> String {
     text.replace('\n', "\r\n")

@@ -2,26 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { kmb } from './package.mjs';
 
-const README_EXAMPLE = `-- Migration: Add users table
--- Created: 2026-02-01T10:00:00Z
--- Author: alice@example.com
-
--- Up Migration
-CREATE TABLE users (
-    id BIGINT NOT NULL,
-    name TEXT NOT NULL,
-    email TEXT,
-    PRIMARY KEY (id)
-);
-
-CREATE INDEX users_email ON users(email);
-
--- Down Migration (optional, for rollback)
--- DROP INDEX users_email;
--- DROP TABLE users;
-`;
+// Kimberlite's README example (SPEC §4), shared with the Rust tests.
+const README_EXAMPLE = readFileSync(new URL('../fixtures/readme_example.sql', import.meta.url), 'utf8');
 
 // Rust's str::trim() strips Unicode White_Space, which differs from JS's
 // trim() (JS strips U+FEFF and keeps U+0085).
