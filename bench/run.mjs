@@ -75,7 +75,13 @@ const postgratorMs = wall(process.execPath, ['--input-type=module', '-e', postgr
 row('kmb validate 10k ÷ postgrator getMigrations', `${(validateMs / postgratorMs).toFixed(2)} (${validateMs.toFixed(0)} ÷ ${postgratorMs.toFixed(0)} ms)`, '<= 1.0', validateMs / postgratorMs <= 1.0);
 
 // kmb migration lint ÷ squawk over the same PostgreSQL files.
-const squawk = at('node_modules', '.bin', 'squawk');
+// squawk-cli is installed on first use (it ships its binary in a per-platform
+// npm package, which a committed lock file cannot list for every platform).
+const tools = at('target', 'bench', 'tools');
+const squawk = join(tools, 'node_modules', '.bin', 'squawk');
+if (!existsSync(squawk)) {
+  spawnSync('npm', ['install', '--prefix', tools, '--no-audit', '--no-fund', '--silent', 'squawk-cli@2'], { stdio: 'inherit' });
+}
 const lintFiles = readdirSync(join(corpus[1000], 'migrations')).map((name) => join(corpus[1000], 'migrations', name));
 if (existsSync(squawk) && spawnSync(squawk, ['--version']).status === 0) {
   const kmbLint = wall(process.execPath, [at('pkg', 'cli.js'), 'migration', 'lint', '--json', ...lintFiles]);
