@@ -551,7 +551,6 @@ impl<'a, 'm> Parser<'a, 'm> {
                 "Put the Up section first, then the Down section.".to_string(),
             );
         }
-        self.check_kimberlite_split(tokens, down_marker, body);
 
         let up_statements = self.statements(tokens, 0, down_start);
         if let Some(up) = up_marker.filter(|&up| up < down_start)
@@ -605,16 +604,25 @@ impl<'a, 'm> Parser<'a, 'm> {
                 );
             }
         }
+        let down_has_sql = self
+            .migration
+            .down
+            .as_ref()
+            .is_some_and(|down| !down.is_empty());
+        self.check_kimberlite_split(tokens, down_marker, body, down_has_sql);
     }
 
     /// Kimberlite's CLI splits Up from Down at the first `-- Down Migration`
     /// text in the body, wherever it is. Where that differs from the marker
     /// this tool found, the two tools would run different SQL.
+    /// A Down marker Kimberlite does not see only matters when SQL follows
+    /// it: that SQL would run as part of Up.
     fn check_kimberlite_split(
         &mut self,
         tokens: &[Token],
         down_marker: Option<usize>,
         body: usize,
+        down_has_sql: bool,
     ) {
         let label = self.label;
         let kimberlite = self.src[body..]
@@ -630,14 +638,14 @@ impl<'a, 'm> Parser<'a, 'm> {
                 format!("Kimberlite's CLI would split {label} at this `-- Down Migration` text, which is not a marker line here (it is inside a line, string or comment), so the two tools would run different SQL."),
                 "Reword this text (for example `-- down migration:` in lower case inside comments), or put the marker on a line of its own.".to_string(),
             ),
-            (None, Some(marker)) => self.push(
+            (None, Some(marker)) if down_has_sql => self.push(
                 Code::MisplacedMarker,
                 marker.start,
                 marker.end,
                 format!("Kimberlite's CLI would not see this Down marker of {label} (it looks for `-- Down Migration` exactly, after the first SQL line), so it would run the Down statements as part of Up."),
                 "Write the marker exactly as `-- Down Migration`, below the Up statements.".to_string(),
             ),
-            (None, None) => {}
+            (None, _) => {}
         }
     }
 

@@ -203,4 +203,7 @@ fn create_continues_the_sequence() {
         .collect();
     assert!(new_file.contains(&Code::EmptyMigration));
     assert!(new_file.contains(&Code::EmptyDown));
+    // Its Down marker sits in the comment header, where Kimberlite's CLI does
+    // not see it, but with no SQL after it both tools run the same (nothing).
+    assert!(!new_file.contains(&Code::MisplacedMarker), "{new_file:?}");
 }
