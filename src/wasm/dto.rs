@@ -348,89 +348,84 @@ impl From<&Step> for StepDto {
     }
 }
 
-/// `planApply` / `planRollback`'s result.
+/// A result that may be refused: `ok`, the value's fields (empty when
+/// refused), and the diagnostics that refused it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanDto {
+pub struct Outcome<T> {
     pub ok: bool,
+    #[serde(flatten)]
+    pub value: T,
+    pub diagnostics: Vec<DiagnosticDto>,
+}
+
+impl<T: Default, X: Into<T>> From<Result<X, Vec<Diagnostic>>> for Outcome<T> {
+    fn from(result: Result<X, Vec<Diagnostic>>) -> Self {
+        match result {
+            Ok(value) => Outcome {
+                ok: true,
+                value: value.into(),
+                diagnostics: Vec::new(),
+            },
+            Err(found) => Outcome {
+                ok: false,
+                value: T::default(),
+                diagnostics: diagnostics(&found),
+            },
+        }
+    }
+}
+
+/// A plan's steps.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StepsDto {
     pub steps: Vec<StepDto>,
-    pub diagnostics: Vec<DiagnosticDto>,
 }
 
-impl From<Result<Vec<Step>, Vec<Diagnostic>>> for PlanDto {
-    fn from(result: Result<Vec<Step>, Vec<Diagnostic>>) -> Self {
-        match result {
-            Ok(steps) => PlanDto {
-                ok: true,
-                steps: steps.iter().map(Into::into).collect(),
-                diagnostics: Vec::new(),
-            },
-            Err(found) => PlanDto {
-                ok: false,
-                steps: Vec::new(),
-                diagnostics: diagnostics(&found),
-            },
+impl From<Vec<Step>> for StepsDto {
+    fn from(steps: Vec<Step>) -> Self {
+        StepsDto {
+            steps: steps.iter().map(Into::into).collect(),
         }
     }
 }
 
-/// A new document text, or the diagnostics that refused it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct DocumentDto {
-    pub ok: bool,
+/// A new document's text.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TextDto {
     pub text: Option<String>,
-    pub diagnostics: Vec<DiagnosticDto>,
 }
 
-impl From<Result<String, Vec<Diagnostic>>> for DocumentDto {
-    fn from(result: Result<String, Vec<Diagnostic>>) -> Self {
-        match result {
-            Ok(text) => DocumentDto {
-                ok: true,
-                text: Some(text),
-                diagnostics: Vec::new(),
-            },
-            Err(found) => DocumentDto {
-                ok: false,
-                text: None,
-                diagnostics: diagnostics(&found),
-            },
-        }
+impl From<String> for TextDto {
+    fn from(text: String) -> Self {
+        TextDto { text: Some(text) }
     }
 }
 
-/// `createMigration`'s result.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A new migration file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct CreatedDto {
-    pub ok: bool,
+pub struct NewFileDto {
     pub id: Option<u32>,
     pub file_name: Option<String>,
     pub text: Option<String>,
-    pub diagnostics: Vec<DiagnosticDto>,
 }
 
-impl From<Result<NewMigration, Vec<Diagnostic>>> for CreatedDto {
-    fn from(result: Result<NewMigration, Vec<Diagnostic>>) -> Self {
-        match result {
-            Ok(made) => CreatedDto {
-                ok: true,
-                id: Some(made.id),
-                file_name: Some(made.file_name),
-                text: Some(made.text),
-                diagnostics: Vec::new(),
-            },
-            Err(found) => CreatedDto {
-                ok: false,
-                id: None,
-                file_name: None,
-                text: None,
-                diagnostics: diagnostics(&found),
-            },
+impl From<NewMigration> for NewFileDto {
+    fn from(made: NewMigration) -> Self {
+        NewFileDto {
+            id: Some(made.id),
+            file_name: Some(made.file_name),
+            text: Some(made.text),
         }
     }
 }
+
+/// `planApply` / `planRollback`'s result.
+pub type PlanDto = Outcome<StepsDto>;
+/// `updateLock` / `recordApplied` / `removeApplied`'s result.
+pub type DocumentDto = Outcome<TextDto>;
+/// `createMigration`'s result.
+pub type CreatedDto = Outcome<NewFileDto>;
 
 /// A tracker entry as it crosses the boundary (history rows, `recordApplied`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
