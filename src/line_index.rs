@@ -86,10 +86,12 @@ impl<'a> LineIndex<'a> {
         if line == 0 {
             line_start = line_start.max(self.bom_len.min(offset));
         }
-        let character: usize = self.text[line_start..offset]
-            .chars()
-            .map(char::len_utf16)
-            .sum();
+        let prefix = &self.text[line_start..offset];
+        let character: usize = if prefix.is_ascii() {
+            prefix.len()
+        } else {
+            prefix.chars().map(char::len_utf16).sum()
+        };
         Position {
             line: line as u32,
             character: character as u32,

@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::line_index::{LineIndex, Range};
 use crate::rfc3339;
 use crate::sql::lexer::{Token, TokenKind, tokenize};
-use crate::sql::split::split;
+use crate::sql::split::{Keywords, split};
 
 /// The exact marker text Kimberlite's CLI searches the body for.
 const KIMBERLITE_DOWN_MARKER: &str = "-- Down Migration";
@@ -22,14 +22,21 @@ pub struct Statement {
     pub span: Span,
     /// LSP range in the file.
     pub range: Range,
-    /// The first keywords, uppercased (`["CREATE", "INDEX", "CONCURRENTLY"]`).
-    pub keywords: Vec<String>,
+    /// The first words, as ranges in `text`; see [`Statement::keywords`].
+    pub keyword_ranges: Keywords,
     /// Whether the statement ends with `;`.
     pub terminated: bool,
     /// Codes silenced for this statement by `-- kimberlite:ignore`.
     pub ignored: Vec<Code>,
     /// Its tokens, as indices into the file's tokens (lexed after any BOM).
     pub tokens: std::ops::Range<usize>,
+}
+
+impl Statement {
+    /// The first keywords, uppercased (`["CREATE", "INDEX", "CONCURRENTLY"]`).
+    pub fn keywords(&self) -> Vec<String> {
+        self.keyword_ranges.read(&self.text)
+    }
 }
 
 /// Directives from the leading block.
@@ -683,7 +690,7 @@ impl<'a, 'm> Parser<'a, 'm> {
                 text: self.src[found.span.start..found.span.end].to_string(),
                 span,
                 range: self.index.range(span),
-                keywords: found.keywords,
+                keyword_ranges: found.keywords.shifted_back(found.span.start),
                 terminated: found.terminated,
                 ignored,
                 tokens: from + found.tokens.start..from + found.tokens.end,

@@ -53,7 +53,7 @@ fn the_spec_example() {
     assert_eq!(migration.created.as_deref(), Some("2026-02-01T10:00:00Z"));
     assert_eq!(migration.author.as_deref(), Some("alice@example.com"));
     assert_eq!(migration.up.len(), 1);
-    assert_eq!(migration.up[0].keywords[..2], ["CREATE", "TABLE"]);
+    assert_eq!(migration.up[0].keywords()[..2], ["CREATE", "TABLE"]);
     assert!(migration.up[0].text.starts_with("CREATE TABLE users ("));
     assert!(migration.up[0].text.ends_with(");"));
     assert_eq!(

@@ -86,7 +86,7 @@ fn plans() {
     assert!(steps[0].transactional);
     assert!(!steps[1].transactional);
     assert_eq!(
-        steps[1].statements[0].keywords[..3],
+        steps[1].statements[0].keywords()[..3],
         ["CREATE", "INDEX", "CONCURRENTLY"]
     );
     assert_eq!(plan_apply(&report, Some(2), false).unwrap().len(), 1);

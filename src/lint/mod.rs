@@ -53,8 +53,9 @@ impl<'a> LintContext<'a> {
     /// read from the file's tokens (nothing is lexed again).
     pub fn words(&self, statement: &Statement) -> Vec<Word<'a>> {
         let mut depth = 0usize;
-        let mut words = Vec::new();
         let tokens = self.tokens.get(statement.tokens.clone()).unwrap_or(&[]);
+        // One allocation: at most every other token is a word.
+        let mut words = Vec::with_capacity(tokens.len().div_ceil(2));
         for token in tokens {
             match token.kind {
                 TokenKind::OpenParen => depth += 1,

@@ -13,6 +13,51 @@ use crate::sql::lexer::{Token, TokenKind, tokenize};
 /// How many leading words a statement keeps as its keywords.
 pub const KEYWORDS: usize = 4;
 
+/// The first few unquoted words of a statement, kept as byte ranges so that
+/// splitting allocates nothing per statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Keywords {
+    ranges: [(u32, u32); KEYWORDS],
+    len: u8,
+}
+
+impl Keywords {
+    fn push(&mut self, start: usize, end: usize) {
+        if usize::from(self.len) < KEYWORDS {
+            self.ranges[usize::from(self.len)] = (start as u32, end as u32);
+            self.len += 1;
+        }
+    }
+
+    /// How many there are (at most [`KEYWORDS`]).
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The same words with their ranges moved `by` bytes toward the start.
+    pub fn shifted_back(mut self, by: usize) -> Keywords {
+        for range in &mut self.ranges[..usize::from(self.len)] {
+            range.0 -= by as u32;
+            range.1 -= by as u32;
+        }
+        self
+    }
+
+    /// The words, uppercased, read from `text` (the text the ranges are in).
+    pub fn read(&self, text: &str) -> Vec<String> {
+        self.ranges[..usize::from(self.len)]
+            .iter()
+            .filter_map(|&(start, end)| text.get(start as usize..end as usize))
+            .map(str::to_ascii_uppercase)
+            .collect()
+    }
+}
+
 /// One statement found in a token slice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementSpan {
@@ -23,8 +68,8 @@ pub struct StatementSpan {
     pub tokens: Range<usize>,
     /// Whether a `;` ends it.
     pub terminated: bool,
-    /// The first unquoted words, uppercased.
-    pub keywords: Vec<String>,
+    /// The first unquoted words, as ranges in the text given to [`split`].
+    pub keywords: Keywords,
 }
 
 /// psql's heuristic for SQL-standard function bodies: it records which of
@@ -75,7 +120,7 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<StatementSpan> {
     let mut last = 0;
     let mut paren_depth = 0usize;
     let mut body = BodyTracker::default();
-    let mut keywords = Vec::new();
+    let mut keywords = Keywords::default();
     for (index, token) in tokens.iter().enumerate() {
         if token.is_trivia() {
             continue;
@@ -96,11 +141,8 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<StatementSpan> {
             TokenKind::OpenParen => paren_depth += 1,
             TokenKind::CloseParen => paren_depth = paren_depth.saturating_sub(1),
             TokenKind::Word => {
-                let word = token.text(text);
-                if keywords.len() < KEYWORDS {
-                    keywords.push(word.to_ascii_uppercase());
-                }
-                body.word(word, paren_depth);
+                keywords.push(token.start, token.end);
+                body.word(token.text(text), paren_depth);
             }
             _ => {}
         }
@@ -172,9 +214,10 @@ mod tests {
 
     #[test]
     fn keywords_and_termination() {
-        let found = split_statements("create unique index concurrently \"i\" on t (c)");
+        let sql = "create unique index concurrently \"i\" on t (c)";
+        let found = split_statements(sql);
         assert_eq!(
-            found[0].keywords,
+            found[0].keywords.read(sql),
             ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"]
         );
         assert!(!found[0].terminated);

@@ -131,7 +131,7 @@ impl From<&Statement> for StatementDto {
             text: statement.text.clone(),
             span: statement.span.into(),
             range: statement.range.into(),
-            keywords: statement.keywords.clone(),
+            keywords: statement.keywords(),
             terminated: statement.terminated,
         }
     }

@@ -181,7 +181,7 @@ pub fn split(sql: JsValue) -> Result<JsValue, JsValue> {
             text: sql[statement.span.start..statement.span.end].to_string(),
             span: statement.span.into(),
             range: index.range(statement.span).into(),
-            keywords: statement.keywords,
+            keywords: statement.keywords.read(&sql),
             terminated: statement.terminated,
         })
         .collect();
