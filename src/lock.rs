@@ -182,11 +182,31 @@ pub fn update_lock(
                     .with_help("A locked migration never changes: revert the file to what was locked, and put the change in a new migration."),
                 ]);
             }
-            None if new_entries.iter().any(|e| e.id == addition.id) => {}
-            None => new_entries.push(LockEntry {
-                span: None,
-                ..addition.clone()
-            }),
+            None => match new_entries.iter().find(|e| e.id == addition.id) {
+                Some(earlier)
+                    if earlier.checksum == addition.checksum && earlier.name == addition.name => {}
+                Some(earlier) => {
+                    return Err(vec![
+                        Diagnostic::new(
+                            Code::DuplicateId,
+                            path,
+                            format!(
+                                "Two migrations with id {} were given to lock: \"{}\" ({}) and \"{}\" ({}).",
+                                addition.id,
+                                earlier.name,
+                                short_checksum(&earlier.checksum),
+                                addition.name,
+                                short_checksum(&addition.checksum)
+                            ),
+                        )
+                        .with_help("Each id belongs to one migration: renumber one of the two files, then lock again."),
+                    ]);
+                }
+                None => new_entries.push(LockEntry {
+                    span: None,
+                    ..addition.clone()
+                }),
+            },
         }
     }
     let text = text.unwrap_or("");

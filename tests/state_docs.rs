@@ -93,6 +93,30 @@ fn adding_to_a_lock() {
 }
 
 #[test]
+fn two_additions_for_one_id_must_agree() {
+    let first = write_lock(&[entry(1, "Add users table", A)]);
+    // The same entry twice is one entry.
+    let once = update_lock(
+        ".lock",
+        Some(&first),
+        &[entry(2, "Add email", B), entry(2, "Add email", B)],
+    )
+    .unwrap();
+    assert_eq!(once, LOCK);
+    // Two different migrations under one id are refused, and nothing is written.
+    let refused = update_lock(
+        ".lock",
+        Some(&first),
+        &[entry(2, "Add email", B), entry(2, "Add phone", A)],
+    )
+    .unwrap_err();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].code, Code::DuplicateId);
+    assert!(refused[0].message.contains("Add phone"), "{}", refused[0].message);
+    assert!(refused[0].help.as_deref().unwrap().contains("renumber"));
+}
+
+#[test]
 fn comments_and_extra_keys_survive_an_update() {
     let annotated = "# Reviewed by the DBA team.\nversion = 1\n\n[[migration]]\nid = 1\nname = \"Add users table\"\nchecksum = \"1093f84e7c417bd6aef0c5dae3f1bb7d41006d653ab07730766ba9914bf166a1\"\nreviewed = true # ticket 42\n\n[[migration]]\nid = 3\nname = \"Third\"\nchecksum = \"1093f84e7c417bd6aef0c5dae3f1bb7d41006d653ab07730766ba9914bf166a1\"\n";
     let updated = update_lock(
@@ -183,11 +207,21 @@ fn toml_datetimes_and_awkward_names() {
         "tab\there",
         "emoji 😀",
         "both ' and \"",
+        // Titles come from one line of a file, but the API takes any string.
+        "line one\nline two",
+        "crlf\r\nand '''triple''' \"\"\"quotes\"\"\"",
     ] {
         let written = write_lock(&[entry(1, name, A)]);
         let (lock, diagnostics) = parse_lock(".lock", Some(&written));
         assert!(diagnostics.is_empty(), "{name}: {diagnostics:#?}");
         assert_eq!(lock.unwrap().entries[0].name, name, "{written}");
+        let mut row = applied(1, A, Some(name));
+        row.name = name.to_string();
+        let written = write_tracker(&[row]);
+        let (tracker, diagnostics) = parse_tracker("applied.toml", Some(&written));
+        assert!(diagnostics.is_empty(), "{name}: {diagnostics:#?}");
+        let back = &tracker.unwrap().entries[0];
+        assert_eq!((back.name.as_str(), back.applied_by.as_deref()), (name, Some(name)), "{written}");
     }
     // toml's serializer picks a literal string when that avoids escapes.
     assert!(write_lock(&[entry(1, "O\"Brien", A)]).contains("name = 'O\"Brien'"));
