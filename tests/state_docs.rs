@@ -112,7 +112,11 @@ fn two_additions_for_one_id_must_agree() {
     .unwrap_err();
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].code, Code::DuplicateId);
-    assert!(refused[0].message.contains("Add phone"), "{}", refused[0].message);
+    assert!(
+        refused[0].message.contains("Add phone"),
+        "{}",
+        refused[0].message
+    );
     assert!(refused[0].help.as_deref().unwrap().contains("renumber"));
 }
 
@@ -221,7 +225,11 @@ fn toml_datetimes_and_awkward_names() {
         let (tracker, diagnostics) = parse_tracker("applied.toml", Some(&written));
         assert!(diagnostics.is_empty(), "{name}: {diagnostics:#?}");
         let back = &tracker.unwrap().entries[0];
-        assert_eq!((back.name.as_str(), back.applied_by.as_deref()), (name, Some(name)), "{written}");
+        assert_eq!(
+            (back.name.as_str(), back.applied_by.as_deref()),
+            (name, Some(name)),
+            "{written}"
+        );
     }
     // toml's serializer picks a literal string when that avoids escapes.
     assert!(write_lock(&[entry(1, "O\"Brien", A)]).contains("name = 'O\"Brien'"));

@@ -48,13 +48,16 @@ impl Keywords {
         self
     }
 
-    /// The words, uppercased, read from `text` (the text the ranges are in).
-    pub fn read(&self, text: &str) -> Vec<String> {
+    /// The words as written, read from `text` (the text the ranges are in).
+    pub fn words<'t>(&self, text: &'t str) -> impl Iterator<Item = &'t str> + use<'t, '_> {
         self.ranges[..usize::from(self.len)]
             .iter()
             .filter_map(|&(start, end)| text.get(start as usize..end as usize))
-            .map(str::to_ascii_uppercase)
-            .collect()
+    }
+
+    /// The words, uppercased, read from `text` (the text the ranges are in).
+    pub fn read(&self, text: &str) -> Vec<String> {
+        self.words(text).map(str::to_ascii_uppercase).collect()
     }
 }
 

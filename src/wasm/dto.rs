@@ -1,5 +1,7 @@
 //! camelCase boundary types, converted from the core's types.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::create::NewMigration;
@@ -8,10 +10,11 @@ use crate::line_index::{Position, Range};
 use crate::migration::{Migration, Statement};
 use crate::plan::Step;
 use crate::project::{ProjectMigration, Report, Summary};
+use crate::sql::split::Keywords;
 use crate::tracker::AppliedEntry;
 
 /// Byte offsets.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct SpanDto {
     pub start: u32,
     pub end: u32,
@@ -27,7 +30,7 @@ impl From<Span> for SpanDto {
 }
 
 /// A 0-based line and UTF-16 character.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct PositionDto {
     pub line: u32,
     pub character: u32,
@@ -43,7 +46,7 @@ impl From<Position> for PositionDto {
 }
 
 /// An LSP range.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct RangeDto {
     pub start: PositionDto,
     pub end: PositionDto,
@@ -58,141 +61,190 @@ impl From<Range> for RangeDto {
     }
 }
 
+// The result types below borrow from the core's values: a result crosses the
+// boundary as JSON written straight from them, with no copy in between.
+
 /// Another place that explains a diagnostic.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct RelatedDto {
-    pub file: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+#[derive(Debug, Serialize)]
+pub struct RelatedDto<'a> {
+    pub file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<RangeDto>,
-    pub message: String,
+    pub message: &'a str,
 }
 
-impl From<&Related> for RelatedDto {
-    fn from(related: &Related) -> Self {
+impl<'a> From<&'a Related> for RelatedDto<'a> {
+    fn from(related: &'a Related) -> Self {
         RelatedDto {
-            file: related.file.clone(),
+            file: &related.file,
             range: related.range.map(Into::into),
-            message: related.message.clone(),
+            message: &related.message,
         }
     }
 }
 
 /// SPEC §7's Diagnostic: optional fields are absent, not null.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DiagnosticDto {
-    pub code: String,
-    pub severity: String,
-    pub message: String,
-    pub file: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+#[derive(Debug, Serialize)]
+pub struct DiagnosticDto<'a> {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub message: &'a str,
+    pub file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub span: Option<SpanDto>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<RangeDto>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub help: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub related: Vec<RelatedDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedDto<'a>>,
 }
 
-impl From<&Diagnostic> for DiagnosticDto {
-    fn from(diagnostic: &Diagnostic) -> Self {
+impl<'a> From<&'a Diagnostic> for DiagnosticDto<'a> {
+    fn from(diagnostic: &'a Diagnostic) -> Self {
         DiagnosticDto {
-            code: diagnostic.code.as_str().to_string(),
-            severity: diagnostic.severity.as_str().to_string(),
-            message: diagnostic.message.clone(),
-            file: diagnostic.file.clone(),
+            code: diagnostic.code.as_str(),
+            severity: diagnostic.severity.as_str(),
+            message: &diagnostic.message,
+            file: &diagnostic.file,
             span: diagnostic.span.map(Into::into),
             range: diagnostic.range.map(Into::into),
-            help: diagnostic.help.clone(),
+            help: diagnostic.help.as_deref(),
             related: diagnostic.related.iter().map(Into::into).collect(),
         }
     }
 }
 
 /// Converts a list of diagnostics.
-pub fn diagnostics(list: &[Diagnostic]) -> Vec<DiagnosticDto> {
+pub fn diagnostics(list: &[Diagnostic]) -> Vec<DiagnosticDto<'_>> {
     list.iter().map(Into::into).collect()
 }
 
+/// A statement's first words, uppercased as they are written out.
+#[derive(Debug, Clone, Copy)]
+pub struct KeywordsDto<'a> {
+    pub keywords: Keywords,
+    pub text: &'a str,
+}
+
+impl Serialize for KeywordsDto<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.keywords.words(self.text).map(|word| {
+            if word.bytes().any(|b| b.is_ascii_lowercase()) {
+                Cow::Owned(word.to_ascii_uppercase())
+            } else {
+                Cow::Borrowed(word)
+            }
+        }))
+    }
+}
+
 /// One statement.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct StatementDto {
-    pub text: String,
+#[derive(Debug, Serialize)]
+pub struct StatementDto<'a> {
+    pub text: &'a str,
     pub span: SpanDto,
     pub range: RangeDto,
-    pub keywords: Vec<String>,
+    pub keywords: KeywordsDto<'a>,
     pub terminated: bool,
 }
 
-impl From<&Statement> for StatementDto {
-    fn from(statement: &Statement) -> Self {
+impl<'a> From<&'a Statement> for StatementDto<'a> {
+    fn from(statement: &'a Statement) -> Self {
         StatementDto {
-            text: statement.text.clone(),
+            text: &statement.text,
             span: statement.span.into(),
             range: statement.range.into(),
-            keywords: statement.keywords(),
+            keywords: KeywordsDto {
+                keywords: statement.keyword_ranges,
+                text: &statement.text,
+            },
             terminated: statement.terminated,
         }
     }
 }
 
-fn statements(list: &[Statement]) -> Vec<StatementDto> {
+fn statements(list: &[Statement]) -> Vec<StatementDto<'_>> {
     list.iter().map(Into::into).collect()
 }
 
 /// Directives of a file.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectivesDto {
     pub no_transaction: bool,
-    pub ignore_file: Vec<String>,
+    pub ignore_file: Vec<&'static str>,
 }
 
-/// `parseMigration`'s result: a file's migration with its own findings.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// What a migration's file tells: shared by `parseMigration` and each
+/// migration of `analyze` (where a missing file leaves them null).
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MigrationDto {
-    pub id: Option<u32>,
-    pub name: String,
-    pub slug: Option<String>,
-    pub path: Option<String>,
-    pub file_name: Option<String>,
-    pub title: Option<String>,
-    pub created: Option<String>,
-    pub author: Option<String>,
-    pub checksum: Option<String>,
+pub struct FileFieldsDto<'a> {
+    pub slug: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub file_name: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub created: Option<&'a str>,
+    pub author: Option<&'a str>,
+    pub checksum: Option<&'a str>,
     pub transactional: bool,
     pub directives: DirectivesDto,
-    pub up: Vec<StatementDto>,
-    pub down: Option<Vec<StatementDto>>,
-    pub diagnostics: Vec<DiagnosticDto>,
+    pub up: Vec<StatementDto<'a>>,
+    pub down: Option<Vec<StatementDto<'a>>>,
 }
 
-impl From<&Migration> for MigrationDto {
-    fn from(migration: &Migration) -> Self {
-        MigrationDto {
-            id: migration.id,
-            name: migration.name.clone(),
-            slug: migration.slug.clone(),
-            path: Some(migration.path.clone()),
-            file_name: Some(migration.file_name.clone()),
-            title: migration.title.clone(),
-            created: migration.created.clone(),
-            author: migration.author.clone(),
-            checksum: migration.checksum.clone(),
-            transactional: migration.transactional(),
-            directives: DirectivesDto {
-                no_transaction: migration.directives.no_transaction,
-                ignore_file: migration
+impl<'a> FileFieldsDto<'a> {
+    /// The file's fields; without statements, `up` is empty and `down`
+    /// only tells whether the file has a Down section.
+    fn new(file: Option<&'a Migration>, checksum: Option<&'a str>, with_statements: bool) -> Self {
+        let list = |found: &'a [Statement]| {
+            if with_statements {
+                statements(found)
+            } else {
+                Vec::new()
+            }
+        };
+        FileFieldsDto {
+            slug: file.and_then(|f| f.slug.as_deref()),
+            path: file.map(|f| f.path.as_str()),
+            file_name: file.map(|f| f.file_name.as_str()),
+            title: file.and_then(|f| f.title.as_deref()),
+            created: file.and_then(|f| f.created.as_deref()),
+            author: file.and_then(|f| f.author.as_deref()),
+            checksum,
+            transactional: file.is_none_or(Migration::transactional),
+            directives: file.map_or_else(DirectivesDto::default, |f| DirectivesDto {
+                no_transaction: f.directives.no_transaction,
+                ignore_file: f
                     .directives
                     .ignore_file
                     .iter()
-                    .map(|code| code.as_str().to_string())
+                    .map(|c| c.as_str())
                     .collect(),
-            },
-            up: statements(&migration.up),
-            down: migration.down.as_deref().map(statements),
+            }),
+            up: file.map_or_else(Vec::new, |f| list(&f.up)),
+            down: file.and_then(|f| f.down.as_deref()).map(list),
+        }
+    }
+}
+
+/// `parseMigration`'s result: a file's migration with its own findings.
+#[derive(Debug, Serialize)]
+pub struct MigrationDto<'a> {
+    pub id: Option<u32>,
+    pub name: &'a str,
+    #[serde(flatten)]
+    pub file: FileFieldsDto<'a>,
+    pub diagnostics: Vec<DiagnosticDto<'a>>,
+}
+
+impl<'a> From<&'a Migration> for MigrationDto<'a> {
+    fn from(migration: &'a Migration) -> Self {
+        MigrationDto {
+            id: migration.id,
+            name: &migration.name,
+            file: FileFieldsDto::new(Some(migration), migration.checksum.as_deref(), true),
             diagnostics: diagnostics(&migration.diagnostics),
         }
     }
@@ -200,62 +252,40 @@ impl From<&Migration> for MigrationDto {
 
 /// One migration of a report: the file's fields (null when the file is
 /// missing) plus its status and what the lock and tracker record.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProjectMigrationDto {
+pub struct ProjectMigrationDto<'a> {
     pub id: u32,
-    pub name: String,
-    pub status: String,
-    pub slug: Option<String>,
-    pub path: Option<String>,
-    pub file_name: Option<String>,
-    pub title: Option<String>,
-    pub created: Option<String>,
-    pub author: Option<String>,
-    pub checksum: Option<String>,
-    pub transactional: bool,
-    pub directives: DirectivesDto,
-    pub up: Vec<StatementDto>,
-    pub down: Option<Vec<StatementDto>>,
-    pub locked_checksum: Option<String>,
-    pub applied_at: Option<String>,
-    pub applied_by: Option<String>,
+    pub name: &'a str,
+    pub status: &'static str,
+    #[serde(flatten)]
+    pub file: FileFieldsDto<'a>,
+    pub locked_checksum: Option<&'a str>,
+    pub applied_at: Option<&'a str>,
+    pub applied_by: Option<&'a str>,
 }
 
-impl From<&ProjectMigration> for ProjectMigrationDto {
-    fn from(migration: &ProjectMigration) -> Self {
-        let file = migration.file.as_ref().map(MigrationDto::from);
+impl<'a> ProjectMigrationDto<'a> {
+    fn new(migration: &'a ProjectMigration, with_statements: bool) -> Self {
         let applied = migration.applied.as_ref();
         ProjectMigrationDto {
             id: migration.id,
-            name: migration.name.clone(),
-            status: migration.status.as_str().to_string(),
-            slug: file.as_ref().and_then(|f| f.slug.clone()),
-            path: file.as_ref().and_then(|f| f.path.clone()),
-            file_name: file.as_ref().and_then(|f| f.file_name.clone()),
-            title: file.as_ref().and_then(|f| f.title.clone()),
-            created: file.as_ref().and_then(|f| f.created.clone()),
-            author: file.as_ref().and_then(|f| f.author.clone()),
-            checksum: migration.checksum().map(str::to_string),
-            transactional: file.as_ref().is_none_or(|f| f.transactional),
-            directives: file.as_ref().map_or(
-                DirectivesDto {
-                    no_transaction: false,
-                    ignore_file: Vec::new(),
-                },
-                |f| f.directives.clone(),
+            name: &migration.name,
+            status: migration.status.as_str(),
+            file: FileFieldsDto::new(
+                migration.file.as_ref(),
+                migration.checksum(),
+                with_statements,
             ),
-            up: file.as_ref().map_or_else(Vec::new, |f| f.up.clone()),
-            down: file.as_ref().and_then(|f| f.down.clone()),
-            locked_checksum: migration.locked_checksum.clone(),
-            applied_at: applied.map(|a| a.applied_at.clone()),
-            applied_by: applied.and_then(|a| a.applied_by.clone()),
+            locked_checksum: migration.locked_checksum.as_deref(),
+            applied_at: applied.map(|a| a.applied_at.as_str()),
+            applied_by: applied.and_then(|a| a.applied_by.as_deref()),
         }
     }
 }
 
 /// Counts.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SummaryDto {
     pub total: u32,
@@ -288,35 +318,25 @@ impl From<Summary> for SummaryDto {
 }
 
 /// `analyze`'s result.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct ReportDto {
+#[derive(Debug, Serialize)]
+pub struct ReportDto<'a> {
     pub ok: bool,
-    pub migrations: Vec<ProjectMigrationDto>,
-    pub diagnostics: Vec<DiagnosticDto>,
+    pub migrations: Vec<ProjectMigrationDto<'a>>,
+    pub diagnostics: Vec<DiagnosticDto<'a>>,
     pub summary: SummaryDto,
 }
 
-impl ReportDto {
+impl<'a> ReportDto<'a> {
     /// The report, with each migration's statements or, for callers that
     /// only want findings (an editor on every keystroke), without them.
-    pub fn new(report: &Report, with_statements: bool) -> Self {
-        let mut dto = ReportDto::from(report);
-        if !with_statements {
-            for migration in &mut dto.migrations {
-                migration.up.clear();
-                migration.down = migration.down.take().map(|_| Vec::new());
-            }
-        }
-        dto
-    }
-}
-
-impl From<&Report> for ReportDto {
-    fn from(report: &Report) -> Self {
+    pub fn new(report: &'a Report, with_statements: bool) -> Self {
         ReportDto {
             ok: report.ok,
-            migrations: report.migrations.iter().map(Into::into).collect(),
+            migrations: report
+                .migrations
+                .iter()
+                .map(|m| ProjectMigrationDto::new(m, with_statements))
+                .collect(),
             diagnostics: diagnostics(&report.diagnostics),
             summary: report.summary.into(),
         }
@@ -324,24 +344,23 @@ impl From<&Report> for ReportDto {
 }
 
 /// One migration of a plan.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct StepDto {
+#[derive(Debug, Serialize)]
+pub struct StepDto<'a> {
     pub id: u32,
-    pub name: String,
-    pub path: String,
-    pub checksum: String,
+    pub name: &'a str,
+    pub path: &'a str,
+    pub checksum: &'a str,
     pub transactional: bool,
-    pub statements: Vec<StatementDto>,
+    pub statements: Vec<StatementDto<'a>>,
 }
 
-impl From<&Step> for StepDto {
-    fn from(step: &Step) -> Self {
+impl<'a> From<&'a Step> for StepDto<'a> {
+    fn from(step: &'a Step) -> Self {
         StepDto {
             id: step.id,
-            name: step.name.clone(),
-            path: step.path.clone(),
-            checksum: step.checksum.clone(),
+            name: &step.name,
+            path: &step.path,
+            checksum: &step.checksum,
             transactional: step.transactional,
             statements: statements(&step.statements),
         }
@@ -350,16 +369,16 @@ impl From<&Step> for StepDto {
 
 /// A result that may be refused: `ok`, the value's fields (empty when
 /// refused), and the diagnostics that refused it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Outcome<T> {
+#[derive(Debug, Serialize)]
+pub struct Outcome<'a, T> {
     pub ok: bool,
     #[serde(flatten)]
     pub value: T,
-    pub diagnostics: Vec<DiagnosticDto>,
+    pub diagnostics: Vec<DiagnosticDto<'a>>,
 }
 
-impl<T: Default, X: Into<T>> From<Result<X, Vec<Diagnostic>>> for Outcome<T> {
-    fn from(result: Result<X, Vec<Diagnostic>>) -> Self {
+impl<'a, T: Default + From<&'a X>, X> From<&'a Result<X, Vec<Diagnostic>>> for Outcome<'a, T> {
+    fn from(result: &'a Result<X, Vec<Diagnostic>>) -> Self {
         match result {
             Ok(value) => Outcome {
                 ok: true,
@@ -369,20 +388,20 @@ impl<T: Default, X: Into<T>> From<Result<X, Vec<Diagnostic>>> for Outcome<T> {
             Err(found) => Outcome {
                 ok: false,
                 value: T::default(),
-                diagnostics: diagnostics(&found),
+                diagnostics: diagnostics(found),
             },
         }
     }
 }
 
 /// A plan's steps.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct StepsDto {
-    pub steps: Vec<StepDto>,
+#[derive(Debug, Default, Serialize)]
+pub struct StepsDto<'a> {
+    pub steps: Vec<StepDto<'a>>,
 }
 
-impl From<Vec<Step>> for StepsDto {
-    fn from(steps: Vec<Step>) -> Self {
+impl<'a> From<&'a Vec<Step>> for StepsDto<'a> {
+    fn from(steps: &'a Vec<Step>) -> Self {
         StepsDto {
             steps: steps.iter().map(Into::into).collect(),
         }
@@ -390,42 +409,42 @@ impl From<Vec<Step>> for StepsDto {
 }
 
 /// A new document's text.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct TextDto {
-    pub text: Option<String>,
+#[derive(Debug, Default, Serialize)]
+pub struct TextDto<'a> {
+    pub text: Option<&'a str>,
 }
 
-impl From<String> for TextDto {
-    fn from(text: String) -> Self {
+impl<'a> From<&'a String> for TextDto<'a> {
+    fn from(text: &'a String) -> Self {
         TextDto { text: Some(text) }
     }
 }
 
 /// A new migration file.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NewFileDto {
+pub struct NewFileDto<'a> {
     pub id: Option<u32>,
-    pub file_name: Option<String>,
-    pub text: Option<String>,
+    pub file_name: Option<&'a str>,
+    pub text: Option<&'a str>,
 }
 
-impl From<NewMigration> for NewFileDto {
-    fn from(made: NewMigration) -> Self {
+impl<'a> From<&'a NewMigration> for NewFileDto<'a> {
+    fn from(made: &'a NewMigration) -> Self {
         NewFileDto {
             id: Some(made.id),
-            file_name: Some(made.file_name),
-            text: Some(made.text),
+            file_name: Some(&made.file_name),
+            text: Some(&made.text),
         }
     }
 }
 
 /// `planApply` / `planRollback`'s result.
-pub type PlanDto = Outcome<StepsDto>;
+pub type PlanDto<'a> = Outcome<'a, StepsDto<'a>>;
 /// `updateLock` / `recordApplied` / `removeApplied`'s result.
-pub type DocumentDto = Outcome<TextDto>;
+pub type DocumentDto<'a> = Outcome<'a, TextDto<'a>>;
 /// `createMigration`'s result.
-pub type CreatedDto = Outcome<NewFileDto>;
+pub type CreatedDto<'a> = Outcome<'a, NewFileDto<'a>>;
 
 /// A tracker entry as it crosses the boundary (history rows, `recordApplied`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -453,13 +472,12 @@ impl From<AppliedDto> for AppliedEntry {
 }
 
 /// A code's entry in the code table (`codes()`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize)]
 pub struct CodeInfoDto {
-    pub code: String,
+    pub code: &'static str,
     pub group: String,
-    pub severity: String,
-    pub summary: String,
+    pub severity: &'static str,
+    pub summary: &'static str,
 }
 
 /// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" } }`.
