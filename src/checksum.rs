@@ -55,12 +55,18 @@ pub fn checksum_text(text: &str) -> String {
             .unwrap_or(without_newline);
     }
     let mut hasher = Sha256::new();
-    while let Some(at) = body.find("\r\n") {
-        hasher.update(&body.as_bytes()[..at]);
-        hasher.update(b"\n");
-        body = &body[at + 2..];
+    let mut body = body.as_bytes();
+    let mut from = 0;
+    while let Some(at) = crate::bytes::find_byte(body, from, b'\r') {
+        if body.get(at + 1) == Some(&b'\n') {
+            hasher.update(&body[..at]);
+            body = &body[at + 1..];
+            from = 1;
+        } else {
+            from = at + 1;
+        }
     }
-    hasher.update(body.as_bytes());
+    hasher.update(body);
     to_hex(&hasher.finalize())
 }
 
@@ -128,6 +134,13 @@ mod tests {
             "x\r\n\ry\n\r",
         ] {
             assert_eq!(checksum_text(text), kimberlite_checksum(text), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matches_the_obvious_algorithm_on_any_mix_of_line_endings(text in "[ax\r\n\\- é]{0,80}") {
+            proptest::prop_assert_eq!(checksum_text(&text), kimberlite_checksum(&text));
         }
     }
 

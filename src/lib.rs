@@ -4,6 +4,7 @@
 //! checksums, reports, lint diagnostics, plans and updated documents. It never
 //! touches a file system, a clock, a network or a random source.
 
+mod bytes;
 pub mod checksum;
 pub mod create;
 pub mod diagnostic;

@@ -36,10 +36,13 @@ impl<'a> LineIndex<'a> {
     /// Indexes `text` (which may start with a BOM).
     pub fn new(text: &'a str) -> LineIndex<'a> {
         let bytes = text.as_bytes();
-        let mut line_starts = vec![0];
+        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        line_starts.push(0);
         let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
+        while let Some(at) = crate::bytes::find_either(bytes, i, b'\n', b'\r') {
+            i = at;
+            let byte = bytes[i];
+            match byte {
                 b'\n' => line_starts.push(i + 1),
                 b'\r' => {
                     if bytes.get(i + 1) == Some(&b'\n') {
@@ -149,6 +152,30 @@ mod tests {
         assert_eq!(index.position(5), pos(2, 0));
         assert_eq!(index.position(7), pos(3, 0));
         assert_eq!(index.line_count(), 4);
+    }
+
+    #[test]
+    fn long_lines_and_every_ending_at_every_alignment() {
+        // The scan skips eight bytes at a time: put endings at each offset
+        // of a chunk, and compare with a byte-by-byte count.
+        for pad in 0..20 {
+            let text = format!(
+                "{}\n{}\r\n{}\r{}é\n\n",
+                "x".repeat(pad),
+                "y".repeat(pad * 3),
+                "z".repeat(9),
+                "w".repeat(pad)
+            );
+            let index = LineIndex::new(&text);
+            let mut expected = vec![0];
+            let bytes = text.as_bytes();
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                    expected.push(i + 1);
+                }
+            }
+            assert_eq!(index.line_starts, expected, "pad {pad}");
+        }
     }
 
     #[test]

@@ -49,7 +49,6 @@ fn destroys(words: &[Word<'_>]) -> Option<(&'static str, usize)> {
 /// Reports destructive statements of the Up section.
 pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
     for (is_up, _, words) in context.statements() {
-        let words = words.as_slice();
         if !is_up {
             continue;
         }

@@ -37,38 +37,56 @@ pub struct LintContext<'a> {
     /// The Down statements, when there is a Down section.
     pub down: Option<&'a [Statement]>,
     /// Each statement's words, walked once for all rules.
-    pub walked: std::cell::OnceCell<Vec<(bool, &'a Statement, Vec<Word<'a>>)>>,
+    pub walked: std::cell::OnceCell<Walked<'a>>,
+}
+
+/// Every statement's words, in one list, and which of them each statement has.
+#[derive(Debug, Default)]
+pub struct Walked<'a> {
+    words: Vec<Word<'a>>,
+    statements: Vec<(bool, &'a Statement, std::ops::Range<usize>)>,
 }
 
 impl<'a> LintContext<'a> {
     /// Every statement with the section it is in (`true` for Up) and its words.
-    pub fn statements(&self) -> impl Iterator<Item = (bool, &'a Statement, Vec<Word<'a>>)> + '_ {
-        let up = self.up.iter().map(|s| (true, s));
-        let down = self.down.into_iter().flatten().map(|s| (false, s));
-        up.chain(down)
-            .map(|(is_up, statement)| (is_up, statement, self.words(statement)))
+    pub fn statements(&self) -> impl Iterator<Item = (bool, &'a Statement, &[Word<'a>])> + '_ {
+        let walked = self.walked.get_or_init(|| self.walk());
+        walked
+            .statements
+            .iter()
+            .map(|(is_up, statement, words)| (*is_up, *statement, &walked.words[words.clone()]))
     }
 
-    /// The unquoted words of a statement, in order, with depth and span,
+    /// The unquoted words of every statement, in order, with depth and span,
     /// read from the file's tokens (nothing is lexed again).
-    pub fn words(&self, statement: &Statement) -> Vec<Word<'a>> {
-        let mut depth = 0usize;
-        let tokens = self.tokens.get(statement.tokens.clone()).unwrap_or(&[]);
+    fn walk(&self) -> Walked<'a> {
+        let up = self.up.iter().map(|s| (true, s));
+        let down = self.down.into_iter().flatten().map(|s| (false, s));
         // One allocation: at most every other token is a word.
-        let mut words = Vec::with_capacity(tokens.len().div_ceil(2));
-        for token in tokens {
-            match token.kind {
-                TokenKind::OpenParen => depth += 1,
-                TokenKind::CloseParen => depth = depth.saturating_sub(1),
-                TokenKind::Word => words.push(Word {
-                    text: &self.src[token.start..token.end],
-                    depth,
-                    span: Span::new(token.start + self.bom, token.end + self.bom),
-                }),
-                _ => {}
+        let mut walked = Walked {
+            words: Vec::with_capacity(self.tokens.len().div_ceil(2)),
+            statements: Vec::with_capacity(self.up.len() + self.down.map_or(0, <[_]>::len)),
+        };
+        for (is_up, statement) in up.chain(down) {
+            let first = walked.words.len();
+            let mut depth = 0usize;
+            for token in self.tokens.get(statement.tokens.clone()).unwrap_or(&[]) {
+                match token.kind {
+                    TokenKind::OpenParen => depth += 1,
+                    TokenKind::CloseParen => depth = depth.saturating_sub(1),
+                    TokenKind::Word => walked.words.push(Word {
+                        text: &self.src[token.start..token.end],
+                        depth,
+                        span: Span::new(token.start + self.bom, token.end + self.bom),
+                    }),
+                    _ => {}
+                }
             }
+            walked
+                .statements
+                .push((is_up, statement, first..walked.words.len()));
         }
-        words
+        walked
     }
 
     /// A finding at `span` (offsets in the whole contents).

@@ -31,7 +31,6 @@ pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
         return;
     }
     for (_, _, words) in context.statements() {
-        let words = words.as_slice();
         let length = FORMS
             .iter()
             .find(|form| starts_with(words, form))

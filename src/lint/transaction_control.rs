@@ -27,7 +27,6 @@ pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
         return;
     }
     for (_, _, words) in context.statements() {
-        let words = words.as_slice();
         if let Some(form) = FORMS.iter().find(|form| starts_with(words, form)) {
             found.push(context.diagnostic(
                 Code::TransactionControl,
