@@ -1,6 +1,7 @@
 // Browser entry: `await ready()` fetches and instantiates the WebAssembly
 // module once; every other export throws until it has.
 import init, * as wasm from './kimberlite_migration.js';
+import { assemble } from './report.js';
 
 let started = null;
 let instantiated = false;
@@ -31,7 +32,8 @@ function guard(name) {
   };
 }
 
-export const analyze = guard('analyze');
+const analyzeParts = guard('analyzeParts');
+export const analyze = (input) => assemble(analyzeParts(input));
 export const checksum = guard('checksum');
 export const parseMigration = guard('parseMigration');
 export const splitStatements = guard('splitStatements');

@@ -86,7 +86,13 @@ export interface Migration {
 
 export type Status = 'applied' | 'pending' | 'modified' | 'missing' | 'out-of-order';
 
-/** One migration of a report. File fields are null when the file is missing. */
+/**
+ * One migration of a report. File fields are null when the file is missing
+ * (then `up` is empty). `up` and `down` are built the first time either is
+ * read, then kept: ordinary enumerable properties for JSON, spreading,
+ * `structuredClone` and assignment, but a report of 10 000 migrations costs
+ * nothing for statements nobody reads.
+ */
 export interface ProjectMigration extends Omit<Migration, 'id' | 'diagnostics'> {
   id: number;
   status: Status;
@@ -184,7 +190,7 @@ export interface UsageError extends Error { code: 'invalid-argument' | 'not-read
 
 /** Loads the WebAssembly module (browsers); resolves at once in Node. */
 export function ready(input?: { module_or_path: BufferSource | URL | string | Response | WebAssembly.Module }): Promise<void>;
-/** Parses every file, checks the folder, the lock and the tracker. */
+/** Parses every file, checks the folder, the lock and the tracker, in one call. */
 export function analyze(input: ProjectInput): Report;
 /** The Kimberlite-compatible checksum; null when the contents are not UTF-8. */
 export function checksum(contents: Uint8Array | string): string | null;

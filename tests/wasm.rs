@@ -76,16 +76,35 @@ fn native_input(lock: Option<&str>) -> Input<'_> {
 #[wasm_bindgen_test]
 fn analyze_matches_native() {
     let lock = "version = 1\n\n[[migration]]\nid = 1\nname = \"Add users\"\nchecksum = \"0000000000000000000000000000000000000000000000000000000000000000\"\n";
-    let js = wasm::analyze(project_js(Some(lock))).unwrap();
+    let parts: Array = wasm::analyze(project_js(Some(lock))).unwrap().into();
     let report = analyze(&native_input(Some(lock)));
-    assert_eq!(stringify(&js), json(&ReportDto::new(&report, true)));
+    // The report without statements, then each migration's statements apart.
+    let js = parts.get(0);
+    assert_eq!(stringify(&js), json(&ReportDto::new(&report, false)));
     assert!(stringify(&js).contains("\"code\":\"checksum-mismatch\""));
-    // Without statements: the same report, with empty statement lists.
+    let sections: Array = parts.get(1).into();
+    assert_eq!(sections.length() as usize, report.migrations.len());
+    for (index, migration) in report.migrations.iter().enumerate() {
+        let text = sections.get(index as u32).as_string();
+        let native = migration.file.as_ref().map(|f| json(&SectionsDto::from(f)));
+        assert_eq!(text, native);
+    }
+    assert!(
+        sections
+            .get(0)
+            .as_string()
+            .unwrap()
+            .contains("CREATE TABLE users")
+    );
+    // Without statements: the report alone.
     let input = project_js(Some(lock));
     Reflect::set(&input, &"statements".into(), &false.into()).unwrap();
-    let js = wasm::analyze(input).unwrap();
-    assert_eq!(stringify(&js), json(&ReportDto::new(&report, false)));
-    assert!(stringify(&js).contains("\"up\":[]"));
+    let parts: Array = wasm::analyze(input).unwrap().into();
+    assert_eq!(parts.length(), 1);
+    assert_eq!(
+        stringify(&parts.get(0)),
+        json(&ReportDto::new(&report, false))
+    );
 }
 
 #[wasm_bindgen_test]

@@ -250,6 +250,22 @@ impl<'a> From<&'a Migration> for MigrationDto<'a> {
     }
 }
 
+/// A file's statements, sent apart from the report (see `analyzeParts`).
+#[derive(Debug, Serialize)]
+pub struct SectionsDto<'a> {
+    pub up: Vec<StatementDto<'a>>,
+    pub down: Option<Vec<StatementDto<'a>>>,
+}
+
+impl<'a> From<&'a Migration> for SectionsDto<'a> {
+    fn from(file: &'a Migration) -> Self {
+        SectionsDto {
+            up: statements(&file.up),
+            down: file.down.as_deref().map(statements),
+        }
+    }
+}
+
 /// One migration of a report: the file's fields (null when the file is
 /// missing) plus its status and what the lock and tracker record.
 #[derive(Debug, Serialize)]

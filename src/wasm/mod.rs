@@ -40,9 +40,11 @@ fn misuse(message: impl AsRef<str>) -> JsValue {
 /// views of the core's values, and `JSON.parse` builds the objects (faster
 /// and smaller than building each object through the boundary).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| misuse(format!("could not convert the result: {e}")))?;
-    js_sys::JSON::parse(&text)
+    js_sys::JSON::parse(&json(value)?)
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| misuse(format!("could not convert the result: {e}")))
 }
 
 /// File contents: a `Uint8Array` or a string.
@@ -136,16 +138,34 @@ impl Project {
 }
 
 /// Analyzes a whole project: `{ files, lock?, tracker?, lockPath?, trackerPath?, history?, options? }`.
-#[wasm_bindgen(js_name = analyze)]
+///
+/// Returns `[report, statements]`: the report without statements, and, unless
+/// `statements: false`, one JSON text per migration (`{"up":[...],"down":...}`,
+/// or `null` when its file is missing), which the package's `analyze` turns
+/// into `up`/`down` properties parsed on first access. Building hundreds of
+/// thousands of statement objects that most callers never read was most of
+/// `analyze`'s time.
+#[wasm_bindgen(js_name = analyzeParts)]
 pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
     let project = read_project(&input)?;
     let (input, problems) = project.input();
     let mut report = analyze_project(&input);
     report.add(problems);
-    to_js(&ReportDto::new(
-        &report,
-        project.rest.statements.unwrap_or(true),
-    ))
+    let parts = Array::new();
+    parts.push(&to_js(&ReportDto::new(&report, false))?);
+    if project.rest.statements.unwrap_or(true) {
+        let sections = Array::new_with_length(report.migrations.len() as u32);
+        for (index, migration) in report.migrations.iter().enumerate() {
+            if let Some(file) = &migration.file {
+                let text = json(&SectionsDto::from(file))?;
+                sections.set(index as u32, JsValue::from_str(&text));
+            } else {
+                sections.set(index as u32, JsValue::NULL);
+            }
+        }
+        parts.push(&sections);
+    }
+    Ok(parts.into())
 }
 
 /// One file's own findings (file checks and lint rules), without the project.

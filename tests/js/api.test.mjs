@@ -106,6 +106,40 @@ test('a project with a tampered locked file reports checksum-mismatch', () => {
   assert.equal(update.text, null);
 });
 
+test("a report's statements read like plain data, and statements: false leaves them out", () => {
+  const files = [
+    { path: 'migrations/0001_users.sql', contents: 'CREATE TABLE users (id BIGINT);\ncreate index i on users (id);\n-- Down Migration\nDROP TABLE users;\n' },
+    { path: 'migrations/0002_empty_down.sql', contents: 'SELECT 1;\n' },
+  ];
+  const lock = 'version = 1\n\n[[migration]]\nid = 3\nname = "Gone"\nchecksum = "' + '0'.repeat(64) + '"\n';
+  const report = kmb.analyze({ files, lock });
+  const [first, second, gone] = report.migrations;
+  assert.deepEqual(Object.keys(first).slice(0, 3), ['id', 'name', 'status']);
+  assert.ok(Object.keys(first).includes('up') && Object.keys(first).includes('down'));
+  assert.deepEqual(first.up.map((s) => [s.text, s.keywords, s.terminated]), [
+    ['CREATE TABLE users (id BIGINT);', ['CREATE', 'TABLE', 'USERS', 'ID'], true],
+    ['create index i on users (id);', ['CREATE', 'INDEX', 'I', 'ON'], true],
+  ]);
+  assert.deepEqual(first.up[1].range, { start: { line: 1, character: 0 }, end: { line: 1, character: 29 } });
+  assert.equal(first.up, first.up, 'the same array on every read');
+  assert.deepEqual(first.down.map((s) => s.text), ['DROP TABLE users;']);
+  assert.equal(second.down, null);
+  assert.deepEqual(gone.up, []);
+  assert.equal(gone.status, 'missing');
+  // Copies, JSON and assignment see ordinary properties.
+  const copy = JSON.parse(JSON.stringify(report));
+  assert.deepEqual(copy.migrations[1].up.map((s) => s.text), ['SELECT 1;']);
+  assert.deepEqual(structuredClone(report).migrations[0].down[0].keywords, ['DROP', 'TABLE', 'USERS']);
+  assert.deepEqual({ ...second }.up[0].span, { start: 0, end: 9 });
+  second.up = ['replaced'];
+  assert.deepEqual(second.up, ['replaced']);
+  // Findings only: the same report, statement lists empty.
+  const findings = kmb.analyze({ files, lock, statements: false });
+  assert.deepEqual(findings.migrations[0].up, []);
+  assert.deepEqual(findings.migrations[0].down, []);
+  assert.deepEqual(findings.diagnostics, report.diagnostics);
+});
+
 test('the whole round: create, lock, plan, record, roll back', () => {
   const created = kmb.createMigration({ existing: [], name: 'Add users', created: '2026-11-24T09:30:00Z', author: 'alice' });
   assert.equal(created.ok, true);
