@@ -199,7 +199,7 @@ async function main(argv, out) {
       const onProgress = values.json
         ? () => {}
         : ({ phase, step, ms }) => {
-            if (phase === 'start') process.stdout.write(`  ${verb} ${String(step.id).padStart(4, '0')} ${step.name} ... `);
+            if (phase === 'start' && !stdoutClosed) process.stdout.write(`  ${verb} ${String(step.id).padStart(4, '0')} ${step.name} ... `);
             if (phase === 'done') out(c.green(`ok`) + c.dim(` (${ms} ms)`));
             if (phase === 'failed') out(c.red('failed'));
           };
@@ -234,7 +234,16 @@ async function main(argv, out) {
   return 2;
 }
 
-const out = (text) => process.stdout.write(`${text}\n`);
+// A reader that stops early (`kmb migration status | head`) closes stdout:
+// stop writing and let the command finish, as a migration may be running.
+let stdoutClosed = false;
+process.stdout.on('error', (error) => {
+  if (!stdoutClosed && error.code !== 'EPIPE') process.stderr.write(`kmb: cannot write the output: ${error.message}\n`);
+  stdoutClosed = true;
+});
+const out = (text) => {
+  if (!stdoutClosed) process.stdout.write(`${text}\n`);
+};
 try {
   process.exitCode = await main(process.argv.slice(2), out);
 } catch (error) {

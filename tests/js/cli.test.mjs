@@ -2,9 +2,10 @@
 // real PostgreSQL server: create, status, apply, status, rollback, apply.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kmb, copyExample, readState, hasStackTrace } from './cli.mjs';
+import { kmb, kmbAsync, copyExample, readState, hasStackTrace } from './cli.mjs';
 import { kmb as api } from './package.mjs';
 import { startPostgres } from './postgres.mjs';
 
@@ -93,6 +94,25 @@ test('lint: named files on their own, or the whole project; JSON on request', ()
   assert.equal(run.code, 2);
   assert.match(run.stderr, /Cannot read missing\.sql: no such file/);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('a reader that stops early (| head) gets no stack trace', async () => {
+  // Enough migrations for a report larger than a pipe's buffer.
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-head-'));
+  mkdirSync(join(dir, 'migrations'));
+  for (let id = 1; id <= 400; id++) {
+    writeFileSync(join(dir, 'migrations', `${String(id).padStart(4, '0')}_step_${id}.sql`), `-- Up Migration\nCREATE TABLE t${id} (id BIGINT);\n-- Down Migration\nDROP TABLE t${id};\n`);
+  }
+  const child = kmbAsync(['validate', '--json', '--project', dir]);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  // Read one chunk, then close the pipe, as `head -c 1` would.
+  await new Promise((done) => child.stdout.once('data', done));
+  child.stdout.destroy();
+  const code = await new Promise((done) => child.on('close', done));
+  assert.equal(hasStackTrace(stderr), false, stderr);
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });
 
 test('state files written by Kimberlite\'s own CLI are read and reported', () => {
