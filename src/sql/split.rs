@@ -49,10 +49,11 @@ impl Keywords {
     }
 
     /// The words as written, read from `text` (the text the ranges are in).
-    pub fn words<'t>(&self, text: &'t str) -> impl Iterator<Item = &'t str> + use<'t, '_> {
-        self.ranges[..usize::from(self.len)]
-            .iter()
-            .filter_map(|&(start, end)| text.get(start as usize..end as usize))
+    pub fn words(self, text: &str) -> impl Iterator<Item = &str> {
+        self.ranges
+            .into_iter()
+            .take(usize::from(self.len))
+            .filter_map(|(start, end)| text.get(start as usize..end as usize))
     }
 
     /// The words, uppercased, read from `text` (the text the ranges are in).

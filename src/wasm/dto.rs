@@ -127,15 +127,21 @@ pub struct KeywordsDto<'a> {
     pub text: &'a str,
 }
 
-impl Serialize for KeywordsDto<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.keywords.words(self.text).map(|word| {
+impl<'a> KeywordsDto<'a> {
+    fn uppercase(self) -> impl Iterator<Item = Cow<'a, str>> {
+        self.keywords.words(self.text).map(|word| {
             if word.bytes().any(|b| b.is_ascii_lowercase()) {
                 Cow::Owned(word.to_ascii_uppercase())
             } else {
                 Cow::Borrowed(word)
             }
-        }))
+        })
+    }
+}
+
+impl Serialize for KeywordsDto<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.uppercase())
     }
 }
 
@@ -250,19 +256,66 @@ impl<'a> From<&'a Migration> for MigrationDto<'a> {
     }
 }
 
-/// A file's statements, sent apart from the report (see `analyzeParts`).
-#[derive(Debug, Serialize)]
-pub struct SectionsDto<'a> {
-    pub up: Vec<StatementDto<'a>>,
-    pub down: Option<Vec<StatementDto<'a>>>,
+/// A file's statements, sent apart from the report (see `analyzeParts`) in
+/// a compact form that `report.js` expands on first read: `[up, down]`,
+/// `down` null without a Down section, each statement
+/// `[text, spanStart, spanEnd, startLine, startCharacter, endLine,
+/// endCharacter, terminated (0 or 1), ...keywords]`. Half the text of the
+/// object form, so half the escaping, decoding and garbage.
+#[derive(Debug)]
+pub struct SectionsDto<'a>(pub &'a Migration);
+
+struct Packed<'a>(&'a [Statement]);
+
+impl Serialize for Packed<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut list = serializer.serialize_seq(Some(self.0.len()))?;
+        for statement in self.0 {
+            list.serialize_element(&PackedStatement(statement))?;
+        }
+        list.end()
+    }
 }
 
-impl<'a> From<&'a Migration> for SectionsDto<'a> {
-    fn from(file: &'a Migration) -> Self {
-        SectionsDto {
-            up: statements(&file.up),
-            down: file.down.as_deref().map(statements),
+struct PackedStatement<'a>(&'a Statement);
+
+impl Serialize for PackedStatement<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let statement = self.0;
+        let keywords = KeywordsDto {
+            keywords: statement.keyword_ranges,
+            text: &statement.text,
+        };
+        let mut fields = serializer.serialize_seq(Some(8 + statement.keyword_ranges.len()))?;
+        fields.serialize_element(&statement.text)?;
+        let (span, range) = (statement.span, statement.range);
+        for number in [
+            span.start as u32,
+            span.end as u32,
+            range.start.line,
+            range.start.character,
+            range.end.line,
+            range.end.character,
+            u32::from(statement.terminated),
+        ] {
+            fields.serialize_element(&number)?;
         }
+        for word in keywords.uppercase() {
+            fields.serialize_element(&word)?;
+        }
+        fields.end()
+    }
+}
+
+impl Serialize for SectionsDto<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut pair = serializer.serialize_tuple(2)?;
+        pair.serialize_element(&Packed(&self.0.up))?;
+        pair.serialize_element(&self.0.down.as_deref().map(Packed))?;
+        pair.end()
     }
 }
 

@@ -140,9 +140,9 @@ impl Project {
 /// Analyzes a whole project: `{ files, lock?, tracker?, lockPath?, trackerPath?, history?, options? }`.
 ///
 /// Returns `[report, statements]`: the report without statements, and, unless
-/// `statements: false`, one JSON text per migration (`{"up":[...],"down":...}`,
-/// or `null` when its file is missing), which the package's `analyze` turns
-/// into `up`/`down` properties parsed on first access. Building hundreds of
+/// `statements: false`, one JSON text per migration (see [`SectionsDto`]; `null`
+/// when its file is missing), which the package's `analyze` turns into
+/// `up`/`down` properties built on first access. Building hundreds of
 /// thousands of statement objects that most callers never read was most of
 /// `analyze`'s time.
 #[wasm_bindgen(js_name = analyzeParts)]
@@ -157,7 +157,7 @@ pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
         let sections = Array::new_with_length(report.migrations.len() as u32);
         for (index, migration) in report.migrations.iter().enumerate() {
             if let Some(file) = &migration.file {
-                let text = json(&SectionsDto::from(file))?;
+                let text = json(&SectionsDto(file))?;
                 sections.set(index as u32, JsValue::from_str(&text));
             } else {
                 sections.set(index as u32, JsValue::NULL);
