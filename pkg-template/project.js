@@ -86,7 +86,7 @@ export function openProject(dir = '.', options = {}) {
         const rows = await readHistory(db);
         // Where applied.toml disagrees with the history: tracker-drift, then the database wins.
         const drift = core
-          .analyze(readInput({ history: toHistory(rows) }))
+          .analyze(readInput({ history: toHistory(rows), statements: false }))
           .diagnostics.filter((d) => d.code === 'tracker-drift')
           .map((d) => ({ ...d, severity: 'warning', help: 'applied.toml was rewritten from the database\'s history (the database wins); commit the new file.' }));
         const drifted = sync ? syncTracker(rows) : false;
