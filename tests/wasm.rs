@@ -155,3 +155,29 @@ fn misuse_throws_an_error_with_a_code() {
     let bad = wasm::checksum(Uint8Array::from(&b"\xff"[..]).into()).unwrap();
     assert!(bad.is_null());
 }
+
+#[wasm_bindgen_test]
+fn statement_texts_survive_the_json() {
+    let nasty = "INSERT INTO t VALUES ('say \"hi\"', E'back\\slash', '\ttab', '\u{1}\u{1f}\u{7f}', '😀 é');\r\nSELECT '\u{8}\u{c}';";
+    let files = Array::new();
+    let file = Object::new();
+    set(&file, "path", "migrations/0001_nasty.sql");
+    set(&file, "contents", nasty);
+    files.push(&file);
+    let input = Object::new();
+    set(&input, "files", files);
+    let parts: Array = wasm::analyze(input.into()).unwrap().into();
+    let sections: Array = parts.get(1).into();
+    let parsed: Array = js_sys::JSON::parse(&sections.get(0).as_string().unwrap())
+        .unwrap()
+        .into();
+    let up: Array = parsed.get(0).into();
+    let native = parse_migration("migrations/0001_nasty.sql", nasty.as_bytes());
+    assert_eq!(up.length() as usize, native.up.len());
+    for (index, statement) in native.up.iter().enumerate() {
+        let packed: Array = up.get(index as u32).into();
+        assert_eq!(packed.get(0).as_string().unwrap(), statement.text);
+        assert_eq!(packed.get(2).as_f64().unwrap() as usize, statement.span.end);
+    }
+    assert!(parsed.get(1).is_null());
+}
