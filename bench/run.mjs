@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generate, migrationOfSize } from './corpus.mjs';
 import { median, timeMs } from './measure.mjs';
@@ -19,6 +20,9 @@ const row = (name, value, goal, met) => {
   console.log(`  ${name.padEnd(52)} ${value.padEnd(30)} ${goal.padEnd(16)} ${met === undefined ? '' : met ? 'met' : 'MISSED'}`);
 };
 
+// Ratios are measured side by side, but a busy machine still skews them
+// (taken before the builds below add their own load).
+const [loadAverage] = loadavg();
 console.log('Preparing: native bench binary, corpora (cached in target/bench)...');
 execFileSync('cargo', ['build', '--quiet', '--release', '--example', 'bench-native'], { cwd: root, stdio: 'inherit' });
 execFileSync('cargo', ['build', '--quiet', '--release', '--example', 'bench-native', '--target-dir', at('target', 'bench-soft')], {
@@ -36,6 +40,10 @@ function load(dir) {
   const files = readdirSync(join(dir, 'migrations')).sort().map((name) => ({ path: `migrations/${name}`, contents: readFileSync(join(dir, 'migrations', name)) }));
   const state = join(dir, '.kimberlite', 'migrations');
   return { files, lock: readFileSync(join(state, '.lock'), 'utf8'), tracker: readFileSync(join(state, 'applied.toml'), 'utf8') };
+}
+
+if (loadAverage > availableParallelism() * 0.5) {
+  console.log(`\nNote: load average ${loadAverage.toFixed(1)} on ${availableParallelism()} cores; other work is running, so timings are noisy.`);
 }
 
 console.log(`\n  ${'measure'.padEnd(52)} ${'value'.padEnd(30)} ${'goal'.padEnd(16)}`);
