@@ -32,10 +32,10 @@ function guard(name) {
   };
 }
 
-const analyzeParts = guard('analyzeParts');
-export const analyze = (input) => assemble(analyzeParts(input));
+const analyzeReport = guard('analyze');
 export const checksum = guard('checksum');
 export const parseMigration = guard('parseMigration');
+export const analyze = (input) => assemble(analyzeReport(input), input, parseMigration);
 export const splitStatements = guard('splitStatements');
 export const lint = guard('lint');
 export const createMigration = guard('createMigration');

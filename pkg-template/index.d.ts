@@ -88,8 +88,9 @@ export type Status = 'applied' | 'pending' | 'modified' | 'missing' | 'out-of-or
 
 /**
  * One migration of a report. File fields are null when the file is missing
- * (then `up` is empty). `up` and `down` are built the first time either is
- * read, then kept: ordinary enumerable properties for JSON, spreading,
+ * (then `up` is empty). `up` and `down` are made the first time either is
+ * read, by parsing that file's contents as they were passed to `analyze`,
+ * then kept: ordinary enumerable properties for JSON, spreading,
  * `structuredClone` and assignment, but a report of 10 000 migrations costs
  * nothing for statements nobody reads.
  */

@@ -1,22 +1,11 @@
-// Assembles `analyze`'s report from the core's two parts: the report without
-// statements, and one JSON text per migration with its statements in a
-// compact form (see SectionsDto in src/wasm/dto.rs). They become ordinary
-// enumerable `up`/`down` properties, built the first time either is read
-// (then kept): a report of 10 000 migrations holds hundreds of thousands of
-// statements that most callers never look at, and building them all made up
-// most of `analyze`'s time. Assigning to `up` or `down` replaces the value as
-// on any object.
-
-/** `[text, spanStart, spanEnd, startLine, startCharacter, endLine, endCharacter, terminated, ...keywords]`. */
-function statement(packed) {
-  return {
-    text: packed[0],
-    span: { start: packed[1], end: packed[2] },
-    range: { start: { line: packed[3], character: packed[4] }, end: { line: packed[5], character: packed[6] } },
-    keywords: packed.slice(8),
-    terminated: packed[7] === 1,
-  };
-}
+// Fills in the statements of `analyze`'s report. The core returns the report
+// without them; each migration's `up` and `down` become ordinary enumerable
+// properties that parse that one file (`parseMigration`, the same core
+// function `analyze` runs) the first time either is read, then keep the
+// result. A report of 10 000 migrations holds hundreds of thousands of
+// statements that most callers never look at; making them all was most of
+// `analyze`'s time. JSON, spreading, `structuredClone` and assignment see
+// plain data.
 
 function lazy(migration, key, load) {
   Object.defineProperty(migration, key, {
@@ -33,24 +22,24 @@ function lazy(migration, key, load) {
   });
 }
 
-/** `[report, statements?]` from the core to the report `analyze` returns. */
-export function assemble([report, statements]) {
-  if (statements) {
-    const { migrations } = report;
-    for (let i = 0; i < migrations.length; i++) {
-      const text = statements[i];
-      if (typeof text !== 'string') continue;
-      let sections;
-      const load = () => {
-        if (sections === undefined) {
-          const [up, down] = JSON.parse(text);
-          sections = { up: up.map(statement), down: down === null ? null : down.map(statement) };
-        }
-        return sections;
-      };
-      lazy(migrations[i], 'up', load);
-      lazy(migrations[i], 'down', load);
-    }
+/**
+ * `report` from the core's `analyze(input)`, with statements to come from
+ * `parse` (the core's `parseMigration`) unless `input.statements === false`.
+ */
+export function assemble(report, input, parse) {
+  if (input.statements === false) return report;
+  // The contents as they are now: a caller may reuse its buffers.
+  const sources = new Map();
+  for (const { path, contents } of input.files) {
+    if (!sources.has(path)) sources.set(path, typeof contents === 'string' ? contents : new Uint8Array(contents));
+  }
+  for (const migration of report.migrations) {
+    const contents = migration.path === null ? undefined : sources.get(migration.path);
+    if (contents === undefined) continue;
+    let parsed;
+    const load = () => (parsed ??= parse(migration.path, contents));
+    lazy(migration, 'up', load);
+    lazy(migration, 'down', load);
   }
   return report;
 }

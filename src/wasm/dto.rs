@@ -127,21 +127,15 @@ pub struct KeywordsDto<'a> {
     pub text: &'a str,
 }
 
-impl<'a> KeywordsDto<'a> {
-    fn uppercase(self) -> impl Iterator<Item = Cow<'a, str>> {
-        self.keywords.words(self.text).map(|word| {
+impl Serialize for KeywordsDto<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.keywords.words(self.text).map(|word| {
             if word.bytes().any(|b| b.is_ascii_lowercase()) {
                 Cow::Owned(word.to_ascii_uppercase())
             } else {
                 Cow::Borrowed(word)
             }
-        })
-    }
-}
-
-impl Serialize for KeywordsDto<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.uppercase())
+        }))
     }
 }
 
@@ -256,69 +250,6 @@ impl<'a> From<&'a Migration> for MigrationDto<'a> {
     }
 }
 
-/// A file's statements, sent apart from the report (see `analyzeParts`) in
-/// a compact form that `report.js` expands on first read: `[up, down]`,
-/// `down` null without a Down section, each statement
-/// `[text, spanStart, spanEnd, startLine, startCharacter, endLine,
-/// endCharacter, terminated (0 or 1), ...keywords]`. Half the text of the
-/// object form, so half the escaping, decoding and garbage.
-#[derive(Debug)]
-pub struct SectionsDto<'a>(pub &'a Migration);
-
-struct Packed<'a>(&'a [Statement]);
-
-impl Serialize for Packed<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut list = serializer.serialize_seq(Some(self.0.len()))?;
-        for statement in self.0 {
-            list.serialize_element(&PackedStatement(statement))?;
-        }
-        list.end()
-    }
-}
-
-struct PackedStatement<'a>(&'a Statement);
-
-impl Serialize for PackedStatement<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let statement = self.0;
-        let keywords = KeywordsDto {
-            keywords: statement.keyword_ranges,
-            text: &statement.text,
-        };
-        let mut fields = serializer.serialize_seq(Some(8 + statement.keyword_ranges.len()))?;
-        fields.serialize_element(&statement.text)?;
-        let (span, range) = (statement.span, statement.range);
-        for number in [
-            span.start as u32,
-            span.end as u32,
-            range.start.line,
-            range.start.character,
-            range.end.line,
-            range.end.character,
-            u32::from(statement.terminated),
-        ] {
-            fields.serialize_element(&number)?;
-        }
-        for word in keywords.uppercase() {
-            fields.serialize_element(&word)?;
-        }
-        fields.end()
-    }
-}
-
-impl Serialize for SectionsDto<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTuple;
-        let mut pair = serializer.serialize_tuple(2)?;
-        pair.serialize_element(&Packed(&self.0.up))?;
-        pair.serialize_element(&self.0.down.as_deref().map(Packed))?;
-        pair.end()
-    }
-}
-
 /// One migration of a report: the file's fields (null when the file is
 /// missing) plus its status and what the lock and tracker record.
 #[derive(Debug, Serialize)]
@@ -335,17 +266,13 @@ pub struct ProjectMigrationDto<'a> {
 }
 
 impl<'a> ProjectMigrationDto<'a> {
-    fn new(migration: &'a ProjectMigration, with_statements: bool) -> Self {
+    fn new(migration: &'a ProjectMigration) -> Self {
         let applied = migration.applied.as_ref();
         ProjectMigrationDto {
             id: migration.id,
             name: &migration.name,
             status: migration.status.as_str(),
-            file: FileFieldsDto::new(
-                migration.file.as_ref(),
-                migration.checksum(),
-                with_statements,
-            ),
+            file: FileFieldsDto::new(migration.file.as_ref(), migration.checksum(), false),
             locked_checksum: migration.locked_checksum.as_deref(),
             applied_at: applied.map(|a| a.applied_at.as_str()),
             applied_by: applied.and_then(|a| a.applied_by.as_deref()),
@@ -396,15 +323,14 @@ pub struct ReportDto<'a> {
 }
 
 impl<'a> ReportDto<'a> {
-    /// The report, with each migration's statements or, for callers that
-    /// only want findings (an editor on every keystroke), without them.
-    pub fn new(report: &'a Report, with_statements: bool) -> Self {
+    /// The report, without the migrations' statements (see `analyze`).
+    pub fn new(report: &'a Report) -> Self {
         ReportDto {
             ok: report.ok,
             migrations: report
                 .migrations
                 .iter()
-                .map(|m| ProjectMigrationDto::new(m, with_statements))
+                .map(ProjectMigrationDto::new)
                 .collect(),
             diagnostics: diagnostics(&report.diagnostics),
             summary: report.summary.into(),
@@ -585,7 +511,4 @@ pub struct ProjectInputDto {
     /// `updateLock`: lock only these ids (all when absent).
     #[serde(default)]
     pub ids: Option<Vec<u32>>,
-    /// `analyze`: whether migrations carry their statements (default true).
-    #[serde(default)]
-    pub statements: Option<bool>,
 }

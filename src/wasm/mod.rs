@@ -139,33 +139,16 @@ impl Project {
 
 /// Analyzes a whole project: `{ files, lock?, tracker?, lockPath?, trackerPath?, history?, options? }`.
 ///
-/// Returns `[report, statements]`: the report without statements, and, unless
-/// `statements: false`, one JSON text per migration (see [`SectionsDto`]; `null`
-/// when its file is missing), which the package's `analyze` turns into
-/// `up`/`down` properties built on first access. Building hundreds of
-/// thousands of statement objects that most callers never read was most of
-/// `analyze`'s time.
-#[wasm_bindgen(js_name = analyzeParts)]
+/// The report's migrations come without statements (`up` empty, `down`
+/// empty or null): the package's `analyze` (`report.js`) fills them in from
+/// `parseMigration` the first time a migration's `up` or `down` is read.
+#[wasm_bindgen(js_name = analyze)]
 pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
     let project = read_project(&input)?;
     let (input, problems) = project.input();
     let mut report = analyze_project(&input);
     report.add(problems);
-    let parts = Array::new();
-    parts.push(&to_js(&ReportDto::new(&report, false))?);
-    if project.rest.statements.unwrap_or(true) {
-        let sections = Array::new_with_length(report.migrations.len() as u32);
-        for (index, migration) in report.migrations.iter().enumerate() {
-            if let Some(file) = &migration.file {
-                let text = json(&SectionsDto(file))?;
-                sections.set(index as u32, JsValue::from_str(&text));
-            } else {
-                sections.set(index as u32, JsValue::NULL);
-            }
-        }
-        parts.push(&sections);
-    }
-    Ok(parts.into())
+    to_js(&ReportDto::new(&report))
 }
 
 /// One file's own findings (file checks and lint rules), without the project.
