@@ -133,6 +133,12 @@ test("a report's statements read like plain data, and statements: false leaves t
   assert.deepEqual({ ...second }.up[0].span, { start: 0, end: 9 });
   second.up = ['replaced'];
   assert.deepEqual(second.up, ['replaced']);
+  // The statements are those of the contents as passed, even if the caller
+  // reuses its buffer before reading them.
+  const buffer = new TextEncoder().encode('SELECT 1;\nSELECT 2;\n');
+  const reused = kmb.analyze({ files: [{ path: 'migrations/0001_a.sql', contents: buffer }] });
+  buffer.fill(32);
+  assert.deepEqual(reused.migrations[0].up.map((s) => s.text), ['SELECT 1;', 'SELECT 2;']);
   // Findings only: the same report, statement lists empty.
   const findings = kmb.analyze({ files, lock, statements: false });
   assert.deepEqual(findings.migrations[0].up, []);
