@@ -28,18 +28,43 @@ function lazy(migration, key, load) {
  */
 export function assemble(report, input, parse) {
   if (input.statements === false) return report;
-  // The contents as they are now: a caller may reuse its buffers.
-  const sources = new Map();
-  for (const { path, contents } of input.files) {
-    if (!sources.has(path)) sources.set(path, typeof contents === 'string' ? contents : new Uint8Array(contents));
-  }
+  const contentsOf = snapshot(input.files);
   for (const migration of report.migrations) {
-    const contents = migration.path === null ? undefined : sources.get(migration.path);
-    if (contents === undefined) continue;
+    if (migration.path === null || !contentsOf.has(migration.path)) continue;
     let parsed;
-    const load = () => (parsed ??= parse(migration.path, contents));
+    const load = () => (parsed ??= parse(migration.path, contentsOf.get(migration.path)));
     lazy(migration, 'up', load);
     lazy(migration, 'down', load);
   }
   return report;
+}
+
+/**
+ * The files' contents as they are now (a caller may reuse its buffers):
+ * strings as they are, bytes copied into one shared buffer, which costs far
+ * less than a buffer a file when there are 100 000 of them.
+ */
+function snapshot(files) {
+  let total = 0;
+  for (const { contents } of files) if (typeof contents !== 'string') total += contents.byteLength;
+  const store = new Uint8Array(total);
+  const texts = new Map();
+  const starts = new Map();
+  const ends = new Map();
+  let at = 0;
+  for (const { path, contents } of files) {
+    if (texts.has(path) || starts.has(path)) continue;
+    if (typeof contents === 'string') {
+      texts.set(path, contents);
+    } else {
+      store.set(contents, at);
+      starts.set(path, at);
+      at += contents.byteLength;
+      ends.set(path, at);
+    }
+  }
+  return {
+    has: (path) => texts.has(path) || starts.has(path),
+    get: (path) => texts.get(path) ?? store.subarray(starts.get(path), ends.get(path)),
+  };
 }
