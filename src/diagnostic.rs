@@ -72,6 +72,20 @@ pub enum Group {
     Call,
 }
 
+impl Group {
+    /// The lowercase name (`file`, `folder`, `lock`, `tracker`, `lint`, `call`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::File => "file",
+            Group::Folder => "folder",
+            Group::Lock => "lock",
+            Group::Tracker => "tracker",
+            Group::Lint => "lint",
+            Group::Call => "call",
+        }
+    }
+}
+
 macro_rules! codes {
     ($( $variant:ident => $name:literal, $group:ident, $severity:ident, $summary:literal; )*) => {
         /// Every diagnostic code. Codes are stable: extend, never rename or reuse.

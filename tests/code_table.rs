@@ -23,6 +23,11 @@ fn code_table() {
 fn names_round_trip_and_are_kebab_case() {
     for code in Code::ALL {
         assert_eq!(Code::parse(code.as_str()), Some(*code));
+        // The group's name as `codes()` gives it.
+        assert_eq!(
+            code.group().as_str(),
+            format!("{:?}", code.group()).to_lowercase()
+        );
         assert!(
             code.as_str()
                 .bytes()

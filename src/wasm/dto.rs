@@ -470,7 +470,7 @@ impl From<AppliedDto> for AppliedEntry {
 #[derive(Debug, Serialize)]
 pub struct CodeInfoDto {
     pub code: &'static str,
-    pub group: String,
+    pub group: &'static str,
     pub severity: &'static str,
     pub summary: &'static str,
 }

@@ -325,7 +325,7 @@ pub fn codes() -> Result<JsValue, JsValue> {
         .iter()
         .map(|code| CodeInfoDto {
             code: code.as_str(),
-            group: format!("{:?}", code.group()).to_lowercase(),
+            group: code.group().as_str(),
             severity: code.default_severity().as_str(),
             summary: code.summary(),
         })
