@@ -2,7 +2,7 @@
 
 use kimberlite_migration::create::create_migration;
 use kimberlite_migration::lock::{LockEntry, parse_lock, update_lock};
-use kimberlite_migration::migration::parse_migration;
+use kimberlite_migration::migration::{lint_migration, parse_migration};
 use kimberlite_migration::plan::{RollbackTarget, plan_apply, plan_rollback};
 use kimberlite_migration::project::{Input, SourceFile, analyze};
 use kimberlite_migration::sql::split::split_statements;
@@ -77,6 +77,12 @@ proptest! {
             prop_assert_eq!(&text.as_bytes()[statement.span.start..statement.span.end], statement.text.as_bytes());
         }
         let _ = split_statements(&text);
+        // Linting is parsing without the checksum, nothing else.
+        for contents in [&bytes[..], text.as_bytes()] {
+            let mut parsed = parse_migration("0001_x.sql", contents);
+            parsed.checksum = None;
+            prop_assert_eq!(lint_migration("0001_x.sql", contents), parsed);
+        }
     }
 
     #[test]

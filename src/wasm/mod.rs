@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::create::create_migration;
 use crate::diagnostic::Code;
-use crate::migration::parse_migration;
+use crate::migration::{lint_migration, parse_migration};
 use crate::plan::{RollbackTarget, plan_apply, plan_rollback};
 use crate::project::{
     DEFAULT_LOCK_PATH, DEFAULT_TRACKER_PATH, Input, Options, SourceFile,
@@ -156,7 +156,7 @@ pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
 pub fn lint(path: JsValue, contents: JsValue) -> Result<JsValue, JsValue> {
     let path = string_of(&path, "path")?;
     let bytes = contents_of(&contents, "contents")?;
-    to_js(&diagnostics(&parse_migration(&path, &bytes).diagnostics))
+    to_js(&diagnostics(&lint_migration(&path, &bytes).diagnostics))
 }
 
 /// The Kimberlite-compatible checksum of a file's contents; `null` when they are not UTF-8.
