@@ -87,7 +87,7 @@ function summaryLine(report, c) {
   return c.green(`✔ ${report.summary.total} migration${report.summary.total === 1 ? '' : 's'} checked, no errors`) + (warnings ? c.yellow(`, ${warnings} warning${warnings === 1 ? '' : 's'}`) : '');
 }
 
-async function main(argv, out) {
+async function main(argv, { out, write }) {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -199,7 +199,7 @@ async function main(argv, out) {
       const onProgress = values.json
         ? () => {}
         : ({ phase, step, ms }) => {
-            if (phase === 'start' && !stdoutClosed) process.stdout.write(`  ${verb} ${String(step.id).padStart(4, '0')} ${step.name} ... `);
+            if (phase === 'start') write(`  ${verb} ${String(step.id).padStart(4, '0')} ${step.name} ... `);
             if (phase === 'done') out(c.green(`ok`) + c.dim(` (${ms} ms)`));
             if (phase === 'failed') out(c.red('failed'));
           };
@@ -241,11 +241,12 @@ process.stdout.on('error', (error) => {
   if (!stdoutClosed && error.code !== 'EPIPE') process.stderr.write(`kmb: cannot write the output: ${error.message}\n`);
   stdoutClosed = true;
 });
-const out = (text) => {
-  if (!stdoutClosed) process.stdout.write(`${text}\n`);
+const write = (text) => {
+  if (!stdoutClosed) process.stdout.write(text);
 };
+const out = (text) => write(`${text}\n`);
 try {
-  process.exitCode = await main(process.argv.slice(2), out);
+  process.exitCode = await main(process.argv.slice(2), { out, write });
 } catch (error) {
   const c = paint(process.stderr.isTTY && !('NO_COLOR' in process.env));
   if (error instanceof KmbError) {

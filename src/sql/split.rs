@@ -5,6 +5,7 @@
 //! function or procedure (`CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN
 //! ATOMIC ... END`), where `CASE ... END` nests.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::diagnostic::Span;
@@ -56,9 +57,20 @@ impl Keywords {
             .filter_map(|(start, end)| text.get(start as usize..end as usize))
     }
 
+    /// The words uppercased (ASCII letters only), borrowed when they already are.
+    pub fn uppercase(self, text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+        self.words(text).map(|word| {
+            if word.bytes().any(|b| b.is_ascii_lowercase()) {
+                Cow::Owned(word.to_ascii_uppercase())
+            } else {
+                Cow::Borrowed(word)
+            }
+        })
+    }
+
     /// The words, uppercased, read from `text` (the text the ranges are in).
     pub fn read(&self, text: &str) -> Vec<String> {
-        self.words(text).map(str::to_ascii_uppercase).collect()
+        self.uppercase(text).map(Cow::into_owned).collect()
     }
 }
 

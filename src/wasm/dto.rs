@@ -1,7 +1,5 @@
 //! camelCase boundary types, converted from the core's types.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 
 use crate::create::NewMigration;
@@ -129,13 +127,7 @@ pub struct KeywordsDto<'a> {
 
 impl Serialize for KeywordsDto<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.keywords.words(self.text).map(|word| {
-            if word.bytes().any(|b| b.is_ascii_lowercase()) {
-                Cow::Owned(word.to_ascii_uppercase())
-            } else {
-                Cow::Borrowed(word)
-            }
-        }))
+        serializer.collect_seq(self.keywords.uppercase(self.text))
     }
 }
 

@@ -40,11 +40,9 @@ fn misuse(message: impl AsRef<str>) -> JsValue {
 /// views of the core's values, and `JSON.parse` builds the objects (faster
 /// and smaller than building each object through the boundary).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&json(value)?)
-}
-
-fn json<T: Serialize>(value: &T) -> Result<String, JsValue> {
-    serde_json::to_string(value).map_err(|e| misuse(format!("could not convert the result: {e}")))
+    let text = serde_json::to_string(value)
+        .map_err(|e| misuse(format!("could not convert the result: {e}")))?;
+    js_sys::JSON::parse(&text)
 }
 
 /// File contents: a `Uint8Array` or a string.
