@@ -18,7 +18,7 @@ export type Code =
   | 'transaction-control' | 'non-transactional-statement'
   | 'no-transaction-multiple-statements' | 'destructive-statement'
   | 'missing-semicolon' | 'psql-meta-command'
-  | 'invalid-name' | 'invalid-target' | 'unknown-code';
+  | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
 
 /** UTF-8 byte offsets `[start, end)` into the input as given. */
 export interface Span { start: number; end: number }
@@ -183,6 +183,9 @@ export interface CodeInfo {
   code: Code;
   group: 'file' | 'folder' | 'lock' | 'tracker' | 'lint' | 'call';
   severity: Severity;
+  /** Whether an ignore comment or a run option may silence it: lint rules and
+   * style findings only; integrity findings never. */
+  silenceable: boolean;
   summary: string;
 }
 

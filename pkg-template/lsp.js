@@ -23,7 +23,7 @@ const summaries = new Map(core.codes().map((entry) => [entry.code, entry]));
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint };
 const WHOLE_FILE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 /** Codes a `-- kimberlite:ignore` comment may silence (per statement or file). */
-const IGNORABLE = new Set(core.codes().filter((c) => c.group === 'lint' || c.group === 'file').map((c) => c.code));
+const IGNORABLE = new Set(core.codes().filter((c) => c.silenceable).map((c) => c.code));
 
 /**
  * The project a file belongs to: a file in a folder named `migrations` is

@@ -86,8 +86,21 @@ impl Group {
     }
 }
 
+/// Whether a finding may be silenced by an ignore comment or a run option
+/// (SPEC §0, §7). Only lint rules and style findings about a file's own text
+/// may be: a migration file must never be able to hide that it, or the
+/// history around it, was tampered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Silencing {
+    /// Ignore comments and options may turn it off or change its severity.
+    Allowed,
+    /// Integrity and structure findings: nothing may turn them off or make
+    /// them less severe; options may only make them more severe.
+    Never,
+}
+
 macro_rules! codes {
-    ($( $variant:ident => $name:literal, $group:ident, $severity:ident, $summary:literal; )*) => {
+    ($( $variant:ident => $name:literal, $group:ident, $severity:ident, $silencing:ident, $summary:literal; )*) => {
         /// Every diagnostic code. Codes are stable: extend, never rename or reuse.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code {
@@ -113,6 +126,11 @@ macro_rules! codes {
                 match self { $( Code::$variant => Severity::$severity, )* }
             }
 
+            /// Whether ignore comments and options may silence it.
+            pub fn silencing(self) -> Silencing {
+                match self { $( Code::$variant => Silencing::$silencing, )* }
+            }
+
             /// One sentence on what the code means (for docs and editor hovers).
             pub fn summary(self) -> &'static str {
                 match self { $( Code::$variant => $summary, )* }
@@ -127,46 +145,66 @@ macro_rules! codes {
 }
 
 codes! {
-    InvalidFilename => "invalid-filename", File, Error, "A `.sql` file whose name is not `<id>_<slug>.sql`.";
-    NonstandardIdWidth => "nonstandard-id-width", File, Warning, "The id in the file name is not written with four or more digits the way `{:04}` writes it.";
-    InvalidUtf8 => "invalid-utf8", File, Error, "The file is not valid UTF-8, so it has no checksum.";
-    Bom => "bom", File, Warning, "The file starts with a UTF-8 byte order mark.";
-    InvalidCreated => "invalid-created", File, Warning, "The `Created:` header is not an RFC 3339 date and time.";
-    MetadataKeyCase => "metadata-key-case", File, Warning, "A header such as `-- migration:` that Kimberlite ignores because keys are case-sensitive.";
-    UnknownDirective => "unknown-directive", File, Warning, "A `-- kimberlite:` directive this tool does not know.";
-    DuplicateMarker => "duplicate-marker", File, Error, "Two `-- Up Migration` or two `-- Down Migration` markers in one file.";
-    MisplacedMarker => "misplaced-marker", File, Error, "Marker text where Kimberlite's CLI would split the file but this tool would not (inside a line, string or comment, or in another letter case).";
-    EmptyMigration => "empty-migration", File, Error, "The Up section has no statement.";
-    EmptyDown => "empty-down", File, Warning, "A Down marker followed by no statement: rolling back would do nothing.";
-    MissingDown => "missing-down", File, Info, "No Down section: the migration cannot be rolled back.";
-    UnterminatedString => "unterminated-string", File, Error, "A quoted string or identifier that never closes.";
-    UnterminatedComment => "unterminated-comment", File, Error, "A `/*` block comment that never closes.";
-    UnterminatedDollarQuote => "unterminated-dollar-quote", File, Error, "A `$$` or `$tag$` body that never closes.";
-    DuplicateId => "duplicate-id", Folder, Error, "Two migration files share one id.";
-    SequenceGap => "sequence-gap", Folder, Error, "The ids are not exactly 1..n.";
-    OutOfOrder => "out-of-order", Folder, Error, "A pending migration has a lower id than the highest applied one.";
-    InvalidLock => "invalid-lock", Lock, Error, "The lock file is not valid TOML or not in the lock file's shape.";
-    UnsupportedLockVersion => "unsupported-lock-version", Lock, Error, "The lock file's `version` is not 1.";
-    DuplicateLockEntry => "duplicate-lock-entry", Lock, Error, "The lock file has two entries for one id.";
-    ChecksumMismatch => "checksum-mismatch", Lock, Error, "A locked migration file was edited after it was locked.";
-    LockedFileMissing => "locked-file-missing", Lock, Error, "The lock records a migration whose file is gone.";
-    LockNameMismatch => "lock-name-mismatch", Lock, Warning, "The lock records another name than the file now has.";
-    Unlocked => "unlocked", Lock, Info, "A migration that is not in the lock yet.";
-    InvalidTracker => "invalid-tracker", Tracker, Error, "The tracker file is not valid TOML or not in the tracker's shape.";
-    DuplicateApplied => "duplicate-applied", Tracker, Error, "The tracker records one id as applied twice.";
-    AppliedModified => "applied-modified", Tracker, Error, "An applied migration's file was edited after it was applied.";
-    AppliedMissing => "applied-missing", Tracker, Error, "An applied migration's file is gone.";
-    TrackerLockMismatch => "tracker-lock-mismatch", Tracker, Error, "The tracker and the lock record different checksums for one migration.";
-    TrackerDrift => "tracker-drift", Tracker, Error, "The database's history and the tracker file disagree.";
-    TransactionControl => "transaction-control", Lint, Error, "Transaction control inside a migration that runs in a transaction.";
-    NonTransactionalStatement => "non-transactional-statement", Lint, Error, "A statement that cannot run inside a transaction, in a migration that runs in one.";
-    NoTransactionMultipleStatements => "no-transaction-multiple-statements", Lint, Warning, "A no-transaction migration with more than one statement.";
-    DestructiveStatement => "destructive-statement", Lint, Warning, "A statement that destroys data in an Up section.";
-    MissingSemicolon => "missing-semicolon", Lint, Info, "A statement not ended by `;`.";
-    PsqlMetaCommand => "psql-meta-command", Lint, Error, "A psql backslash command, which no database server understands.";
-    InvalidName => "invalid-name", Call, Error, "A name for a new migration that cannot become a file name.";
-    InvalidTarget => "invalid-target", Call, Error, "A target id or step count that names no migration.";
-    UnknownCode => "unknown-code", Call, Warning, "Options or an ignore comment name a code that does not exist.";
+    InvalidFilename => "invalid-filename", File, Error, Never, "A `.sql` file whose name is not `<id>_<slug>.sql`.";
+    NonstandardIdWidth => "nonstandard-id-width", File, Warning, Allowed, "The id in the file name is not written with four or more digits the way `{:04}` writes it.";
+    InvalidUtf8 => "invalid-utf8", File, Error, Never, "The file is not valid UTF-8, so it has no checksum.";
+    Bom => "bom", File, Warning, Allowed, "The file starts with a UTF-8 byte order mark.";
+    InvalidCreated => "invalid-created", File, Warning, Allowed, "The `Created:` header is not an RFC 3339 date and time.";
+    MetadataKeyCase => "metadata-key-case", File, Warning, Allowed, "A header such as `-- migration:` that Kimberlite ignores because keys are case-sensitive.";
+    UnknownDirective => "unknown-directive", File, Warning, Allowed, "A `-- kimberlite:` directive this tool does not know.";
+    DuplicateMarker => "duplicate-marker", File, Error, Never, "Two `-- Up Migration` or two `-- Down Migration` markers in one file.";
+    MisplacedMarker => "misplaced-marker", File, Error, Never, "Marker text where Kimberlite's CLI would split the file but this tool would not (inside a line, string or comment, or in another letter case).";
+    EmptyMigration => "empty-migration", File, Error, Never, "The Up section has no statement.";
+    EmptyDown => "empty-down", File, Warning, Allowed, "A Down marker followed by no statement: rolling back would do nothing.";
+    MissingDown => "missing-down", File, Info, Allowed, "No Down section: the migration cannot be rolled back.";
+    UnterminatedString => "unterminated-string", File, Error, Never, "A quoted string or identifier that never closes.";
+    UnterminatedComment => "unterminated-comment", File, Error, Never, "A `/*` block comment that never closes.";
+    UnterminatedDollarQuote => "unterminated-dollar-quote", File, Error, Never, "A `$$` or `$tag$` body that never closes.";
+    DuplicateId => "duplicate-id", Folder, Error, Never, "Two migration files share one id.";
+    SequenceGap => "sequence-gap", Folder, Error, Never, "The ids are not exactly 1..n.";
+    OutOfOrder => "out-of-order", Folder, Error, Never, "A pending migration has a lower id than the highest applied one.";
+    InvalidLock => "invalid-lock", Lock, Error, Never, "The lock file is not valid TOML or not in the lock file's shape.";
+    UnsupportedLockVersion => "unsupported-lock-version", Lock, Error, Never, "The lock file's `version` is not 1.";
+    DuplicateLockEntry => "duplicate-lock-entry", Lock, Error, Never, "The lock file has two entries for one id.";
+    ChecksumMismatch => "checksum-mismatch", Lock, Error, Never, "A locked migration file was edited after it was locked.";
+    LockedFileMissing => "locked-file-missing", Lock, Error, Never, "The lock records a migration whose file is gone.";
+    LockNameMismatch => "lock-name-mismatch", Lock, Warning, Never, "The lock records another name than the file now has.";
+    Unlocked => "unlocked", Lock, Info, Never, "A migration that is not in the lock yet.";
+    InvalidTracker => "invalid-tracker", Tracker, Error, Never, "The tracker file is not valid TOML or not in the tracker's shape.";
+    DuplicateApplied => "duplicate-applied", Tracker, Error, Never, "The tracker records one id as applied twice.";
+    AppliedModified => "applied-modified", Tracker, Error, Never, "An applied migration's file was edited after it was applied.";
+    AppliedMissing => "applied-missing", Tracker, Error, Never, "An applied migration's file is gone.";
+    TrackerLockMismatch => "tracker-lock-mismatch", Tracker, Error, Never, "The tracker and the lock record different checksums for one migration.";
+    TrackerDrift => "tracker-drift", Tracker, Error, Never, "The database's history and the tracker file disagree.";
+    TransactionControl => "transaction-control", Lint, Error, Allowed, "Transaction control inside a migration that runs in a transaction.";
+    NonTransactionalStatement => "non-transactional-statement", Lint, Error, Allowed, "A statement that cannot run inside a transaction, in a migration that runs in one.";
+    NoTransactionMultipleStatements => "no-transaction-multiple-statements", Lint, Warning, Allowed, "A no-transaction migration with more than one statement.";
+    DestructiveStatement => "destructive-statement", Lint, Warning, Allowed, "A statement that destroys data in an Up section.";
+    MissingSemicolon => "missing-semicolon", Lint, Info, Allowed, "A statement not ended by `;`.";
+    PsqlMetaCommand => "psql-meta-command", Lint, Error, Allowed, "A psql backslash command, which no database server understands.";
+    InvalidName => "invalid-name", Call, Error, Never, "A name for a new migration that cannot become a file name.";
+    InvalidTarget => "invalid-target", Call, Error, Never, "A target id or step count that names no migration.";
+    UnknownCode => "unknown-code", Call, Warning, Never, "Options or an ignore comment name a code that does not exist.";
+    IgnoreNotAllowed => "ignore-not-allowed", Call, Warning, Never, "An ignore comment or option tries to silence an integrity finding (checksums, lock, tracker, ids, file structure), which nothing may silence.";
+}
+
+impl Code {
+    /// Whether ignore comments and options may silence it.
+    pub fn is_silenceable(self) -> bool {
+        self.silencing() == Silencing::Allowed
+    }
+
+    /// Why a code that may not be silenced may not be, as a phrase for
+    /// messages ("an integrity finding about the lock file").
+    pub fn silencing_reason(self) -> &'static str {
+        match self.group() {
+            Group::File => "a finding about the file's structure, which decides what SQL runs",
+            Group::Folder => "an integrity finding about the migration ids",
+            Group::Lock => "an integrity finding about the lock file",
+            Group::Tracker => "an integrity finding about the applied history",
+            Group::Lint | Group::Call => "a finding about the run itself",
+        }
+    }
 }
 
 /// Another place that explains a diagnostic (the first of two duplicate ids, say).

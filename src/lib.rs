@@ -21,5 +21,5 @@ pub mod tracker;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use diagnostic::{Code, Diagnostic, Group, Related, Severity, Span, short_checksum};
+pub use diagnostic::{Code, Diagnostic, Group, Related, Severity, Silencing, Span, short_checksum};
 pub use line_index::{LineIndex, Position, Range};

@@ -252,7 +252,7 @@ impl Silencer {
     /// Whether they silence `diagnostic`: it is about this file and its code
     /// is ignored for the file, or for the statement its span starts in.
     pub fn silences(&self, diagnostic: &Diagnostic) -> bool {
-        if diagnostic.file != self.path {
+        if diagnostic.file != self.path || !diagnostic.code.is_silenceable() {
             return false;
         }
         if self.file_codes.contains(&diagnostic.code) {
@@ -455,7 +455,14 @@ impl<'a, 'm> Parser<'a, 'm> {
             .filter(|name| !name.is_empty())
         {
             match Code::parse(name) {
-                Some(code) => codes.push(code),
+                Some(code) if code.is_silenceable() => codes.push(code),
+                Some(code) => self.push(
+                    Code::IgnoreNotAllowed,
+                    start,
+                    end,
+                    format!("{label} asks to ignore `{name}`, which nothing may silence: it is {}; the comment has no effect for it.", code.silencing_reason()),
+                    format!("Remove `{name}` from the comment and fix what the finding reports; only lint rules and style findings can be ignored."),
+                ),
                 None => self.push(
                     Code::UnknownCode,
                     start,

@@ -30,6 +30,19 @@ pub enum RuleSetting {
     Severity(Severity),
 }
 
+impl RuleSetting {
+    /// Whether the setting may apply to `code`: any setting for a code that
+    /// may be silenced; for any other code, only one that keeps or raises its
+    /// severity.
+    pub fn allowed_for(self, code: Code) -> bool {
+        match self {
+            _ if code.is_silenceable() => true,
+            RuleSetting::Off => false,
+            RuleSetting::Severity(severity) => severity <= code.default_severity(),
+        }
+    }
+}
+
 /// Options for a whole run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
@@ -42,7 +55,9 @@ pub struct Options {
 impl Options {
     /// Reads `(code, setting)` pairs such as `("destructive-statement", "off")`
     /// or `("missing-down", "error")`. Unknown codes or settings are reported
-    /// as `unknown-code` warnings and skipped.
+    /// as `unknown-code` warnings and skipped; a setting that would turn off
+    /// or lower a code that may not be silenced is `ignore-not-allowed` and
+    /// skipped.
     pub fn from_rules(rules: &[(&str, &str)]) -> (Options, Vec<Diagnostic>) {
         let mut options = Options::default();
         let mut problems = Vec::new();
@@ -58,6 +73,17 @@ impl Options {
                 "off" => Some(RuleSetting::Off),
                 other => Severity::parse(other).map(RuleSetting::Severity),
             };
+            if parsed.is_some_and(|parsed| !parsed.allowed_for(code)) {
+                problems.push(
+                    Diagnostic::new(
+                        Code::IgnoreNotAllowed,
+                        "",
+                        format!("The options set `{name}` to `{setting}`, but `{name}` is {}, which nothing may silence or weaken; the setting is ignored.", code.silencing_reason()),
+                    )
+                    .with_help(format!("Remove the setting for `{name}`: only lint rules and style findings can be turned off or lowered (integrity findings may only be raised).")),
+                );
+                continue;
+            }
             match parsed {
                 Some(parsed) => options.rules.push((code, parsed)),
                 None => problems.push(
@@ -647,6 +673,7 @@ fn settle(
             .rev()
             .find(|(rule, _)| *rule == code)
             .map(|(_, setting)| *setting)
+            .filter(|setting| setting.allowed_for(code))
     };
     let mut kept: Vec<Diagnostic> = diagnostics
         .into_iter()

@@ -8,10 +8,11 @@ fn code_table() {
         .iter()
         .map(|code| {
             format!(
-                "{:<36} {:<8} {:<8} {}\n",
+                "{:<36} {:<8} {:<8} {:<8} {}\n",
                 code.as_str(),
                 format!("{:?}", code.group()),
                 code.default_severity().as_str(),
+                format!("{:?}", code.silencing()),
                 code.summary()
             )
         })

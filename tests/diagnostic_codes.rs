@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use kimberlite_migration::{Code, Group};
+use kimberlite_migration::{Code, Group, Severity};
 
 /// (code, a project that has it, a project that must not).
 fn cases() -> Vec<(Code, Project, Project)> {
@@ -266,4 +266,145 @@ fn every_diagnostic_has_help_and_a_message_naming_the_file_or_id() {
             );
         }
     }
+}
+
+/// How many findings of `code` a report has.
+fn count(report: &kimberlite_migration::project::Report, code: Code) -> usize {
+    report.diagnostics.iter().filter(|d| d.code == code).count()
+}
+
+/// Every way a migration file or a run option could try to silence a code.
+fn silencing_attempts(code: Code, project: &Project) -> Vec<(String, Project)> {
+    let name = code.as_str();
+    let mut attempts = vec![
+        (
+            "ignore-file in the header".to_string(),
+            project
+                .clone()
+                .map_files(|text| format!("-- kimberlite:ignore-file {name}\n{text}")),
+        ),
+        (
+            "ignore-file among other codes".to_string(),
+            project.clone().map_files(|text| {
+                format!("--   kimberlite:ignore-file missing-down, {name}\n{text}")
+            }),
+        ),
+        (
+            "ignore before every statement".to_string(),
+            project.clone().map_files(|text| {
+                text.split_inclusive('\n')
+                    .map(|line| {
+                        if line.trim().is_empty() || line.trim_start().starts_with("--") {
+                            line.to_string()
+                        } else {
+                            format!("-- kimberlite:ignore {name}\n{line}")
+                        }
+                    })
+                    .collect()
+            }),
+        ),
+        (
+            format!("--rule {name}=off"),
+            project.clone().rules(&[(name, "off")]),
+        ),
+    ];
+    for weaker in [Severity::Warning, Severity::Info, Severity::Hint] {
+        if weaker > code.default_severity() {
+            attempts.push((
+                format!("--rule {name}={}", weaker.as_str()),
+                project.clone().rules(&[(name, weaker.as_str())]),
+            ));
+        }
+    }
+    attempts
+}
+
+/// SPEC §0/§7: nothing in a migration file and no run option silences or
+/// weakens an integrity finding, and every attempt is itself reported.
+#[test]
+fn integrity_findings_cannot_be_silenced_in_any_way() {
+    let mut tried = 0;
+    for (code, fires, _) in cases() {
+        if code.is_silenceable() {
+            continue;
+        }
+        let before = fires.analyze();
+        let fired = count(&before, code);
+        for (how, attempt) in silencing_attempts(code, &fires) {
+            let report = attempt.analyze();
+            let still = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == code && d.severity == code.default_severity())
+                .count();
+            assert!(
+                still >= fired,
+                "{how} silenced {}: {fired} before, {still} after: {:#?}",
+                code.as_str(),
+                report.diagnostics
+            );
+            assert_eq!(
+                report.ok,
+                before.ok && report.ok,
+                "{how} made a failing report ok"
+            );
+            // A file that cannot be decoded carries no comments to report.
+            if code != Code::InvalidUtf8 || how.starts_with("--rule") {
+                assert!(
+                    count(&report, Code::IgnoreNotAllowed) > 0,
+                    "{how} for {} was not reported: {:#?}",
+                    code.as_str(),
+                    report.diagnostics
+                );
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried >= 100, "only {tried} attempts");
+}
+
+/// What may be silenced still can be, by each of the same means.
+#[test]
+fn lint_and_style_findings_can_be_silenced_in_every_way() {
+    for (code, fires, _) in cases() {
+        if !code.is_silenceable() {
+            continue;
+        }
+        for (how, attempt) in silencing_attempts(code, &fires) {
+            // A statement ignore only covers findings placed in a statement.
+            if how.starts_with("ignore before") {
+                continue;
+            }
+            let report = attempt.analyze();
+            let left: Vec<_> = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == code && d.severity == code.default_severity())
+                .collect();
+            assert!(
+                left.is_empty(),
+                "{how} did not silence {}: {left:#?}",
+                code.as_str()
+            );
+            assert_eq!(count(&report, Code::IgnoreNotAllowed), 0, "{how}");
+        }
+    }
+}
+
+/// Options may raise an integrity finding (a warning made an error), never lower it.
+#[test]
+fn integrity_findings_may_be_raised_by_options() {
+    let (code, fires, _) = cases()
+        .into_iter()
+        .find(|(code, _, _)| *code == Code::LockNameMismatch)
+        .unwrap();
+    let report = fires.rules(&[(code.as_str(), "error")]).analyze();
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == code && d.severity == Severity::Error)
+    );
+    assert_eq!(count(&report, Code::IgnoreNotAllowed), 0);
+    assert!(!report.ok);
 }

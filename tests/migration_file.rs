@@ -207,13 +207,34 @@ fn ranges_are_utf16_with_crlf_bom_and_emoji() {
 
 #[test]
 fn statement_ignores_and_file_ignores_and_rule_options() {
-    let text = "-- kimberlite:ignore-file missing-down\n-- kimberlite:ignore unterminated-string, missing-semicolon\nSELECT 'open\n";
+    let text = "-- kimberlite:ignore-file missing-down\n-- kimberlite:ignore destructive-statement, missing-semicolon\nDELETE FROM t\n";
     let files = [SourceFile {
         path: "m/0001_x.sql",
         contents: text.as_bytes(),
     }];
     let report = analyze(&Input::new(files.to_vec(), None, None));
     assert_eq!(codes(&report.diagnostics), []);
+
+    // A finding about the file's structure is not for an ignore comment.
+    let text = "-- kimberlite:ignore-file missing-down\n-- kimberlite:ignore unterminated-string\nSELECT 'open\n";
+    let files = [SourceFile {
+        path: "m/0001_x.sql",
+        contents: text.as_bytes(),
+    }];
+    let report = analyze(&Input::new(files.to_vec(), None, None));
+    assert_eq!(
+        codes(&report.diagnostics),
+        [
+            Code::IgnoreNotAllowed,
+            Code::UnterminatedString,
+            Code::MissingSemicolon
+        ]
+    );
+    assert!(
+        report.diagnostics[0]
+            .message
+            .contains("`unterminated-string`")
+    );
 
     let plain = "SELECT 1;\n";
     let files = [SourceFile {

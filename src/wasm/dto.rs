@@ -464,6 +464,7 @@ pub struct CodeInfoDto {
     pub code: &'static str,
     pub group: &'static str,
     pub severity: &'static str,
+    pub silenceable: bool,
     pub summary: &'static str,
 }
 

@@ -316,7 +316,8 @@ pub fn plan_rollback_js(input: JsValue) -> Result<JsValue, JsValue> {
     to_js(&PlanDto::from(&plan_rollback(&report, target)))
 }
 
-/// Every diagnostic code with its group, default severity and summary.
+/// Every diagnostic code with its group, default severity, whether ignore
+/// comments and options may silence it, and summary.
 #[wasm_bindgen(js_name = codes)]
 pub fn codes() -> Result<JsValue, JsValue> {
     let table: Vec<CodeInfoDto> = Code::ALL
@@ -325,6 +326,7 @@ pub fn codes() -> Result<JsValue, JsValue> {
             code: code.as_str(),
             group: code.group().as_str(),
             severity: code.default_severity().as_str(),
+            silenceable: code.is_silenceable(),
             summary: code.summary(),
         })
         .collect();

@@ -3,7 +3,7 @@
 
 use kimberlite_migration::checksum::checksum_text;
 use kimberlite_migration::lock::{LockEntry, write_lock};
-use kimberlite_migration::project::{Input, Report, SourceFile, analyze};
+use kimberlite_migration::project::{Input, Options, Report, SourceFile, analyze};
 use kimberlite_migration::tracker::{AppliedEntry, write_tracker};
 use kimberlite_migration::{Code, Diagnostic};
 
@@ -19,6 +19,9 @@ pub struct Project {
     pub lock: Option<String>,
     pub tracker: Option<String>,
     pub history: Option<Vec<AppliedEntry>>,
+    pub options: Options,
+    /// Findings about the options themselves (`Options::from_rules`).
+    pub option_problems: Vec<Diagnostic>,
 }
 
 impl Project {
@@ -47,6 +50,24 @@ impl Project {
         self
     }
 
+    /// Run options as `kmb --rule code=setting` gives them.
+    pub fn rules(mut self, rules: &[(&str, &str)]) -> Project {
+        let (options, problems) = Options::from_rules(rules);
+        self.options = options;
+        self.option_problems = problems;
+        self
+    }
+
+    /// Every file's text with `edit` applied (not to files that are not UTF-8).
+    pub fn map_files(mut self, edit: impl Fn(&str) -> String) -> Project {
+        for (_, contents) in &mut self.files {
+            if let Ok(text) = std::str::from_utf8(contents) {
+                *contents = edit(text).into_bytes();
+            }
+        }
+        self
+    }
+
     pub fn analyze(&self) -> Report {
         let files = self
             .files
@@ -55,7 +76,10 @@ impl Project {
             .collect();
         let mut input = Input::new(files, self.lock.as_deref(), self.tracker.as_deref());
         input.history = self.history.clone();
-        analyze(&input)
+        input.options = self.options.clone();
+        let mut report = analyze(&input);
+        report.add(self.option_problems.clone());
+        report
     }
 }
 

@@ -212,4 +212,11 @@ test('codes() lists every code once, and version() is the package version', asyn
   const manifest = JSON.parse(await readFile(`${packageDir}package.json`, 'utf8'));
   assert.equal(kmb.version(), manifest.version);
   await kmb.ready();
+  // The .d.ts `Code` union is the same list, in the same order.
+  const types = await readFile(`${packageDir}index.d.ts`, 'utf8');
+  const union = types.match(/export type Code =([^;]*);/)[1];
+  assert.deepEqual([...union.matchAll(/'([a-z0-9-]+)'/g)].map((m) => m[1]), table.map((c) => c.code));
+  // Only lint rules and style findings may be silenced.
+  assert.ok(table.filter((c) => c.silenceable).every((c) => c.group === 'lint' || c.group === 'file'));
+  for (const group of ['folder', 'lock', 'tracker', 'call']) assert.ok(table.filter((c) => c.group === group).every((c) => !c.silenceable), group);
 });

@@ -129,6 +129,35 @@ test('state files written by Kimberlite\'s own CLI are read and reported', () =>
   assert.equal(report.migrations[0].appliedAt, '2026-11-24T09:18:51.631047791Z');
 });
 
+test('a tampered migration cannot silence its own checksum-mismatch, by comment or by --rule', () => {
+  const dir = copyExample();
+  const path = join(dir, 'migrations', '0002_create_products.sql');
+  const original = readFileSync(path, 'utf8');
+  // The header is outside the checksum: adding ignore comments there is free for an attacker.
+  writeFileSync(path, '-- kimberlite:ignore-file checksum-mismatch, lock-name-mismatch\n' +
+    original.replace('price_cents INTEGER', '-- kimberlite:ignore checksum-mismatch\nprice_cents BIGINT'));
+  for (const extra of [[], ['--rule', 'checksum-mismatch=off'], ['--rule', 'checksum-mismatch=hint']]) {
+    const run = kmb(['validate', '--json', ...extra], { cwd: dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.ok, false);
+    const mismatch = report.diagnostics.filter((d) => d.code === 'checksum-mismatch');
+    assert.equal(mismatch.length, 1, JSON.stringify(report.diagnostics));
+    assert.equal(mismatch[0].severity, 'error');
+    const refused = report.diagnostics.filter((d) => d.code === 'ignore-not-allowed');
+    // Two codes in the file comment, one before the statement, and the option.
+    assert.equal(refused.length, 3 + (extra.length ? 1 : 0), JSON.stringify(refused));
+    assert.ok(refused.every((d) => d.severity === 'warning' && d.help));
+    assert.equal(report.migrations.find((m) => m.id === 2).status, 'modified');
+  }
+  // As a person reads it.
+  const run = kmb(['validate', '--rule', 'checksum-mismatch=off'], { cwd: dir });
+  assert.match(run.stdout, /error\[checksum-mismatch\]: Migration 2 \(0002_create_products\.sql\) was edited after it was locked/);
+  assert.match(run.stdout, /warning\[ignore-not-allowed\]: The options set `checksum-mismatch` to `off`/);
+  assert.match(run.stdout, /warning\[ignore-not-allowed\]: Migration 2 \(0002_create_products\.sql\) asks to ignore `checksum-mismatch`/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('bad input: clear messages, documented exit codes, no stack traces', async () => {
   const dir = copyExample();
   await server.query('CREATE DATABASE bad');

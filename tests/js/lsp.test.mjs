@@ -116,6 +116,20 @@ test('diagnostics, fixes and hovers over stdio', async () => {
     ({ diagnostics } = await published);
     assert.deepEqual(diagnostics.map((d) => d.code), ['checksum-mismatch']);
     assert.match(diagnostics[0].message, /edited after it was locked/);
+    // No quick fix offers to ignore it, and an ignore comment added by hand does not silence it.
+    const offered = await connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: lockedUri },
+      range: diagnostics[0].range,
+      context: { diagnostics },
+    });
+    assert.ok(!offered.some((a) => /ignore/i.test(a.title)), JSON.stringify(offered.map((a) => a.title)));
+    published = next(lockedUri);
+    connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: lockedUri, version: 2 },
+      contentChanges: [{ text: `-- kimberlite:ignore-file checksum-mismatch\n${first.replace('BIGINT', 'INT')}` }],
+    });
+    ({ diagnostics } = await published);
+    assert.deepEqual(diagnostics.map((d) => d.code).sort(), ['checksum-mismatch', 'ignore-not-allowed']);
 
     // A gap in the ids, on the file after it.
     const gapUri = pathToFileURL(join(root, 'migrations', '0009_late.sql')).href;
