@@ -135,7 +135,7 @@ test('a tampered migration cannot silence its own checksum-mismatch, by comment 
   const original = readFileSync(path, 'utf8');
   // The header is outside the checksum: adding ignore comments there is free for an attacker.
   writeFileSync(path, '-- kimberlite:ignore-file checksum-mismatch, lock-name-mismatch\n' +
-    original.replace('price_cents INTEGER', '-- kimberlite:ignore checksum-mismatch\nprice_cents BIGINT'));
+    original.replace('price_cents INTEGER', 'price_cents BIGINT').replace('CREATE TABLE products', '-- kimberlite:ignore checksum-mismatch\nCREATE TABLE products'));
   for (const extra of [[], ['--rule', 'checksum-mismatch=off'], ['--rule', 'checksum-mismatch=hint']]) {
     const run = kmb(['validate', '--json', ...extra], { cwd: dir });
     assert.equal(run.code, 1, run.stdout + run.stderr);
