@@ -17,7 +17,7 @@ export type Code =
   | 'tracker-lock-mismatch' | 'tracker-drift'
   | 'transaction-control' | 'non-transactional-statement'
   | 'no-transaction-multiple-statements' | 'destructive-statement'
-  | 'missing-semicolon' | 'psql-meta-command'
+  | 'missing-semicolon' | 'psql-meta-command' | 'invisible-character'
   | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
 
 /** UTF-8 byte offsets `[start, end)` into the input as given. */

@@ -41,13 +41,19 @@ pub fn body_start(text: &str) -> usize {
         .map_or(text.len(), |(offset, _)| offset)
 }
 
-/// The checksum of a decoded text (a leading BOM is stripped first).
+/// The checksum of a decoded file (one leading BOM is stripped first, and
+/// only one: a second one is text, as it is to Kimberlite).
+pub fn checksum_text(text: &str) -> String {
+    checksum_without_bom(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// The checksum of a decoded file whose BOM, if it had one, is already
+/// stripped: nothing more is stripped.
 ///
 /// Joining `str::lines()` with `\n` is the same as taking the body with its
 /// one final line ending removed and each `\r\n` turned into `\n`; hashing
 /// it that way feeds the hasher long runs instead of one call per line.
-pub fn checksum_text(text: &str) -> String {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+pub fn checksum_without_bom(text: &str) -> String {
     let mut body = &text[body_start(text)..];
     if let Some(without_newline) = body.strip_suffix('\n') {
         body = without_newline
@@ -145,10 +151,14 @@ mod tests {
     }
 
     #[test]
-    fn bom_is_stripped() {
+    fn one_bom_is_stripped_and_only_one() {
         assert_eq!(
             checksum_text("\u{feff}SELECT 1;"),
             checksum_text("SELECT 1;")
+        );
+        assert_eq!(
+            checksum_text("\u{feff}\u{feff}SELECT 1;"),
+            kimberlite_checksum("\u{feff}SELECT 1;")
         );
     }
 

@@ -182,6 +182,7 @@ codes! {
     DestructiveStatement => "destructive-statement", Lint, Warning, Allowed, "A statement that destroys data in an Up section.";
     MissingSemicolon => "missing-semicolon", Lint, Info, Allowed, "A statement not ended by `;`.";
     PsqlMetaCommand => "psql-meta-command", Lint, Error, Allowed, "A psql backslash command, which no database server understands.";
+    InvisibleCharacter => "invisible-character", Lint, Error, Allowed, "A Unicode space or invisible character (U+00A0, U+FEFF, ...) outside strings and comments, which PostgreSQL reads as part of a name.";
     InvalidName => "invalid-name", Call, Error, Never, "A name for a new migration that cannot become a file name.";
     InvalidTarget => "invalid-target", Call, Error, Never, "A target id or step count that names no migration.";
     UnknownCode => "unknown-code", Call, Warning, Never, "Options or an ignore comment name a code that does not exist.";

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
 use crate::diagnostic::{Code, Diagnostic, Span, short_checksum};
-use crate::toml_doc::{StateDoc, checksum_field, entries, id_field, string_field, toml_string};
+use crate::toml_doc::{StateDoc, entries, id_field, string_field, toml_string};
 
 /// One locked migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +35,11 @@ pub struct Lock {
 const RESTORE: &str = "Restore the lock file from version control, or fix the entry by hand: each needs `id`, `name` and `checksum`.";
 
 /// Reads a lock. A missing or blank text is an empty lock. Returns `None`
-/// when the text cannot be used at all (bad TOML, no `version`, or a
-/// `version` other than 1), with the reason among the diagnostics; a bad
-/// entry is reported and skipped. A lock without `version` is `invalid-lock`
-/// because Kimberlite cannot read one either.
+/// when the text cannot be used at all (bad TOML, no `version` or no
+/// `migration` list, or a `version` other than 1), with the reason among the
+/// diagnostics; a bad entry is reported and skipped. A lock without
+/// `version` or `migration` is `invalid-lock` because Kimberlite cannot read
+/// one either.
 pub fn parse_lock(path: &str, text: Option<&str>) -> (Option<Lock>, Vec<Diagnostic>) {
     let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
         return (Some(Lock::default()), Vec::new());
@@ -76,7 +77,12 @@ pub fn parse_lock(path: &str, text: Option<&str>) -> (Option<Lock>, Vec<Diagnost
     }
     let mut lock = Lock::default();
     let Some(item) = document.get("migration") else {
-        return (Some(lock), doc.diagnostics);
+        doc.invalid(
+            whole,
+            "it has no `migration` list, so Kimberlite's CLI cannot read it either",
+            "Write `migration = []` for a lock with no entries (that is what both tools write), or restore the lock file from version control.",
+        );
+        return (None, doc.diagnostics);
     };
     let Some(tables) = entries(item) else {
         let span = item.span().map_or(whole, |r| Span::new(r.start, r.end));
@@ -93,7 +99,7 @@ pub fn parse_lock(path: &str, text: Option<&str>) -> (Option<Lock>, Vec<Diagnost
             Ok::<_, String>((
                 id_field(table)?,
                 string_field(table, "name")?,
-                checksum_field(table)?,
+                string_field(table, "checksum")?,
             ))
         })();
         let (id, name, checksum) = match read {

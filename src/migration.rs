@@ -3,7 +3,7 @@
 //! The file name gives the id and slug; the leading block gives metadata and
 //! directives; the lexer finds the section markers and the statements.
 
-use crate::checksum::{body_start, checksum_text, is_header_line, lines_with_offsets};
+use crate::checksum::{body_start, checksum_without_bom, is_header_line, lines_with_offsets};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::line_index::{LineIndex, Range};
 use crate::rfc3339;
@@ -16,7 +16,8 @@ const KIMBERLITE_DOWN_MARKER: &str = "-- Down Migration";
 /// One SQL statement of a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
-    /// The statement's text, from its first token to its `;` (inclusive).
+    /// The statement's text, from its first token to its `;` (inclusive),
+    /// with each `\r\n` turned into `\n`: the text Kimberlite's CLI sends.
     pub text: String,
     /// Byte offsets in the file's contents.
     pub span: Span,
@@ -333,7 +334,7 @@ impl<'a, 'm> Parser<'a, 'm> {
             self.migration.diagnostics.push(diagnostic);
         }
         if hash {
-            self.migration.checksum = Some(checksum_text(self.src));
+            self.migration.checksum = Some(checksum_without_bom(self.src));
         }
         let body = body_start(self.src);
         let body_span = self.span(body, self.src.len());
@@ -341,10 +342,11 @@ impl<'a, 'm> Parser<'a, 'm> {
         self.migration.body_range = Some(self.index.range(body_span));
         self.read_leading_block(body);
 
-        let tokens = tokenize(self.src);
+        let tokens = tokenize_file(self.src, body);
         self.report_unterminated(&tokens);
         self.read_stray_directives(&tokens, body);
-        self.read_sections(&tokens, body);
+        let mut tokens = tokens;
+        self.read_sections(&mut tokens, body);
         let context = crate::lint::LintContext {
             path: self.path,
             label: self.label,
@@ -535,7 +537,7 @@ impl<'a, 'm> Parser<'a, 'm> {
 
     /// Finds the markers, checks them against Kimberlite's split, and splits
     /// each section into statements.
-    fn read_sections(&mut self, tokens: &[Token], body: usize) {
+    fn read_sections(&mut self, tokens: &mut [Token], body: usize) {
         let label = self.label;
         let mut up_marker: Option<usize> = None;
         let mut down_marker: Option<usize> = None;
@@ -580,6 +582,20 @@ impl<'a, 'm> Parser<'a, 'm> {
             );
         }
 
+        // Kimberlite trims white space, Unicode's included, from both ends of
+        // each section it sends. Its sections end where it splits, which is
+        // where ours do unless `misplaced-marker` says otherwise.
+        let kimberlite_down = self.src[body..]
+            .find(KIMBERLITE_DOWN_MARKER)
+            .map(|at| body + at);
+        let same_split = down_marker.map(|m| tokens[m].start) == kimberlite_down;
+        let body_token = tokens.partition_point(|t| t.start < body).min(down_start);
+        let up = &mut tokens[body_token..down_start];
+        trim_unicode_blanks(up, self.src, kimberlite_down.is_none(), same_split);
+        if let Some(down) = down_marker {
+            trim_unicode_blanks(&mut tokens[down + 1..], self.src, same_split, true);
+        }
+        let tokens: &[Token] = tokens;
         let up_statements = self.statements(tokens, 0, down_start);
         if let Some(up) = up_marker.filter(|&up| up < down_start)
             && let Some(first) = up_statements.first()
@@ -658,7 +674,28 @@ impl<'a, 'm> Parser<'a, 'm> {
             .map(|at| body + at);
         let ours = down_marker.map(|m| tokens[m]);
         match (kimberlite, ours) {
-            (Some(at), Some(marker)) if at == marker.start => {}
+            (Some(at), Some(marker)) if at == marker.start => {
+                // Kimberlite skips the marker's whole line, up to a `\n`: SQL
+                // after a lone `\r` there is run by this tool only.
+                let line_end = self.src[marker.end..]
+                    .find('\n')
+                    .map_or(self.src.len(), |newline| marker.end + newline);
+                let skipped_sql: Vec<&Token> = tokens
+                    .iter()
+                    .skip_while(|t| t.start < marker.end)
+                    .take_while(|t| t.start < line_end)
+                    .filter(|t| !t.is_trivia())
+                    .collect();
+                if let (Some(first), Some(last)) = (skipped_sql.first(), skipped_sql.last()) {
+                    self.push(
+                        Code::MisplacedMarker,
+                        first.start,
+                        last.end.min(line_end),
+                        format!("Kimberlite's CLI would not run this text after a lone carriage return on the `-- Down Migration` line of {label}: it skips the marker's line up to a line feed, so the two tools would run different SQL."),
+                        "Put the SQL on a line of its own, and save the file with `\n` or `\r\n` line endings.".to_string(),
+                    );
+                }
+            }
             (Some(at), _) => self.push(
                 Code::MisplacedMarker,
                 at,
@@ -707,17 +744,106 @@ impl<'a, 'm> Parser<'a, 'm> {
             }
             previous_end = found.tokens.end;
             let span = self.span(found.span.start, found.span.end);
+            // What Kimberlite sends: its lines joined with `\n`.
+            let source = &self.src[found.span.start..found.span.end];
+            let keyword_ranges = found.keywords.shifted_back(found.span.start);
+            let (text, keyword_ranges) = if source.contains("\r\n") {
+                (
+                    source.replace("\r\n", "\n"),
+                    keyword_ranges.after_folding_crlf(source),
+                )
+            } else {
+                (source.to_string(), keyword_ranges)
+            };
             statements.push(Statement {
-                text: self.src[found.span.start..found.span.end].to_string(),
+                text,
                 span,
                 range: self.index.range(span),
-                keyword_ranges: found.keywords.shifted_back(found.span.start),
+                keyword_ranges,
                 terminated: found.terminated,
                 ignored,
                 tokens: from + found.tokens.start..from + found.tokens.end,
             });
         }
         statements
+    }
+}
+
+/// The tokens of a file's text: the leading block as Kimberlite reads it, a
+/// comment per `--` line (so a lone `\r` inside one does not end it, and a
+/// line of Unicode white space is white space), then the body as
+/// PostgreSQL's lexer reads it. Tokens cover the text without gaps.
+fn tokenize_file(src: &str, body: usize) -> Vec<Token> {
+    let token = |kind, start, end| Token {
+        kind,
+        start,
+        end,
+        unterminated: false,
+    };
+    let mut tokens = Vec::with_capacity((src.len() - body) / 4 + 8);
+    let mut at = 0;
+    for (offset, line) in lines_with_offsets(&src[..body]) {
+        let blank = line.len() - line.trim_start().len();
+        if blank > 0 {
+            tokens.push(token(TokenKind::Whitespace, offset, offset + blank));
+        }
+        if blank < line.len() {
+            tokens.push(token(
+                TokenKind::LineComment,
+                offset + blank,
+                offset + line.len(),
+            ));
+        }
+        at = offset + line.len();
+        let next = src[at..body]
+            .find('\n')
+            .map_or(body, |newline| at + newline + 1);
+        if next > at {
+            tokens.push(token(TokenKind::Whitespace, at, next));
+        }
+        at = next;
+    }
+    debug_assert_eq!(at, body);
+    tokens.extend(tokenize(&src[body..]).into_iter().map(|t| Token {
+        start: t.start + body,
+        end: t.end + body,
+        ..t
+    }));
+    tokens
+}
+
+/// Whether a token is a word made only of white space that PostgreSQL does
+/// not treat as white space (U+00A0, U+3000, ...): Kimberlite's CLI trims
+/// such characters from the ends of a section.
+fn is_unicode_blank(token: &Token, src: &str) -> bool {
+    token.kind == TokenKind::Word && src[token.start..token.end].chars().all(char::is_whitespace)
+}
+
+/// Turns the words of Unicode white space at the start and the end of
+/// `tokens` into white space, as Kimberlite's `trim` leaves them out of what
+/// it sends.
+fn trim_unicode_blanks(tokens: &mut [Token], src: &str, start: bool, end: bool) {
+    let trim = |token: &mut Token| match token.kind {
+        TokenKind::Whitespace => true,
+        _ if is_unicode_blank(token, src) => {
+            token.kind = TokenKind::Whitespace;
+            true
+        }
+        _ => false,
+    };
+    if end {
+        for token in tokens.iter_mut().rev() {
+            if !trim(token) {
+                break;
+            }
+        }
+    }
+    if start {
+        for token in tokens.iter_mut() {
+            if !trim(token) {
+                break;
+            }
+        }
     }
 }
 

@@ -128,14 +128,13 @@ pub(crate) fn entries(item: &Item) -> Option<Vec<(Span, &dyn TableLike)>> {
     }
 }
 
-/// Reads an id: an integer from 1 to 4294967295.
+/// Reads an id: an integer from 0 to 4294967295, as Kimberlite reads it (no
+/// file has id 0, so an entry with it is reported as missing its file).
 pub(crate) fn id_field(table: &dyn TableLike) -> Result<u32, FieldError> {
     match table.get("id").and_then(Item::as_value) {
         None => Err("the entry has no `id`".to_string()),
         Some(Value::Integer(id)) => u32::try_from(*id.value())
-            .ok()
-            .filter(|id| *id >= 1)
-            .ok_or_else(|| format!("`id = {}` is not from 1 to 4294967295", id.value())),
+            .map_err(|_| format!("`id = {}` is not from 0 to 4294967295", id.value())),
         Some(other) => Err(format!("`id` is a {}, not an integer", other.type_name())),
     }
 }
@@ -146,18 +145,6 @@ pub(crate) fn string_field(table: &dyn TableLike, key: &str) -> Result<String, F
         None => Err(format!("the entry has no `{key}`")),
         Some(Value::String(text)) => Ok(text.value().clone()),
         Some(other) => Err(format!("`{key}` is a {}, not a string", other.type_name())),
-    }
-}
-
-/// Reads a checksum field: 64 lowercase hex digits.
-pub(crate) fn checksum_field(table: &dyn TableLike) -> Result<String, FieldError> {
-    let checksum = string_field(table, "checksum")?;
-    if crate::checksum::is_checksum(&checksum) {
-        Ok(checksum)
-    } else {
-        Err(format!(
-            "`checksum = \"{checksum}\"` is not 64 lowercase hex digits"
-        ))
     }
 }
 

@@ -10,7 +10,7 @@ use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::rfc3339;
-use crate::toml_doc::{StateDoc, checksum_field, entries, id_field, string_field, toml_string};
+use crate::toml_doc::{StateDoc, entries, id_field, string_field, toml_string};
 
 /// One applied migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +40,8 @@ const RESTORE: &str = "Restore applied.toml from version control, or fix the ent
 
 /// Reads a tracker. A missing or blank text is an empty tracker. Returns
 /// `None` when the text cannot be used at all; a bad entry is reported and
-/// skipped. `applied_at` may be a string or a TOML date-time (read as its
-/// RFC 3339 text).
+/// skipped. `applied_at` must be a string, as Kimberlite reads it (a TOML
+/// date-time is a bad entry).
 pub fn parse_tracker(path: &str, text: Option<&str>) -> (Option<Tracker>, Vec<Diagnostic>) {
     let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
         return (Some(Tracker::default()), Vec::new());
@@ -52,7 +52,12 @@ pub fn parse_tracker(path: &str, text: Option<&str>) -> (Option<Tracker>, Vec<Di
     };
     let mut tracker = Tracker::default();
     let Some(item) = document.get("migrations") else {
-        return (Some(tracker), doc.diagnostics);
+        doc.invalid(
+            Span::new(0, text.find('\n').unwrap_or(text.len())),
+            "it has no `migrations` list, so Kimberlite's CLI cannot read it either",
+            "Write `migrations = []` for a tracker with no entries (that is what both tools write), or restore applied.toml from version control.",
+        );
+        return (None, doc.diagnostics);
     };
     let Some(tables) = entries(item) else {
         let span = item
@@ -70,11 +75,17 @@ pub fn parse_tracker(path: &str, text: Option<&str>) -> (Option<Tracker>, Vec<Di
         let read = (|| {
             let id = id_field(table)?;
             let name = string_field(table, "name")?;
-            let checksum = checksum_field(table)?;
+            let checksum = string_field(table, "checksum")?;
             let applied_at = match table.get("applied_at").and_then(Item::as_value) {
                 None => return Err("the entry has no `applied_at`".to_string()),
                 Some(Value::String(text)) => text.value().clone(),
-                Some(Value::Datetime(datetime)) => datetime.value().to_string(),
+                Some(Value::Datetime(datetime)) => {
+                    return Err(format!(
+                        "`applied_at = {}` is a TOML date-time, which Kimberlite's CLI cannot read: write it as a string, `applied_at = \"{}\"`",
+                        datetime.value(),
+                        datetime.value()
+                    ));
+                }
                 Some(other) => {
                     return Err(format!(
                         "`applied_at` is a {}, not a date and time",
@@ -129,7 +140,9 @@ pub fn parse_tracker(path: &str, text: Option<&str>) -> (Option<Tracker>, Vec<Di
     (Some(tracker), doc.diagnostics)
 }
 
-/// The tracker text Kimberlite writes for these entries, in the given order.
+/// The tracker text Kimberlite writes for these entries, in the given order,
+/// with each `applied_at` written as Kimberlite writes an instant (in UTC,
+/// with only the fraction's significant groups of three digits).
 pub fn write_tracker(entries: &[AppliedEntry]) -> String {
     if entries.is_empty() {
         return "migrations = []\n".to_string();
@@ -144,7 +157,11 @@ pub fn write_tracker(entries: &[AppliedEntry]) -> String {
             entry.id,
             toml_string(&entry.name),
             toml_string(&entry.checksum),
-            toml_string(&entry.applied_at)
+            toml_string(
+                rfc3339::to_kimberlite_utc(&entry.applied_at)
+                    .as_deref()
+                    .unwrap_or(&entry.applied_at)
+            )
         ));
         if let Some(applied_by) = &entry.applied_by {
             text.push_str(&format!("applied_by = {}\n", toml_string(applied_by)));
@@ -173,38 +190,38 @@ pub fn record_applied(
     entry: &AppliedEntry,
 ) -> Result<String, Vec<Diagnostic>> {
     let tracker = readable(path, text)?;
-    let problem = if tracker.entries.iter().any(|e| e.id == entry.id) {
-        Some((
-            Code::DuplicateApplied,
-            format!(
-                "Migration {} is already recorded as applied in {path}.",
-                entry.id
-            ),
-        ))
-    } else if !rfc3339::is_valid(&entry.applied_at) {
-        Some((
-            Code::InvalidTracker,
-            format!(
-                "`{}` is not an RFC 3339 date and time for `applied_at`.",
-                entry.applied_at
-            ),
-        ))
-    } else if !crate::checksum::is_checksum(&entry.checksum) {
-        Some((
-            Code::InvalidTracker,
-            format!(
-                "`{}` is not a checksum (64 lowercase hex digits).",
-                entry.checksum
-            ),
-        ))
-    } else {
-        None
-    };
-    if let Some((code, message)) = problem {
-        return Err(vec![Diagnostic::new(code, path, message).with_help(
+    let refuse = |code: Code, message: String| {
+        Err(vec![Diagnostic::new(code, path, message).with_help(
             "Record each migration once, with its checksum and the RFC 3339 time it was applied.",
-        )]);
+        )])
+    };
+    if tracker.entries.iter().any(|e| e.id == entry.id) {
+        let message = format!(
+            "Migration {} is already recorded as applied in {path}.",
+            entry.id
+        );
+        return refuse(Code::DuplicateApplied, message);
     }
+    let Some(applied_at) = rfc3339::to_kimberlite_utc(&entry.applied_at) else {
+        let message = format!(
+            "`{}` is not an RFC 3339 date and time for `applied_at`.",
+            entry.applied_at
+        );
+        return refuse(Code::InvalidTracker, message);
+    };
+    if !crate::checksum::is_checksum(&entry.checksum) {
+        let message = format!(
+            "`{}` is not a checksum (64 lowercase hex digits).",
+            entry.checksum
+        );
+        return refuse(Code::InvalidTracker, message);
+    }
+    // Written as Kimberlite writes an instant, so that both tools write the
+    // same bytes for the same history.
+    let entry = &AppliedEntry {
+        applied_at,
+        ..entry.clone()
+    };
     let text = text.unwrap_or("");
     let canonical = text.trim().is_empty() || write_tracker(&tracker.entries) == text;
     if canonical {

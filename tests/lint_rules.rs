@@ -96,6 +96,27 @@ fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
             vec![up("\\connect other\nSELECT 1;"), up("  \\i other.sql\nSELECT 1;"), up("SELECT 1;\n\\set ON_ERROR_STOP on")],
             vec![up("SELECT E'\\\\n';"), up("SELECT '\n\\i inside a string';"), up("-- \\i in a comment\nSELECT 1;"), up("SELECT $$\n\\i body\n$$;"), up("SELECT 1 \\\\ 2;")],
         ),
+        (
+            Code::InvisibleCharacter,
+            vec![
+                up("SELECT\u{a0}1;"),
+                up("CREATE TABLE t (id INT,\u{3000}name TEXT);"),
+                up("\u{feff}SELECT 1;"),
+                up("SELECT 1 AS a\u{200b}b;"),
+                up("SELECT 1;\n\u{a0}\nSELECT 2;"),
+                "SELECT 1;\n\u{a0}\n-- a comment after it, so Kimberlite sends it too\n".to_string(),
+            ],
+            vec![
+                up("SELECT '\u{a0}';"),
+                up("SELECT \"a\u{a0}b\" FROM t;"),
+                up("-- \u{a0} in a comment\nSELECT 1;"),
+                up("SELECT $$\u{3000}$$;"),
+                up("SELECT 'é', ünïcode FROM t;"),
+                // At the ends of a section Kimberlite trims them: not sent.
+                "-- Up Migration\nSELECT 1;\n\u{a0}\n-- Down Migration\n\u{3000}\nSELECT 2;\n\u{2028}".to_string(),
+                "\u{a0}\n-- Migration: x\n\u{a0} \nSELECT 1;\n".to_string(),
+            ],
+        ),
     ]
 }
 

@@ -74,7 +74,18 @@ proptest! {
         let _ = parse_migration("0001_x.sql", &bytes);
         let migration = parse_migration("0001_x.sql", text.as_bytes());
         for statement in migration.up.iter().chain(migration.down.iter().flatten()) {
-            prop_assert_eq!(&text.as_bytes()[statement.span.start..statement.span.end], statement.text.as_bytes());
+            // The text is the span's, with each CRLF folded as Kimberlite folds it.
+            let source = &text[statement.span.start..statement.span.end];
+            prop_assert_eq!(source.replace("\r\n", "\n"), statement.text.as_str());
+            // Keywords are read from the folded text at moved ranges: each
+            // must be a word of the source.
+            let upper = source.to_ascii_uppercase();
+            for keyword in statement.keywords() {
+                prop_assert!(
+                    !keyword.contains(['\r', '\n', ' ']) && upper.contains(&keyword),
+                    "{:?} not in {:?}", keyword, source
+                );
+            }
         }
         let _ = split_statements(&text);
         // Linting is parsing without the checksum, nothing else.

@@ -198,11 +198,17 @@ fn toml_datetimes_and_awkward_names() {
     let text = format!(
         "[[migrations]]\nid = 1\nname = \"x\"\nchecksum = \"{A}\"\napplied_at = 2026-11-24T09:18:51Z\n"
     );
+    // Kimberlite's CLI reads `applied_at` only as a string: a TOML date-time
+    // makes it refuse the whole file, so it is a bad entry here.
     let (tracker, diagnostics) = parse_tracker("applied.toml", Some(&text));
-    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-    assert_eq!(
-        tracker.unwrap().entries[0].applied_at,
-        "2026-11-24T09:18:51Z"
+    assert_eq!(tracker.unwrap().entries.len(), 0);
+    assert_eq!(diagnostics[0].code, Code::InvalidTracker);
+    assert!(
+        diagnostics[0]
+            .message
+            .contains("write it as a string, `applied_at = \"2026-11-24T09:18:51Z\"`"),
+        "{}",
+        diagnostics[0].message
     );
     for name in [
         "O\"Brien",
@@ -251,9 +257,17 @@ fn broken_documents_are_diagnostics_with_positions() {
     assert!(lock.is_none());
     assert_eq!(diagnostics[0].code, Code::InvalidLock);
 
+    // Id 0 and a checksum that is no SHA-256 are read, as Kimberlite reads
+    // them: no file can match such an entry, and `analyze` says so.
     let (lock, diagnostics) = parse_lock(
         ".lock",
         Some("version = 1\n[[migration]]\nid = 0\nname = \"x\"\nchecksum = \"abc\"\n"),
+    );
+    assert_eq!(lock.unwrap().entries[0].checksum, "abc");
+    assert_eq!(diagnostics, []);
+    let (lock, diagnostics) = parse_lock(
+        ".lock",
+        Some("version = 1\n[[migration]]\nid = -1\nname = \"x\"\nchecksum = \"abc\"\n"),
     );
     assert_eq!(lock.unwrap().entries.len(), 0);
     assert_eq!(diagnostics[0].code, Code::InvalidLock);

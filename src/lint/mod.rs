@@ -5,6 +5,7 @@
 //! here, so rules only say what they look for.
 
 mod destructive_statement;
+mod invisible_character;
 mod missing_semicolon;
 mod no_transaction_multiple_statements;
 mod non_transactional_statement;
@@ -152,5 +153,6 @@ pub fn lint(context: &LintContext<'_>) -> Vec<Diagnostic> {
     destructive_statement::check(context, &mut found);
     missing_semicolon::check(context, &mut found);
     psql_meta_command::check(context, &mut found);
+    invisible_character::check(context, &mut found);
     found
 }

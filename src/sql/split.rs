@@ -49,6 +49,19 @@ impl Keywords {
         self
     }
 
+    /// The same words in `text` with every `\r\n` turned into `\n` (the
+    /// ranges move back by the line ends folded before them).
+    pub fn after_folding_crlf(mut self, text: &str) -> Keywords {
+        let bytes = text.as_bytes();
+        for range in &mut self.ranges[..usize::from(self.len)] {
+            let before = &bytes[..range.0 as usize];
+            let folded = before.windows(2).filter(|pair| pair == b"\r\n").count() as u32;
+            range.0 -= folded;
+            range.1 -= folded;
+        }
+        self
+    }
+
     /// The words as written, read from `text` (the text the ranges are in).
     pub fn words(self, text: &str) -> impl Iterator<Item = &str> {
         self.ranges
