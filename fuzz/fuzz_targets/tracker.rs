@@ -1,5 +1,6 @@
 //! Any text as applied.toml: read, record and remove never panic; what a
-//! record writes can be removed again.
+//! record writes can be removed again. Any text as an `applied_at`: written
+//! the way Kimberlite writes it, which is its own written form.
 #![no_main]
 
 use kimberlite_migration::tracker::{AppliedEntry, parse_tracker, record_applied, remove_applied};
@@ -10,6 +11,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = parse_tracker("applied.toml", Some(text));
+    if let Some(utc) = kimberlite_migration::rfc3339::to_kimberlite_utc(text) {
+        assert_eq!(kimberlite_migration::rfc3339::to_kimberlite_utc(&utc), Some(utc));
+    }
     let entry = AppliedEntry {
         id: 9,
         name: "fuzz".to_string(),
