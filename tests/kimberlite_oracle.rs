@@ -828,3 +828,42 @@ fn the_disagreements_found_before_are_gone() {
         "{written}"
     );
 }
+
+/// Real projects' migrations (made by `scripts/corpus` in `target/corpus`):
+/// every file compared with Kimberlite as the random ones are.
+/// `KMB_CORPUS=target/corpus cargo test --test kimberlite_oracle corpus -- --ignored --nocapture`
+#[test]
+#[ignore = "needs target/corpus from scripts/corpus"]
+fn real_projects_read_as_kimberlite_reads_them() {
+    let root = std::env::var("KMB_CORPUS").unwrap_or_else(|_| "target/corpus".to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let mut projects: Vec<_> = std::fs::read_dir(&root)
+        .expect("no corpus: run scripts/corpus first")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    projects.sort();
+    let mut failures = Vec::new();
+    for project in projects {
+        let mut outcomes = std::collections::BTreeMap::new();
+        let mut files: Vec<_> = std::fs::read_dir(project.join("migrations"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                *outcomes.entry("not UTF-8".to_string()).or_insert(0) += 1;
+                continue;
+            };
+            match compare_file(dir.path(), &name, &text) {
+                Ok(outcome) => *outcomes.entry(format!("{outcome:?}")).or_insert(0) += 1,
+                Err(difference) => failures.push(format!("{}: {difference}", path.display())),
+            }
+        }
+        eprintln!("{}: {outcomes:?}", project.display());
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
