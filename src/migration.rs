@@ -327,7 +327,7 @@ impl<'a, 'm> Parser<'a, 'm> {
             let diagnostic = Diagnostic::new(
                 Code::Bom,
                 self.path,
-                format!("{label} starts with a UTF-8 byte order mark; Kimberlite's CLI would count it in the checksum."),
+                format!("{label} starts with a UTF-8 byte order mark, which Kimberlite's CLI reads as text: it would see no header in the first line and compute another checksum."),
             )
             .with_span(Span::new(0, 3), &self.index)
             .with_help("Save the file as UTF-8 without a BOM (in VS Code: the encoding button in the status bar, then \"Save with Encoding\", \"UTF-8\").");
