@@ -7,7 +7,7 @@ use crate::checksum::{body_start, checksum_without_bom, is_header_line, lines_wi
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::line_index::{LineIndex, Range};
 use crate::rfc3339;
-use crate::sql::lexer::{Token, TokenKind, tokenize};
+use crate::sql::lexer::{Lexer, Token, TokenKind};
 use crate::sql::split::{Keywords, split};
 
 /// The exact marker text Kimberlite's CLI searches the body for.
@@ -342,10 +342,9 @@ impl<'a, 'm> Parser<'a, 'm> {
         self.migration.body_range = Some(self.index.range(body_span));
         self.read_leading_block(body);
 
-        let tokens = tokenize_file(self.src, body);
+        let mut tokens = tokenize_file(self.src, body);
         self.report_unterminated(&tokens);
         self.read_stray_directives(&tokens, body);
-        let mut tokens = tokens;
         self.read_sections(&mut tokens, body);
         let context = crate::lint::LintContext {
             path: self.path,
@@ -804,7 +803,7 @@ fn tokenize_file(src: &str, body: usize) -> Vec<Token> {
         at = next;
     }
     debug_assert_eq!(at, body);
-    tokens.extend(tokenize(&src[body..]).into_iter().map(|t| Token {
+    tokens.extend(Lexer::new(&src[body..]).map(|t| Token {
         start: t.start + body,
         end: t.end + body,
         ..t
