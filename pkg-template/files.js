@@ -1,5 +1,5 @@
 // File I/O for the Node layer: crash-safe writes and the project's run lock.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { hostname } from 'node:os';
 
@@ -24,23 +24,79 @@ export function readText(path) {
   }
 }
 
+/** Error codes that mean the file system has no room left. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/** The failure of a state write, as a diagnostic-like error naming the file. */
+function writeFailed(path, bytes, written, cause) {
+  const full = cause === 'short' || NO_ROOM.has(cause?.code);
+  const what = cause === 'short'
+    ? `the file system took ${written} of its ${bytes} bytes`
+    : cause === 'mismatch'
+      ? 'what was read back differs from what was written'
+      : `${cause.code ?? 'error'}: ${cause.message}`;
+  return new KmbError(full ? 'disk-full' : 'state-write-failed',
+    `Could not write ${path} (${what}); the file is unchanged.`, {
+      help: full
+        ? `Free at least ${bytes} bytes on the disk that holds ${dirname(path)}, then run the command again: it picks up where this one stopped (the database's history is the record of what was applied).`
+        : `Check that ${dirname(path)} is writable, then run the command again.`,
+    });
+}
+
+/** Writes all of `bytes` to `fd` (a write may take fewer bytes than given). */
+function writeAll(fd, bytes) {
+  let written = 0;
+  while (written < bytes.length) {
+    const count = writeSync(fd, bytes, written, bytes.length - written);
+    if (count <= 0) return written;
+    written += count;
+  }
+  return written;
+}
+
+/** Whether the file open as `fd` holds exactly `bytes`. */
+function holds(fd, bytes) {
+  if (fstatSync(fd).size !== bytes.length) return false;
+  const back = Buffer.alloc(bytes.length);
+  let read = 0;
+  while (read < bytes.length) {
+    const count = readSync(fd, back, read, bytes.length - read, read);
+    if (count <= 0) return false;
+    read += count;
+  }
+  return back.equals(bytes);
+}
+
 /**
- * Writes a file so that a crash at any moment leaves either the old or the
- * new contents, never a torn file: a temporary file beside it, fsync, rename
- * over the old one, fsync of the folder.
+ * Writes a file so that a crash or a full disk at any moment leaves either
+ * the old or the new contents, never a torn or short file: a temporary file
+ * beside it, every byte written (a short write is retried, then refused),
+ * fsync, the size and the bytes read back and compared, then a rename over
+ * the old one and an fsync of the folder. Any failure removes the temporary
+ * file, leaves the old file as it was, and throws `disk-full` or
+ * `state-write-failed` naming the file.
  */
 export function writeAtomic(path, text) {
   const folder = dirname(path);
-  mkdirSync(folder, { recursive: true });
+  const bytes = Buffer.from(text, 'utf8');
   const temporary = join(folder, `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(temporary, 'w');
+  let written = 0;
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    mkdirSync(folder, { recursive: true });
+    const fd = openSync(temporary, 'w+');
+    try {
+      written = writeAll(fd, bytes);
+      if (written < bytes.length) throw 'short';
+      fsyncSync(fd);
+      if (!holds(fd, bytes)) throw 'mismatch';
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (cause) {
+    rmSync(temporary, { force: true });
+    throw writeFailed(path, bytes.length, written, cause);
   }
-  renameSync(temporary, path);
   try {
     const dir = openSync(folder, 'r');
     try {
@@ -72,12 +128,9 @@ export async function withRunLock(stateDir, fn) {
   const path = join(stateDir, '.run.lock');
   const me = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
   for (let attempt = 0; ; attempt++) {
+    let fd;
     try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, me);
-      fsyncSync(fd);
-      closeSync(fd);
-      break;
+      fd = openSync(path, 'wx');
     } catch (error) {
       if (error.code !== 'EEXIST' || attempt > 2) throw error;
       const [pid, host] = (readText(path) ?? '').split(' ');
@@ -90,7 +143,23 @@ export async function withRunLock(stateDir, fn) {
       }
       // The holder is gone (killed): take the lock over.
       rmSync(path, { force: true });
+      continue;
     }
+    // Written in full or not at all: an empty lock file left on a full disk
+    // would name no holder.
+    const bytes = Buffer.from(me);
+    let written = 0;
+    try {
+      written = writeAll(fd, bytes);
+      if (written < bytes.length) throw 'short';
+      fsyncSync(fd);
+    } catch (cause) {
+      closeSync(fd);
+      rmSync(path, { force: true });
+      throw writeFailed(path, bytes.length, written, cause);
+    }
+    closeSync(fd);
+    break;
   }
   removeStaleTemporaries(stateDir);
   try {
