@@ -1,6 +1,7 @@
 // Browser entry: `await ready()` fetches and instantiates the WebAssembly
-// module once; every other export throws until it has.
-import init, * as wasm from './kimberlite_migration.js';
+// module once; every other export throws until it has. Calls go through the
+// boundary that survives traps (boundary.js).
+import { guarded, init } from './boundary.js';
 import { assemble } from './report.js';
 
 let started = null;
@@ -22,13 +23,14 @@ export function ready(input) {
 }
 
 function guard(name) {
+  const call = guarded(name);
   return (...args) => {
     if (!instantiated) {
       const error = new Error(`kimberlite-migration: await ready() before calling ${name}()`);
       error.code = 'not-ready';
       throw error;
     }
-    return wasm[name](...args);
+    return call(...args);
   };
 }
 

@@ -1,11 +1,24 @@
-// The WebAssembly core, instantiated synchronously for Node.
+// The WebAssembly core, instantiated synchronously for Node, behind the
+// boundary that survives traps (boundary.js).
 import { readFileSync } from 'node:fs';
-import { initSync, analyze as analyzeReport, parseMigration } from './kimberlite_migration.js';
+import { guarded, initSync } from './boundary.js';
 import { assemble } from './report.js';
 
 initSync({ module: readFileSync(new URL('./kimberlite_migration_bg.wasm', import.meta.url)) });
 
-export * from './kimberlite_migration.js';
+export const checksum = guarded('checksum');
+export const parseMigration = guarded('parseMigration');
+export const splitStatements = guarded('splitStatements');
+export const lint = guarded('lint');
+export const createMigration = guarded('createMigration');
+export const updateLock = guarded('updateLock');
+export const recordApplied = guarded('recordApplied');
+export const removeApplied = guarded('removeApplied');
+export const planApply = guarded('planApply');
+export const planRollback = guarded('planRollback');
+export const codes = guarded('codes');
+export const version = guarded('version');
 
+const analyzeReport = guarded('analyze');
 /** Analyzes a whole project; each migration's statements are parsed when first read (report.js). */
 export const analyze = (input) => assemble(analyzeReport(input), input, parseMigration);

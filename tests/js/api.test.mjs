@@ -220,3 +220,35 @@ test('codes() lists every code once, and version() is the package version', asyn
   assert.ok(table.filter((c) => c.silenceable).every((c) => c.group === 'lint' || c.group === 'file'));
   for (const group of ['folder', 'lock', 'tracker', 'call']) assert.ok(table.filter((c) => c.group === group).every((c) => !c.silenceable), group);
 });
+
+test('no input breaks the core for the rest of the process: 10,000 failing calls and a stack overflow, then checksum works', () => {
+  const failing = [
+    // The caller's getter throws while the core reads the input.
+    () => kmb.analyze({ files: [], get lock() { throw new Error('getter'); } }),
+    // A proxy that throws on every look.
+    () => kmb.analyze({ files: [], options: new Proxy({}, { get() { throw new Error('proxy'); }, ownKeys() { throw new Error('proxy'); } }) }),
+    // Bytes whose buffer was handed to someone else.
+    () => {
+      const bytes = new Uint8Array(16);
+      structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+      return kmb.checksum(bytes);
+    },
+    // A refusal of bad arguments, which leaves the instance as it was.
+    () => kmb.analyze({ files: 'not a list' }),
+  ];
+  let failures = 0;
+  for (let round = 0; round < 2500; round++) {
+    for (const call of failing) {
+      assert.throws(call);
+      failures++;
+    }
+  }
+  assert.equal(failures, 10_000);
+  assert.equal(kmb.checksum('x'), createHash('sha256').update('x').digest('hex'));
+  // A getter that calls the core again, forever: the stack overflows with
+  // thousands of the core's frames on it.
+  const evil = { files: [], get lock() { return kmb.analyze(evil).summary; } };
+  assert.throws(() => kmb.analyze(evil), RangeError);
+  assert.equal(kmb.checksum('x'), createHash('sha256').update('x').digest('hex'));
+  assert.equal(kmb.analyze({ files: [{ path: 'm/0001_a.sql', contents: 'SELECT 1;' }] }).migrations.length, 1);
+});
