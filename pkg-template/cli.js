@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { openProject } from './project.js';
 import { KmbError } from './files.js';
-import { redact } from './database.js';
+import { isServerUrl, redact } from './database.js';
 import { lint as lintFile } from './core.js';
 import { readFileSync } from 'node:fs';
 
@@ -115,7 +115,7 @@ async function main(argv, { out, write }) {
     rules[code] = level;
   }
   const project = openProject(values.project ?? '.', { allowOutOfOrder: values['allow-out-of-order'], rules });
-  const database = values.database && !/^postgres(ql)?:\/\//.test(values.database) ? resolve(values.database) : values.database;
+  const database = values.database && !isServerUrl(values.database) ? resolve(values.database) : values.database;
   const json = (value) => out(JSON.stringify(value, null, 2));
   const printDiagnostics = (diagnostics) => {
     for (const d of diagnostics) out(formatDiagnostic(d, c) + '\n');

@@ -76,21 +76,36 @@ export async function postgres(url) {
   };
 }
 
-/** A URL with its password hidden, for messages. */
+/**
+ * A connection string with every password hidden, for messages and JSON:
+ * the one in the user part (up to its last `@`, so a password with a
+ * stray `#` or `@` is hidden whole) and `password=` parameters. It works on
+ * the text, so a string no parser accepts is hidden too.
+ */
 export function redact(url) {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+  return String(url)
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^]*@/i, '$1***@')
+    .replace(/([?&](?:ssl)?password=)[^&]*/gi, '$1***');
+}
+
+/** Whether `target` names a PostgreSQL server rather than a folder. */
+export function isServerUrl(target) {
+  return /^postgres(ql)?:\/\//i.test(target);
 }
 
 /** Opens what `--database` names: a postgres:// URL, else the embedded database folder. */
-export function openDatabase(target) {
-  if (/^postgres(ql)?:\/\//.test(target)) return postgres(target);
-  return pglite(target);
+export async function openDatabase(target) {
+  if (!isServerUrl(target)) return pglite(target);
+  const { parse } = await import('pg-connection-string');
+  try {
+    parse(target);
+    new URL(target);
+  } catch {
+    throw new KmbError('invalid-database-url', `The database URL ${redact(target)} cannot be read.`, {
+      help: 'Write it as postgres://user:password@host:port/database, with the characters of the user and password that URLs reserve percent-encoded (`#` as %23, `@` as %40, `/` as %2F, `:` as %3A, `%` as %25).',
+    });
+  }
+  return postgres(target);
 }
 
 const HISTORY_TABLE = `CREATE TABLE IF NOT EXISTS kimberlite_migrations (

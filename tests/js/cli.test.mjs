@@ -158,6 +158,28 @@ test('a tampered migration cannot silence its own checksum-mismatch, by comment 
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('passwords in a database URL are never printed, whatever the URL looks like', () => {
+  const dir = copyExample();
+  const cases = [
+    ['postgres://u:se#cret@127.0.0.1:1/db', 'se#cret', 'invalid-database-url'],
+    ['postgres://u@127.0.0.1:1/db?password=hunter2', 'hunter2', 'database-unavailable'],
+    ['postgresql://u:p%40ss%23word@127.0.0.1:1/db?sslpassword=keyphrase', 'p%40ss%23word', 'database-unavailable'],
+    ['postgres://u:pa@ss@127.0.0.1:1/db', 'pa@ss', null],
+  ];
+  for (const [url, secret, code] of cases) {
+    for (const args of [['status'], ['status', '--json'], ['apply'], ['apply', '--json'], ['rollback']]) {
+      const run = kmb([...args, '--database', url], { cwd: dir });
+      const output = run.stdout + run.stderr;
+      assert.equal(run.code, 1, output);
+      for (const hidden of [secret, 'keyphrase']) assert.ok(!output.includes(hidden), `${args.join(' ')} printed ${hidden}: ${output}`);
+      if (code) assert.match(output, new RegExp(`error\\[${code}\\]`), output);
+      assert.doesNotMatch(output, /error\[internal\]/);
+      assert.ok(!hasStackTrace(output), output);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('bad input: clear messages, documented exit codes, no stack traces', async () => {
   const dir = copyExample();
   await server.query('CREATE DATABASE bad');
