@@ -1,5 +1,5 @@
 // File I/O for the Node layer: crash-safe writes and the project's run lock.
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { hostname } from 'node:os';
 
@@ -109,12 +109,65 @@ export function writeAtomic(path, text) {
   }
 }
 
+/** A file's identity (inode, modification time) and text; null when it is gone. */
+function snapshot(path) {
+  try {
+    const { ino, mtimeMs } = statSync(path);
+    return { ino, mtimeMs, text: readFileSync(path, 'utf8') };
+  } catch (error) {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function sameSnapshot(a, b) {
+  return a !== null && b !== null && a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.text === b.text;
+}
+
 function alive(pid) {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
     return error.code === 'EPERM';
+  }
+}
+
+/** Sleeps `ms` milliseconds, synchronously. */
+function pause(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `fn` (synchronous, and quick) while holding `path`, a file created
+ * exclusively: of any number of processes, one at a time. A holder killed
+ * inside `fn` leaves the file behind; one older than `staleMs` is removed.
+ * Gives up after `waitMs` with `run-locked`.
+ */
+export function withMutex(path, fn, { staleMs = 10_000, waitMs = 15_000 } = {}) {
+  mkdirSync(dirname(path), { recursive: true });
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      closeSync(openSync(path, 'wx'));
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      try {
+        if (Date.now() - statSync(path).mtimeMs > staleMs) rmSync(path, { force: true });
+      } catch {
+        // Gone meanwhile: try again.
+      }
+      if (Date.now() > deadline) {
+        throw new KmbError('run-locked', `Another kmb process holds ${path}.`, { help: `Try again. If no kmb runs, delete ${path}.` });
+      }
+      pause(Math.min(50, 2 + attempt * 5) * (0.5 + Math.random()));
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(path, { force: true });
   }
 }
 
@@ -132,17 +185,31 @@ export async function withRunLock(stateDir, fn) {
     try {
       fd = openSync(path, 'wx');
     } catch (error) {
-      if (error.code !== 'EEXIST' || attempt > 2) throw error;
-      const [pid, host] = (readText(path) ?? '').split(' ');
+      if (error.code !== 'EEXIST' || attempt > 200) throw error;
+      // What is judged is one snapshot of the file: its identity and text.
+      const seen = snapshot(path);
+      if (seen === null) continue; // gone meanwhile: try to create it again
+      const [pid, host] = seen.text.split(' ');
       const holder = Number(pid);
       const sameHost = host === hostname();
-      if (Number.isInteger(holder) && holder > 0 && (!sameHost || alive(holder))) {
+      const named = Number.isInteger(holder) && holder > 0;
+      // No holder named yet: a process created it a moment ago and is
+      // writing it. Wait for that, unless it was left so long ago.
+      if (!named && Date.now() - seen.mtimeMs < 5_000) {
+        pause(10);
+        continue;
+      }
+      if (named && (!sameHost || alive(holder))) {
         throw new KmbError('run-locked', `Another kmb run (pid ${holder}${sameHost ? '' : ` on ${host}`}) is applying or rolling back this project.`, {
           help: `Wait for it to finish. If no such process exists, delete ${path}.`,
         });
       }
-      // The holder is gone (killed): take the lock over.
-      rmSync(path, { force: true });
+      // The holder is gone (killed): take the lock over, one process at a
+      // time, and only if it is still the same dead holder's lock (another
+      // process may have taken it over and written its own meanwhile).
+      withMutex(`${path}.takeover`, () => {
+        if (sameSnapshot(snapshot(path), seen)) rmSync(path, { force: true });
+      });
       continue;
     }
     // Written in full or not at all: an empty lock file left on a full disk

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from './core.js';
-import { KmbError, readText, withRunLock, writeAtomic } from './files.js';
+import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { openDatabase, ensureHistory, readHistory, insertHistory, setHistoryState, deleteHistory } from './database.js';
 
 const toHistory = (rows) =>
@@ -140,16 +140,20 @@ export function openProject(dir = '.', options = {}) {
 
     /** Writes the next migration file; returns its path. */
     create(name, { author = null, now = new Date() } = {}) {
-      const existing = existsSync(migrationsDir) ? readdirSync(migrationsDir) : [];
-      const created = core.createMigration({ existing, name, created: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), author });
-      if (!created.ok) {
-        const [first] = created.diagnostics;
-        throw new KmbError(first.code, first.message, { help: first.help, exitCode: 2 });
-      }
-      mkdirSync(migrationsDir, { recursive: true });
-      const path = join(migrationsDir, created.fileName);
-      writeFileSync(path, created.text, { flag: 'wx' });
-      return { id: created.id, path, fileName: created.fileName };
+      // One create at a time per project: the next id is read and its file
+      // written under a mutex, so two at once cannot take one id.
+      return withMutex(join(stateDir, '.create.lock'), () => {
+        const existing = existsSync(migrationsDir) ? readdirSync(migrationsDir) : [];
+        const created = core.createMigration({ existing, name, created: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), author });
+        if (!created.ok) {
+          const [first] = created.diagnostics;
+          throw new KmbError(first.code, first.message, { help: first.help, exitCode: 2 });
+        }
+        mkdirSync(migrationsDir, { recursive: true });
+        const path = join(migrationsDir, created.fileName);
+        writeFileSync(path, created.text, { flag: 'wx' });
+        return { id: created.id, path, fileName: created.fileName };
+      });
     },
 
     /** Adds every unlocked migration to the lock; refuses on errors. */

@@ -1,13 +1,13 @@
 // Environment faults on the real parts (issue 12). A full disk: a small tmpfs
 // mounted by the test (root only, as CI runs), the project on it, the
-// embedded database outside it.
+// embedded database outside it. Races: 8 processes at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { closeSync, ftruncateSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kmb, hasStackTrace } from './cli.mjs';
+import { kmb, kmbAsync, copyExample, hasStackTrace } from './cli.mjs';
 import { kmb as api } from './package.mjs';
 
 const PAGE = 4096;
@@ -130,5 +130,51 @@ test('a full disk never truncates a state file: the command fails with disk-full
   } finally {
     mount.unmount();
     rmSync(database, { recursive: true, force: true });
+  }
+});
+
+/** Runs `kmb migration ...args` in `cwd` without waiting: resolves to { code, output }. */
+function start(args, cwd) {
+  const child = kmbAsync(args, { cwd });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
+
+/** The pid of a process that has exited. */
+function deadPid() {
+  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+}
+
+test('8 creates at once take 8 different ids', async () => {
+  for (let round = 0; round < 4; round++) {
+    const dir = copyExample();
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => start(['create', `race ${round} ${i}`], dir)));
+    for (const run of runs) assert.equal(run.code, 0, run.output);
+    const ids = readdirSync(join(dir, 'migrations')).map((name) => Number(name.split('_')[0]));
+    assert.deepEqual(ids.sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.deepEqual(readdirSync(join(dir, '.kimberlite', 'migrations')).filter((name) => name !== '.lock'), []);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('8 applies at once over a stale run lock: one takes it over, the others wait their turn or are refused, none runs beside another', async () => {
+  for (let round = 0; round < 3; round++) {
+    const dir = copyExample();
+    writeFileSync(join(dir, '.kimberlite', 'migrations', '.run.lock'), `${deadPid()} ${hostname()} 2026-01-01T00:00:00.000Z\n`);
+    const runs = await Promise.all(Array.from({ length: 8 }, () => start(['apply'], dir)));
+    for (const run of runs) {
+      if (run.code !== 0) assert.match(run.output, /error\[run-locked\]/, run.output);
+      assert.doesNotMatch(run.output, /internal|database-unavailable/, run.output);
+    }
+    // Each migration was applied by exactly one of them.
+    const applying = runs.map((run) => (run.output.match(/Applying 0001 /g) ?? []).length);
+    assert.equal(applying.reduce((a, b) => a + b, 0), 1, runs.map((r) => r.output).join('\n---\n'));
+    const run = kmb(['validate'], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(applied(readFileSync(join(dir, '.kimberlite', 'migrations', 'applied.toml'), 'utf8')), 4);
+    assert.ok(!existsSync(join(dir, '.kimberlite', 'migrations', '.run.lock')));
+    rmSync(dir, { recursive: true, force: true });
   }
 });
