@@ -6,7 +6,7 @@ import { openProject } from './project.js';
 import { KmbError } from './files.js';
 import { isServerUrl, redact } from './database.js';
 import { lint as lintFile } from './core.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 const USAGE = `Usage: kmb migration <command> [options]
 
@@ -162,8 +162,11 @@ async function main(argv, { out, write }) {
         diagnostics = rest.flatMap((file) => {
           let contents;
           try {
+            // A FIFO or a device named here would block or never end.
+            if (!statSync(file).isFile()) throw new UsageError(`Cannot read ${file}: it is not a regular file.`);
             contents = readFileSync(file);
           } catch (error) {
+            if (error instanceof UsageError) throw error;
             throw new UsageError(`Cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`);
           }
           return lintFile(file, contents);

@@ -9,7 +9,7 @@ export type Code =
   | 'invalid-created' | 'metadata-key-case' | 'unknown-directive'
   | 'duplicate-marker' | 'misplaced-marker' | 'empty-migration' | 'empty-down'
   | 'missing-down' | 'unterminated-string' | 'unterminated-comment'
-  | 'unterminated-dollar-quote'
+  | 'unterminated-dollar-quote' | 'not-a-file' | 'unreadable-file' | 'file-too-large'
   | 'duplicate-id' | 'sequence-gap' | 'out-of-order'
   | 'invalid-lock' | 'unsupported-lock-version' | 'duplicate-lock-entry'
   | 'checksum-mismatch' | 'locked-file-missing' | 'lock-name-mismatch' | 'unlocked'
@@ -154,6 +154,8 @@ export interface ProjectInput {
   options?: Options;
   /** `analyze` only: false leaves `up`/`down` empty, for callers that want findings only. Default true. */
   statements?: boolean;
+  /** `.sql` entries of the migrations folder that could not be read as files: each is an error (the report is not `ok`). */
+  unreadable?: { path: string; code: 'not-a-file' | 'unreadable-file' | 'file-too-large'; detail?: string }[];
 }
 
 /** One migration of a plan. */

@@ -1,11 +1,14 @@
 // The Node API: a project folder on disk, its state files and its database.
 // The core (wasm) does all the reasoning; this layer reads and writes files
 // and talks to the database.
-import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from './core.js';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { openDatabase, ensureHistory, readHistory, insertHistory, setHistoryState, deleteHistory } from './database.js';
+
+/** The largest migration file read (larger ones are `file-too-large`). */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 const toHistory = (rows) =>
   rows.filter((row) => row.state === 'applied').map(({ id, name, checksum, appliedAt, appliedBy }) => ({ id, name, checksum, appliedAt, appliedBy }));
@@ -20,6 +23,11 @@ export function openProject(dir = '.', options = {}) {
   const defaultDatabase = join(root, '.kimberlite', 'dev-db');
   const rel = (path) => relative(root, path) || '.';
 
+  /** A file system error in a few words. */
+  function describeError(error) {
+    return error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : `${error.code ?? 'error'}: ${error.message}`;
+  }
+
   function readInput(extra = {}) {
     let names = [];
     try {
@@ -27,9 +35,36 @@ export function openProject(dir = '.', options = {}) {
     } catch (error) {
       if (error.code !== 'ENOENT') throw error;
     }
-    const files = names.map((name) => ({ path: rel(join(migrationsDir, name)), contents: readFileSync(join(migrationsDir, name)) }));
+    const files = [];
+    const unreadable = [];
+    for (const name of names) {
+      const path = join(migrationsDir, name);
+      const problem = (code, detail) => unreadable.push({ path: rel(path), code, detail });
+      let stats;
+      try {
+        stats = statSync(path);
+      } catch (error) {
+        problem('unreadable-file', error.code === 'ENOENT' ? 'a link to a file that does not exist' : describeError(error));
+        continue;
+      }
+      // Only regular files are read: a FIFO would block, a device never end.
+      if (!stats.isFile()) {
+        problem('not-a-file', stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'a device');
+        continue;
+      }
+      if (stats.size > MAX_FILE_BYTES) {
+        problem('file-too-large', `${stats.size} bytes`);
+        continue;
+      }
+      try {
+        files.push({ path: rel(path), contents: readFileSync(path) });
+      } catch (error) {
+        problem('unreadable-file', describeError(error));
+      }
+    }
     return {
       files,
+      unreadable,
       lock: readText(lockPath),
       tracker: readText(trackerPath),
       lockPath: rel(lockPath),

@@ -21,6 +21,48 @@ pub struct SourceFile<'a> {
     pub contents: &'a [u8],
 }
 
+/// A `.sql` entry of the migrations folder that the caller could not read
+/// as a file. Its migration is unknown, so the report is not `ok`: no plan
+/// and no lock update while it stands.
+#[derive(Debug, Clone, Copy)]
+pub struct Unreadable<'a> {
+    /// The path to report it by.
+    pub path: &'a str,
+    /// `not-a-file`, `unreadable-file` or `file-too-large`.
+    pub code: Code,
+    /// What the caller found, in a few words (`a FIFO`, `permission denied`).
+    pub detail: &'a str,
+}
+
+impl Unreadable<'_> {
+    /// The finding for it.
+    fn diagnostic(&self) -> Diagnostic {
+        let file_name = file_name_of(self.path);
+        let label = describe(
+            crate::migration::parse_file_name(file_name).map(|name| name.id),
+            file_name,
+        );
+        let detail = self.detail;
+        let (message, help) = match self.code {
+            Code::NotAFile => (
+                format!("{label} is not a regular file ({detail}), so it was not read."),
+                "Move it out of the migrations folder, or replace it with the migration file it stands for.",
+            ),
+            Code::FileTooLarge => (
+                format!("{label} is too large to read ({detail}; at most 512 MiB)."),
+                "Split the data into several migrations, or load it with `COPY` from a file the database server reads.",
+            ),
+            _ => (
+                format!("{label} could not be read ({detail})."),
+                "Check the file's permissions and that it is not a link to a missing file, then run the command again.",
+            ),
+        };
+        Diagnostic::new(self.code, self.path, message)
+            .with_help(help)
+            .at_file_start()
+    }
+}
+
 /// What a run does with one code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleSetting {
@@ -120,6 +162,8 @@ pub struct Input<'a> {
     pub history: Option<Vec<AppliedEntry>>,
     /// Run options.
     pub options: Options,
+    /// Entries of the migrations folder that could not be read as files.
+    pub unreadable: Vec<Unreadable<'a>>,
 }
 
 impl<'a> Input<'a> {
@@ -137,6 +181,7 @@ impl<'a> Input<'a> {
             tracker_path: DEFAULT_TRACKER_PATH,
             history: None,
             options: Options::default(),
+            unreadable: Vec::new(),
         }
     }
 }
@@ -310,7 +355,14 @@ pub fn analyze(input: &Input<'_>) -> Report {
         by_id.insert(id, migration);
     }
 
-    check_sequence(&by_id, &mut diagnostics);
+    diagnostics.extend(input.unreadable.iter().map(Unreadable::diagnostic));
+    // An unreadable file still holds its id: no gap is reported for it.
+    let unreadable_ids: Vec<u32> = input
+        .unreadable
+        .iter()
+        .filter_map(|u| crate::migration::parse_file_name(file_name_of(u.path)).map(|n| n.id))
+        .collect();
+    check_sequence(&by_id, &unreadable_ids, &mut diagnostics);
 
     let (lock, lock_diagnostics) = parse_lock(input.lock_path, input.lock);
     diagnostics.extend(lock_diagnostics);
@@ -497,9 +549,16 @@ fn check_drift(
 }
 
 /// Ids must run exactly 1..n: one diagnostic per gap, on the file after it.
-fn check_sequence(by_id: &BTreeMap<u32, Migration>, diagnostics: &mut Vec<Diagnostic>) {
+fn check_sequence(
+    by_id: &BTreeMap<u32, Migration>,
+    unreadable_ids: &[u32],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut expected: u32 = 1;
     for (&id, migration) in by_id {
+        while unreadable_ids.contains(&expected) && expected < id {
+            expected += 1;
+        }
         if id > expected {
             let missing = if id - expected == 1 {
                 format!("id {expected} is")

@@ -96,6 +96,24 @@ fn cases() -> Vec<(Code, Project, Project)> {
             file("SELECT $body$ abc $body$;\n"),
         ),
         (
+            Code::NotAFile,
+            base.clone()
+                .unreadable("m/0003_c.sql", Code::NotAFile, "a FIFO"),
+            base.clone(),
+        ),
+        (
+            Code::UnreadableFile,
+            base.clone()
+                .unreadable("m/0003_c.sql", Code::UnreadableFile, "permission denied"),
+            base.clone(),
+        ),
+        (
+            Code::FileTooLarge,
+            base.clone()
+                .unreadable("m/0003_c.sql", Code::FileTooLarge, "600000000 bytes"),
+            base.clone(),
+        ),
+        (
             Code::DuplicateId,
             base.clone().file("m/0002_c.sql", &three),
             base.clone().file("m/0003_c.sql", &three),
@@ -407,4 +425,24 @@ fn integrity_findings_may_be_raised_by_options() {
     );
     assert_eq!(count(&report, Code::IgnoreNotAllowed), 0);
     assert!(!report.ok);
+}
+
+/// An unreadable entry keeps its id: the next file is no gap, and nothing
+/// can be planned or locked while it stands.
+#[test]
+fn an_unreadable_file_blocks_the_run_but_leaves_no_gap() {
+    let one = valid("CREATE TABLE a (id INT);");
+    let three = valid("CREATE TABLE c (id INT);");
+    let report = Project::new()
+        .file("m/0001_a.sql", &one)
+        .unreadable("m/0002_b.sql", Code::NotAFile, "a FIFO")
+        .file("m/0003_c.sql", &three)
+        .analyze();
+    assert_eq!(codes(&report.diagnostics), [Code::NotAFile]);
+    assert!(!report.ok);
+    assert!(
+        report.diagnostics[0]
+            .message
+            .contains("Migration 2 (0002_b.sql) is not a regular file (a FIFO)")
+    );
 }

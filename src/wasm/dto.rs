@@ -504,4 +504,16 @@ pub struct ProjectInputDto {
     /// `updateLock`: lock only these ids (all when absent).
     #[serde(default)]
     pub ids: Option<Vec<u32>>,
+    /// Entries of the migrations folder the caller could not read as files.
+    #[serde(default)]
+    pub unreadable: Option<Vec<UnreadableDto>>,
+}
+
+/// `{ path, code, detail }`: a `.sql` entry that could not be read as a file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct UnreadableDto {
+    pub path: String,
+    pub code: String,
+    #[serde(default)]
+    pub detail: String,
 }

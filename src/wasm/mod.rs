@@ -95,6 +95,17 @@ fn read_project(input: &JsValue) -> Result<Project, JsValue> {
     }
     let rest: ProjectInputDto = serde_wasm_bindgen::from_value(input.clone())
         .map_err(|e| misuse(format!("invalid project input: {e}")))?;
+    for entry in rest.unreadable.iter().flatten() {
+        if !matches!(
+            Code::parse(&entry.code),
+            Some(Code::NotAFile | Code::UnreadableFile | Code::FileTooLarge)
+        ) {
+            return Err(misuse(format!(
+                "unreadable[].code must be `not-a-file`, `unreadable-file` or `file-too-large`, not `{}`",
+                entry.code
+            )));
+        }
+    }
     Ok(Project { files, rest })
 }
 
@@ -131,6 +142,19 @@ impl Project {
         let (mut parsed, problems) = Options::from_rules(&rules);
         parsed.allow_out_of_order = options.allow_out_of_order.unwrap_or(false);
         input.options = parsed;
+        input.unreadable = self
+            .rest
+            .unreadable
+            .iter()
+            .flatten()
+            .filter_map(|entry| {
+                Some(crate::project::Unreadable {
+                    path: &entry.path,
+                    code: Code::parse(&entry.code)?,
+                    detail: &entry.detail,
+                })
+            })
+            .collect();
         (input, problems)
     }
 }

@@ -3,7 +3,7 @@
 
 use kimberlite_migration::checksum::checksum_text;
 use kimberlite_migration::lock::{LockEntry, write_lock};
-use kimberlite_migration::project::{Input, Options, Report, SourceFile, analyze};
+use kimberlite_migration::project::{Input, Options, Report, SourceFile, Unreadable, analyze};
 use kimberlite_migration::tracker::{AppliedEntry, write_tracker};
 use kimberlite_migration::{Code, Diagnostic};
 
@@ -22,6 +22,8 @@ pub struct Project {
     pub options: Options,
     /// Findings about the options themselves (`Options::from_rules`).
     pub option_problems: Vec<Diagnostic>,
+    /// Entries the caller could not read: (path, code, detail).
+    pub unreadable: Vec<(String, Code, String)>,
 }
 
 impl Project {
@@ -47,6 +49,13 @@ impl Project {
 
     pub fn history(mut self, entries: Vec<AppliedEntry>) -> Project {
         self.history = Some(entries);
+        self
+    }
+
+    /// An entry of the migrations folder that could not be read as a file.
+    pub fn unreadable(mut self, path: &str, code: Code, detail: &str) -> Project {
+        self.unreadable
+            .push((path.to_string(), code, detail.to_string()));
         self
     }
 
@@ -77,6 +86,15 @@ impl Project {
         let mut input = Input::new(files, self.lock.as_deref(), self.tracker.as_deref());
         input.history = self.history.clone();
         input.options = self.options.clone();
+        input.unreadable = self
+            .unreadable
+            .iter()
+            .map(|(path, code, detail)| Unreadable {
+                path,
+                code: *code,
+                detail,
+            })
+            .collect();
         let mut report = analyze(&input);
         report.add(self.option_problems.clone());
         report

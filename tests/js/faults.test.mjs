@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kmb, kmbAsync, copyExample, hasStackTrace } from './cli.mjs';
@@ -177,4 +177,34 @@ test('8 applies at once over a stale run lock: one takes it over, the others wai
     assert.ok(!existsSync(join(dir, '.kimberlite', 'migrations', '.run.lock')));
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('only regular files are read: a FIFO, a folder, a device and a link to nothing are findings, never a hang', () => {
+  const dir = copyExample();
+  const migrations = join(dir, 'migrations');
+  execFileSync('mkfifo', [join(migrations, '0005_fifo.sql')]);
+  mkdirSync(join(migrations, '0006_folder.sql'));
+  symlinkSync('/dev/zero', join(migrations, '0007_zero.sql'));
+  symlinkSync(join(dir, 'nowhere.sql'), join(migrations, '0008_dangling.sql'));
+  for (const command of [['validate', '--json'], ['apply', '--json']]) {
+    const run = kmb(command, { cwd: dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const report = JSON.parse(run.stdout);
+    const found = report.diagnostics ?? report.report?.diagnostics ?? [];
+    const of = (code) => found.filter((d) => d.code === code).map((d) => d.file).sort();
+    if (command[0] === 'validate') {
+      assert.deepEqual(of('not-a-file'), ['migrations/0005_fifo.sql', 'migrations/0006_folder.sql', 'migrations/0007_zero.sql']);
+      assert.deepEqual(of('unreadable-file'), ['migrations/0008_dangling.sql']);
+      assert.deepEqual(of('sequence-gap'), []);
+      assert.match(found.find((d) => d.file.endsWith('fifo.sql')).message, /Migration 5 \(0005_fifo\.sql\) is not a regular file \(a FIFO\)/);
+    }
+    assert.ok(!hasStackTrace(run.stdout + run.stderr));
+  }
+  // Nothing was applied: the migration set is not known.
+  const trackerPath = join(dir, '.kimberlite', 'migrations', 'applied.toml');
+  assert.equal(existsSync(trackerPath) ? applied(readFileSync(trackerPath, 'utf8')) : 0, 0);
+  const run = kmb(['lint', join(migrations, '0005_fifo.sql')], { cwd: dir });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /not a regular file/);
+  rmSync(dir, { recursive: true, force: true });
 });
