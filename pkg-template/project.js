@@ -98,9 +98,38 @@ export function openProject(dir = '.', options = {}) {
    * Adds applied migrations (all, or `ids`) that the lock lacks, as when a
    * run was killed between a commit and the lock write.
    */
-  function lockApplied(history, ids = history.map((entry) => entry.id)) {
+  /**
+   * Adds applied migrations to the lock. Before a run, a project with errors
+   * is left as it is (the plan then refuses, saying why); after a migration
+   * ran (`strict`), not being able to lock it is an error.
+   */
+  function lockApplied(history, ids = history.map((entry) => entry.id), { strict = false } = {}) {
     const locked = core.updateLock(readInput({ history, ids }));
-    if (locked.ok && readText(lockPath) !== locked.text) writeAtomic(lockPath, locked.text);
+    if (locked.ok) {
+      if (readText(lockPath) !== locked.text) writeAtomic(lockPath, locked.text);
+      return;
+    }
+    if (!strict) return;
+    // Applied, but not lockable: say so, never leave it silently unlocked.
+    const [first] = locked.diagnostics;
+    throw new KmbError('lock-not-updated', `Applied migrations could not be added to the lock: ${first?.message ?? 'the project has errors'}`, {
+      help: 'Fix what it says (a file edited during the run: restore what was applied, which the database\'s history records), then run `kmb migration lock`.',
+      diagnostics: locked.diagnostics,
+    });
+  }
+
+  /** Refuses to run a step whose file changed since the plan read it. */
+  function checkUnchanged(step) {
+    let now = null;
+    try {
+      now = core.checksum(readFileSync(resolve(root, step.path)));
+    } catch {
+      // Gone or unreadable: not what was planned either.
+    }
+    if (now === step.checksum) return;
+    throw new KmbError('migration-changed', `Migration ${step.id} (${step.path}) changed on disk after this run read it (checksum ${step.checksum.slice(0, 8)}, now ${now ? now.slice(0, 8) : 'unreadable'}); it was not run.`, {
+      help: 'Run the command again once the file is as it should be: it is checked again, and runs then.',
+    });
   }
 
   /** The database session of a run: locks, history, tracker in step with it. */
@@ -209,6 +238,7 @@ export function openProject(dir = '.', options = {}) {
         if (!plan.ok || dryRun) return { ...plan, applied: [], trackerRewritten: drifted };
         const applied = [];
         for (const step of plan.steps) {
+          checkUnchanged(step);
           onProgress({ phase: 'start', step });
           const started = performance.now();
           const appliedAt = new Date().toISOString();
@@ -237,7 +267,7 @@ export function openProject(dir = '.', options = {}) {
           const after = await readHistory(db);
           history = toHistory(after);
           syncTracker(after);
-          lockApplied(history, [step.id]);
+          lockApplied(history, [step.id], { strict: true });
           const ms = Math.round(performance.now() - started);
           applied.push({ id: step.id, name: step.name, ms });
           onProgress({ phase: 'done', step, ms });
@@ -255,6 +285,7 @@ export function openProject(dir = '.', options = {}) {
         if (!plan.ok || dryRun) return { ...plan, rolledBack: [], trackerRewritten: drifted };
         const rolledBack = [];
         for (const step of plan.steps) {
+          checkUnchanged(step);
           onProgress({ phase: 'start', step });
           const started = performance.now();
           try {

@@ -208,3 +208,47 @@ test('only regular files are read: a FIFO, a folder, a device and a link to noth
   assert.match(run.stderr, /not a regular file/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a migration edited during apply is not run with stale text, and one edited while it ran is not left silently unlocked', async () => {
+  const dir = copyExample();
+  const migrations = join(dir, 'migrations');
+  writeFileSync(join(migrations, '0005_slow.sql'), '-- Migration: Slow\nSELECT pg_sleep(1.5);\n-- Down Migration\nSELECT 1;\n');
+  writeFileSync(join(migrations, '0006_next.sql'), '-- Migration: Next\nCREATE TABLE next_one (id INT);\n-- Down Migration\nDROP TABLE next_one;\n');
+  /** Starts `apply`, and calls `edit` once `marker` is printed (as a migration starts). */
+  const applyWhile = (edit, marker = 'Applying 0005') => new Promise((resolve) => {
+    const child = kmbAsync(['apply'], { cwd: dir });
+    let output = '';
+    let edited = false;
+    const seen = (chunk) => {
+      output += chunk;
+      if (!edited && output.includes(marker)) {
+        edited = true;
+        edit();
+      }
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+  // 0006 changes while 0005 runs: 0005 is applied and locked, 0006 is not run.
+  let run = await applyWhile(() => writeFileSync(join(migrations, '0006_next.sql'), '-- Migration: Next\nCREATE TABLE next_two (id INT);\n-- Down Migration\nDROP TABLE next_two;\n'));
+  assert.equal(run.code, 1, run.output);
+  assert.match(run.output, /error\[migration-changed\]: Migration 6 \(migrations\/0006_next\.sql\) changed on disk after this run read it/);
+  const lockText = () => readFileSync(join(dir, '.kimberlite', 'migrations', '.lock'), 'utf8');
+  assert.match(lockText(), /^id = 5$/m);
+  assert.doesNotMatch(lockText(), /^id = 6$/m);
+  // Run again: the new text of 0006 is what runs and is recorded.
+  run = kmb(['apply'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(kmb(['validate'], { cwd: dir }).code, 0);
+
+  // The running migration's own file changes: it is applied (the database
+  // has it), and the lock update is refused out loud, not skipped.
+  writeFileSync(join(migrations, '0007_slow.sql'), '-- Migration: Slow again\nSELECT pg_sleep(1.5);\n-- Down Migration\nSELECT 1;\n');
+  run = await applyWhile(() => writeFileSync(join(migrations, '0007_slow.sql'), '-- Migration: Slow again\nSELECT pg_sleep(2);\n-- Down Migration\nSELECT 1;\n'), 'Applying 0007');
+  assert.equal(run.code, 1, run.output);
+  assert.match(run.output, /error\[lock-not-updated\]/);
+  assert.match(run.output, /migration 7 .*edited after it was applied|Migration 7 .*edited after it was applied/i);
+  assert.ok(!hasStackTrace(run.output));
+  rmSync(dir, { recursive: true, force: true });
+});
