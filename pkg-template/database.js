@@ -38,15 +38,35 @@ export async function pglite(dataDir) {
   };
 }
 
-/** Connects to a PostgreSQL server. */
+/** How long a connection may take, in seconds, unless the URL or PGCONNECT_TIMEOUT says. */
+const CONNECT_TIMEOUT = 10;
+
+/**
+ * Connects to a PostgreSQL server. The wait for a connection is bounded
+ * (libpq's `connect_timeout=<seconds>` in the URL, else PGCONNECT_TIMEOUT,
+ * else 10 s; 0 waits forever, as in libpq), and TCP keepalives find a
+ * server that went away in the middle of a run. Statements have no time
+ * limit unless the URL sets one (`statement_timeout=<ms>`, passed to the
+ * server as libpq does): an index build may rightly take hours.
+ */
 export async function postgres(url) {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url });
+  const asked = new URL(url).searchParams.get('connect_timeout') ?? process.env.PGCONNECT_TIMEOUT;
+  const seconds = asked === undefined || asked === null || asked === '' || !(Number(asked) >= 0) ? CONNECT_TIMEOUT : Number(asked);
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: seconds * 1000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   try {
     await client.connect();
   } catch (error) {
-    throw new KmbError('database-unavailable', `Could not connect to ${redact(url)}: ${error.message}`, {
-      help: 'Check that the server runs and that the URL, user and password are right.',
+    const timedOut = /timeout/i.test(error.message);
+    throw new KmbError('database-unavailable', `Could not connect to ${redact(url)}: ${timedOut ? `no answer within ${seconds} s` : error.message}`, {
+      help: timedOut
+        ? 'Check that the server runs and answers on that host and port (something accepted the connection but did not speak PostgreSQL); to wait longer, add `connect_timeout=<seconds>` to the URL.'
+        : 'Check that the server runs and that the URL, user and password are right.',
     });
   }
   client.on('error', () => {});

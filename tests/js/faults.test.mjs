@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { kmb, kmbAsync, copyExample, hasStackTrace } from './cli.mjs';
 import { kmb as api } from './package.mjs';
@@ -251,4 +252,24 @@ test('a migration edited during apply is not run with stale text, and one edited
   assert.match(run.output, /migration 7 .*edited after it was applied|Migration 7 .*edited after it was applied/i);
   assert.ok(!hasStackTrace(run.output));
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('a server that accepts and never answers: the connection gives up, with database-unavailable', async () => {
+  const sockets = [];
+  const server = createServer((socket) => sockets.push(socket)); // accepts, says nothing
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const dir = copyExample();
+  try {
+    for (const [url, seconds] of [[`postgres://u:pw@127.0.0.1:${port}/db?connect_timeout=1`, 1], [`postgres://u:pw@127.0.0.1:${port}/db`, 10]]) {
+      const run = await start(['apply', '--database', url], dir);
+      assert.equal(run.code, 1, run.output);
+      assert.match(run.output, new RegExp(`error\\[database-unavailable\\]: Could not connect to postgres://u:\\*\\*\\*@127\\.0\\.0\\.1:${port}/db.*no answer within ${seconds} s`));
+      assert.match(run.output, /connect_timeout=<seconds>/);
+    }
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
