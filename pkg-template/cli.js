@@ -207,7 +207,16 @@ async function main(argv, { out, write }) {
             if (phase === 'failed') out(c.red('failed'));
           };
       if (!values.json) out(`${c.bold(command === 'apply' ? 'Apply' : 'Rollback')} on ${database ? redact(database) : 'the embedded database (.kimberlite/dev-db)'}${values['dry-run'] ? ' (dry run)' : ''}`);
-      const options = { database, to, steps, dryRun: values['dry-run'], onProgress, appliedBy: process.env.KMB_APPLIED_BY ?? null };
+      // Ctrl-C: the first cancels the statement running now and stops before
+      // the next migration (the locks are released on the way out); a second
+      // one exits at once.
+      const cancelling = new AbortController();
+      process.on('SIGINT', () => {
+        if (cancelling.signal.aborted) process.exit(130);
+        process.stderr.write('\nCancelling: the statement running now is cancelled and the run stops (Ctrl-C again to quit at once).\n');
+        cancelling.abort();
+      });
+      const options = { database, to, steps, dryRun: values['dry-run'], onProgress, appliedBy: process.env.KMB_APPLIED_BY ?? null, signal: cancelling.signal };
       const result = command === 'apply' ? await project.apply(options) : await project.rollback(options);
       if (values.json) {
         json(result);

@@ -92,6 +92,16 @@ export async function postgres(url) {
     async unlock() {
       await query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => {});
     },
+    /** Asks the server, on a second connection, to cancel the statement running now. */
+    async cancel() {
+      const other = new pg.Client({ connectionString: url, connectionTimeoutMillis: seconds * 1000 });
+      try {
+        await other.connect();
+        await other.query('SELECT pg_cancel_backend($1)', [client.processID]);
+      } finally {
+        await other.end().catch(() => {});
+      }
+    },
     close: () => client.end(),
   };
 }

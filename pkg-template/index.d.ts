@@ -225,6 +225,8 @@ export interface Executor {
   /** Takes a database-wide lock for the run; false when another run holds it. */
   tryLock?(): Promise<boolean>;
   unlock?(): Promise<void>;
+  /** Cancels the statement running now, when the run is cancelled (optional). */
+  cancel?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -258,9 +260,10 @@ export interface Project {
   /** Adds every unlocked migration to the lock file; refused while there are errors. */
   lock(): DocumentResult;
   /** Applies pending migrations, each in its own transaction together with its history row. */
-  apply(options?: { database?: DatabaseTarget; to?: number; dryRun?: boolean; appliedBy?: string | null; onProgress?: (event: ProgressEvent) => void }): Promise<ApplyResult>;
+  /** `signal`: aborting it cancels the statement running now (PostgreSQL) and stops before the next migration (error code `cancelled`). */
+  apply(options?: { database?: DatabaseTarget; to?: number; dryRun?: boolean; appliedBy?: string | null; onProgress?: (event: ProgressEvent) => void; signal?: AbortSignal }): Promise<ApplyResult>;
   /** Rolls back applied migrations, most recent first. */
-  rollback(options?: { database?: DatabaseTarget; steps?: number; to?: number; dryRun?: boolean; onProgress?: (event: ProgressEvent) => void }): Promise<RollbackResult>;
+  rollback(options?: { database?: DatabaseTarget; steps?: number; to?: number; dryRun?: boolean; onProgress?: (event: ProgressEvent) => void; signal?: AbortSignal }): Promise<RollbackResult>;
   /** Settles a no-transaction migration that did not finish. */
   repair(id: number, options: { database?: DatabaseTarget; as: 'applied' | 'pending' }): Promise<{ id: number; as: 'applied' | 'pending' }>;
 }

@@ -133,10 +133,14 @@ export function openProject(dir = '.', options = {}) {
   }
 
   /** The database session of a run: locks, history, tracker in step with it. */
-  async function session(database, fn, { sync = true } = {}) {
+  async function session(database, fn, { sync = true, signal } = {}) {
     return withRunLock(stateDir, async () => {
       const { db, owned } = await connect(database);
       let locked = false;
+      // Cancelling cancels the statement running now, where the database
+      // can (PostgreSQL); the run then stops before the next migration.
+      const cancel = () => db.cancel?.().catch(() => {});
+      signal?.addEventListener('abort', cancel);
       try {
         if (db.tryLock) {
           locked = await db.tryLock();
@@ -157,10 +161,21 @@ export function openProject(dir = '.', options = {}) {
         const result = await fn(db, rows, drifted);
         return { ...result, drift: drifted ? drift : [] };
       } finally {
+        signal?.removeEventListener('abort', cancel);
         if (locked && db.unlock) await db.unlock();
         if (owned) await db.close();
       }
     });
+  }
+
+  /** Stops a run between migrations once `signal` is aborted. */
+  function stopIfCancelled(signal) {
+    if (signal?.aborted) {
+      throw new KmbError('cancelled', 'The run was cancelled (Ctrl-C); the migrations before this point stay applied, the one running was rolled back.', {
+        help: 'Run the command again to go on.',
+        exitCode: 130,
+      });
+    }
   }
 
   function blockOnUnfinished(rows) {
@@ -229,7 +244,7 @@ export function openProject(dir = '.', options = {}) {
     },
 
     /** Applies the pending migrations, each in its own transaction with its history row. */
-    async apply({ database, to, dryRun = false, onProgress = () => {}, appliedBy = null } = {}) {
+    async apply({ database, to, dryRun = false, onProgress = () => {}, appliedBy = null, signal } = {}) {
       return session(database, async (db, rows, drifted) => {
         blockOnUnfinished(rows);
         let history = toHistory(rows);
@@ -238,6 +253,7 @@ export function openProject(dir = '.', options = {}) {
         if (!plan.ok || dryRun) return { ...plan, applied: [], trackerRewritten: drifted };
         const applied = [];
         for (const step of plan.steps) {
+          stopIfCancelled(signal);
           checkUnchanged(step);
           onProgress({ phase: 'start', step });
           const started = performance.now();
@@ -262,6 +278,7 @@ export function openProject(dir = '.', options = {}) {
             }
           } catch (error) {
             onProgress({ phase: 'failed', step, error });
+            stopIfCancelled(signal);
             throw error;
           }
           const after = await readHistory(db);
@@ -273,11 +290,11 @@ export function openProject(dir = '.', options = {}) {
           onProgress({ phase: 'done', step, ms });
         }
         return { ...plan, applied, trackerRewritten: drifted };
-      });
+      }, { signal });
     },
 
     /** Rolls back applied migrations, most recent first, with their Down statements. */
-    async rollback({ database, steps, to, dryRun = false, onProgress = () => {} } = {}) {
+    async rollback({ database, steps, to, dryRun = false, onProgress = () => {}, signal } = {}) {
       return session(database, async (db, rows, drifted) => {
         blockOnUnfinished(rows);
         const target = to === undefined ? { steps: steps ?? 1 } : { to };
@@ -285,6 +302,7 @@ export function openProject(dir = '.', options = {}) {
         if (!plan.ok || dryRun) return { ...plan, rolledBack: [], trackerRewritten: drifted };
         const rolledBack = [];
         for (const step of plan.steps) {
+          stopIfCancelled(signal);
           checkUnchanged(step);
           onProgress({ phase: 'start', step });
           const started = performance.now();
@@ -300,6 +318,7 @@ export function openProject(dir = '.', options = {}) {
             }
           } catch (error) {
             onProgress({ phase: 'failed', step, error });
+            stopIfCancelled(signal);
             throw error;
           }
           syncTracker(await readHistory(db));
@@ -308,7 +327,7 @@ export function openProject(dir = '.', options = {}) {
           onProgress({ phase: 'done', step, ms });
         }
         return { ...plan, rolledBack, trackerRewritten: drifted };
-      });
+      }, { signal });
     },
 
     /** Settles a no-transaction migration that did not finish: `applied` or `pending`. */

@@ -180,6 +180,46 @@ test('passwords in a database URL are never printed, whatever the URL looks like
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('Ctrl-C during apply on PostgreSQL cancels the running statement and releases every lock', async () => {
+  const dir = copyExample();
+  await server.query('CREATE DATABASE cancel');
+  const url = server.urlFor('cancel');
+  writeFileSync(join(dir, 'migrations', '0005_slow.sql'), '-- Migration: Slow\nCREATE TABLE slow_one (id INT);\nSELECT pg_sleep(120);\n-- Down Migration\nDROP TABLE slow_one;\n');
+  const child = kmbAsync(['apply', '--database', url], { cwd: dir });
+  let output = '';
+  const interrupted = new Promise((resolve) => {
+    const seen = (chunk) => {
+      output += chunk;
+      if (output.includes('Applying 0005') && !child.interrupted) {
+        child.interrupted = true;
+        // Give the statement a moment to reach the server.
+        setTimeout(() => child.kill('SIGINT'), 500);
+      }
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.on('close', resolve);
+  });
+  const code = await interrupted;
+  assert.equal(code, 130, output);
+  assert.match(output, /error\[cancelled\]/);
+  assert.ok(!hasStackTrace(output), output);
+  // The statement is gone from the server, the advisory lock is free, the
+  // migration left nothing, and the run lock file is removed.
+  const sleeping = await server.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()", 'cancel');
+  assert.equal(sleeping[0].n, 0);
+  const rows = await server.query('SELECT id FROM kimberlite_migrations ORDER BY id', 'cancel');
+  assert.deepEqual(rows.map((r) => Number(r.id)), [1, 2, 3, 4]);
+  const tables = (await server.query("SELECT table_name FROM information_schema.tables WHERE table_name = 'slow_one'", 'cancel'));
+  assert.equal(tables.length, 0);
+  assert.equal(readState(dir, '.run.lock'), null);
+  // The next run gets every lock at once (and the slow one is made quick).
+  writeFileSync(join(dir, 'migrations', '0005_slow.sql'), '-- Migration: Slow\nCREATE TABLE slow_one (id INT);\n-- Down Migration\nDROP TABLE slow_one;\n');
+  const run = kmb(['apply', '--database', url], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('bad input: clear messages, documented exit codes, no stack traces', async () => {
   const dir = copyExample();
   await server.query('CREATE DATABASE bad');
