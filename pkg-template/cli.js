@@ -114,7 +114,12 @@ async function main(argv, { out, write }) {
     }
     rules[code] = level;
   }
-  const project = openProject(values.project ?? '.', { allowOutOfOrder: values['allow-out-of-order'], rules });
+  const root = resolve(values.project ?? '.');
+  const kind = statSync(root, { throwIfNoEntry: false });
+  if (kind && !kind.isDirectory()) throw new UsageError(`--project ${root} is a file, not a project folder.`);
+  // Only `create` starts a project where there is none; anything else there is a typo.
+  if (!kind && command !== 'create') throw new UsageError(`There is no folder ${root}; name the project folder with --project (or run \`kmb migration create <name>\` there to start one).`);
+  const project = openProject(root, { allowOutOfOrder: values['allow-out-of-order'], rules });
   const database = values.database && !isServerUrl(values.database) ? resolve(values.database) : values.database;
   const json = (value) => out(JSON.stringify(value, null, 2));
   const printDiagnostics = (diagnostics) => {

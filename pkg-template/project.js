@@ -33,7 +33,11 @@ export function openProject(dir = '.', options = {}) {
     try {
       names = readdirSync(migrationsDir).filter((name) => name.endsWith('.sql')).sort();
     } catch (error) {
-      if (error.code !== 'ENOENT') throw error;
+      if (error.code !== 'ENOENT') {
+        throw new KmbError('unreadable-folder', `The migrations folder ${migrationsDir} cannot be read (${error.code === 'ENOTDIR' ? 'it is a file' : describeError(error)}).`, {
+          help: 'Check that it is a folder you may read, or name the right project folder with --project.',
+        });
+      }
     }
     const files = [];
     const unreadable = [];

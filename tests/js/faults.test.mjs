@@ -273,3 +273,24 @@ test('a server that accepts and never answers: the connection gives up, with dat
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a project that is a file, a folder that does not exist, a migrations "folder" that is a file: usage errors and findings, not internal errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-odd-'));
+  writeFileSync(join(dir, 'a-file'), 'x');
+  let run = kmb(['status', '--project', join(dir, 'a-file')], { cwd: dir });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /error\[usage\]: --project .*a-file is a file, not a project folder/);
+  run = kmb(['validate', '--project', join(dir, 'missing')], { cwd: dir });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /error\[usage\]: There is no folder .*missing/);
+  mkdirSync(join(dir, 'odd'));
+  writeFileSync(join(dir, 'odd', 'migrations'), 'not a folder');
+  run = kmb(['validate', '--project', join(dir, 'odd')], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /error\[unreadable-folder\]: The migrations folder .* cannot be read \(it is a file\)/);
+  // `create` starts a project in a folder that does not exist yet.
+  run = kmb(['create', 'first', '--project', join(dir, 'new')], { cwd: dir });
+  assert.equal(run.code, 0, run.stderr);
+  for (const output of [run.stdout, run.stderr]) assert.doesNotMatch(output, /internal/);
+  rmSync(dir, { recursive: true, force: true });
+});
