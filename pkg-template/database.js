@@ -149,16 +149,49 @@ const HISTORY_TABLE = `CREATE TABLE IF NOT EXISTS kimberlite_migrations (
   seq BIGINT NOT NULL
 )`;
 
-/** Creates the history table when it is not there. */
+const HISTORY_COLUMNS = 'id, name, checksum, applied_at, applied_by, execution_ms, state, seq';
+
+/**
+ * Creates the history table when it is not there, and checks that a table
+ * of that name is kmb's: another tool's table of the same name is named,
+ * never written to.
+ */
 export async function ensureHistory(db) {
   await db.query(HISTORY_TABLE);
+  try {
+    await db.query(`SELECT ${HISTORY_COLUMNS} FROM kimberlite_migrations LIMIT 0`);
+  } catch (error) {
+    throw new KmbError('foreign-history-table', `The database has a table kimberlite_migrations that is not kmb's history (${error.message}).`, {
+      help: `kmb keeps its history in kimberlite_migrations with the columns ${HISTORY_COLUMNS}. Rename the other table, or use another database.`,
+    });
+  }
 }
 
-/** Every history row in order of application. */
+const RFC3339 = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
+
+/** Why a history row cannot be used, or null. */
+function oddity(row) {
+  const id = Number(row.id);
+  if (!Number.isInteger(id) || id < 1 || id > 4294967295) return `its id ${row.id} is not from 1 to 4294967295`;
+  if (typeof row.checksum !== 'string' || row.checksum === '') return 'it has no checksum';
+  if (typeof row.applied_at !== 'string' || !RFC3339.test(row.applied_at)) return `its applied_at ${JSON.stringify(row.applied_at)} is not an RFC 3339 time`;
+  if (!['applied', 'running', 'failed'].includes(row.state)) return `its state ${JSON.stringify(row.state)} is not applied, running or failed`;
+  return null;
+}
+
+/** Every history row in order of application; a row kmb cannot use is an error that says how to fix it. */
 export async function readHistory(db) {
   const { rows } = await db.query(
     'SELECT id, name, checksum, applied_at, applied_by, execution_ms, state FROM kimberlite_migrations ORDER BY seq',
   );
+  for (const row of rows) {
+    const why = oddity(row);
+    if (why) {
+      throw new KmbError('odd-history-row', `The history table kimberlite_migrations has a row kmb cannot use: ${why}.`, {
+        help: `It was written by hand or by another tool. Correct it, or delete it if that migration is not applied: DELETE FROM kimberlite_migrations WHERE id = ${row.id};`,
+      });
+    }
+  }
   return rows.map((row) => ({
     id: Number(row.id),
     name: row.name,

@@ -220,6 +220,35 @@ test('Ctrl-C during apply on PostgreSQL cancels the running statement and releas
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('a foreign kimberlite_migrations table and odd history rows are named, with the fix, never internal errors', async () => {
+  const dir = copyExample();
+  await server.query('CREATE DATABASE foreign_history');
+  await server.query('CREATE TABLE kimberlite_migrations (version TEXT)', 'foreign_history');
+  let run = kmb(['status', '--database', server.urlFor('foreign_history')], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /error\[foreign-history-table\]: The database has a table kimberlite_migrations that is not kmb's history/);
+
+  await server.query('CREATE DATABASE odd_rows');
+  const database = ['--database', server.urlFor('odd_rows')];
+  assert.equal(kmb(['apply', ...database], { cwd: dir }).code, 0);
+  for (const [change, why] of [
+    ['UPDATE kimberlite_migrations SET id = 4294967296 WHERE id = 4', /its id 4294967296 is not from 1 to 4294967295/],
+    ['UPDATE kimberlite_migrations SET id = -4 WHERE id = 4294967296', /its id -4 is not/],
+    ["UPDATE kimberlite_migrations SET id = 4, applied_at = 'yesterday' WHERE id = -4", /its applied_at "yesterday" is not an RFC 3339 time/],
+  ]) {
+    await server.query(change, 'odd_rows');
+    for (const command of ['status', 'apply', 'rollback']) {
+      run = kmb([command, ...database], { cwd: dir });
+      assert.equal(run.code, 1, run.stdout + run.stderr);
+      assert.match(run.stderr, /error\[odd-history-row\]/);
+      assert.match(run.stderr, why);
+      assert.match(run.stderr, /DELETE FROM kimberlite_migrations WHERE id = /);
+      assert.doesNotMatch(run.stderr, /internal/);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('bad input: clear messages, documented exit codes, no stack traces', async () => {
   const dir = copyExample();
   await server.query('CREATE DATABASE bad');
