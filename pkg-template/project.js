@@ -354,10 +354,29 @@ export function openProject(dir = '.', options = {}) {
 }
 
 /** Runs one statement; a database error names the migration, file, line and column. */
+/**
+ * Whether an error means the connection ended rather than the SQL failing:
+ * a SQLSTATE of class 08 (connection exception) or 57P (operator
+ * intervention: shutdown, crash, termination), or a network error with no
+ * SQLSTATE at all.
+ */
+function connectionLost(error) {
+  const code = String(error?.code ?? '');
+  if (/^08|^57P/.test(code)) return true;
+  return !/^[0-9A-Z]{5}$/.test(code) && /terminated|ECONNRESET|EPIPE|ETIMEDOUT|closed|Connection/i.test(`${code} ${error?.message}`);
+}
+
 async function runStatement(db, step, statement) {
   try {
     await db.query(statement.text);
   } catch (error) {
+    if (connectionLost(error)) {
+      throw new KmbError('connection-lost', `The connection to the database ended while migration ${step.id} (${step.path}) ran: ${error.message}`, {
+        help: step.transactional
+          ? 'Nothing of this migration was applied: the database rolls back a transaction whose connection ends. Run apply again once the server answers.'
+          : `This migration runs outside a transaction, so the statements before this one may stay applied. Once the server answers, check the database, then run \`kmb migration repair ${step.id} --applied\` or \`--pending\`.`,
+      });
+    }
     let { line, character } = statement.range.start;
     const position = Number(error.position);
     if (Number.isInteger(position) && position > 0) {

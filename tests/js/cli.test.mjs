@@ -249,6 +249,25 @@ test('a foreign kimberlite_migrations table and odd history rows are named, with
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('a connection that ends inside a migration is connection-lost, not "fix the SQL"', async () => {
+  const dir = copyExample();
+  await server.query('CREATE DATABASE lost');
+  const database = ['--database', server.urlFor('lost')];
+  // The migration ends its own connection, as a server restart would.
+  writeFileSync(join(dir, 'migrations', '0005_lost.sql'), '-- Migration: Lost\nCREATE TABLE lost_one (id INT);\nSELECT pg_terminate_backend(pg_backend_pid());\n-- Down Migration\nDROP TABLE lost_one;\n');
+  let run = kmb(['apply', ...database], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(run.stderr, /error\[connection-lost\]: The connection to the database ended while migration 5/);
+  assert.match(run.stderr, /Nothing of this migration was applied/);
+  assert.doesNotMatch(run.stderr, /Fix the SQL|internal/);
+  const rows = await server.query('SELECT id FROM kimberlite_migrations ORDER BY id', 'lost');
+  assert.deepEqual(rows.map((r) => Number(r.id)), [1, 2, 3, 4]);
+  writeFileSync(join(dir, 'migrations', '0005_lost.sql'), '-- Migration: Lost\nCREATE TABLE lost_one (id INT);\n-- Down Migration\nDROP TABLE lost_one;\n');
+  run = kmb(['apply', ...database], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('bad input: clear messages, documented exit codes, no stack traces', async () => {
   const dir = copyExample();
   await server.query('CREATE DATABASE bad');
