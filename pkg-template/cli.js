@@ -137,7 +137,7 @@ async function main(argv, { out, write }) {
     }
     case 'validate':
     case 'status': {
-      const { report, database: kind, unfinished = [], trackerRewritten, drift = [] } = await project.status({ database, statements: false });
+      const { report, database: kind, unfinished = [], trackerRewritten, drift = [], note } = await project.status({ database, statements: false });
       if (values.json) {
         json(report);
         return report.ok ? 0 : 1;
@@ -145,7 +145,7 @@ async function main(argv, { out, write }) {
       if (trackerRewritten) printDiagnostics(drift);
       if (command === 'status') {
         const states = { applied: c.green, pending: c.yellow, modified: c.red, missing: c.red, 'out-of-order': c.red };
-        out(`${c.bold('Migrations')} in ${project.migrationsDir}${kind ? ` (checked against the ${kind} database)` : ' (files only: no database yet)'}\n`);
+        out(`${c.bold('Migrations')} in ${project.migrationsDir}${note ? ` (${note})` : kind ? ` (checked against the ${kind} database)` : ' (files only: no database yet)'}\n`);
         out(`  ${'ID'.padEnd(6)}${'STATUS'.padEnd(14)}${'CHECKSUM'.padEnd(10)}${'APPLIED AT'.padEnd(26)}NAME`);
         for (const m of report.migrations) {
           const status = (states[m.status] ?? String)(m.status.padEnd(14));
@@ -155,6 +155,7 @@ async function main(argv, { out, write }) {
         out(`\n  ${s.applied} applied, ${s.pending} pending${s.modified ? `, ${s.modified} modified` : ''}${s.missing ? `, ${s.missing} missing` : ''}${s.outOfOrder ? `, ${s.outOfOrder} out of order` : ''}\n`);
         for (const row of unfinished) out(c.red(`  migration ${row.id} did not finish (${row.state}): run \`kmb migration repair ${row.id} --applied|--pending\`\n`));
       }
+      if (note && command === 'validate') out(c.dim(`(${note})`));
       printDiagnostics(command === 'status' ? report.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning') : report.diagnostics);
       out(summaryLine(report, c));
       return report.ok && unfinished.length === 0 ? 0 : 1;

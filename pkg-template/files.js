@@ -176,8 +176,20 @@ export function withMutex(path, fn, { staleMs = 10_000, waitMs = 15_000 } = {}) 
  * releases it. A lock left by a process that no longer exists (killed) is
  * taken over; one held by a live process refuses with a clear error.
  */
+/** An error for a state folder that cannot be written, or `error` itself. */
+function readOnly(stateDir, error) {
+  if (!['EROFS', 'EACCES', 'EPERM'].includes(error?.code)) return error;
+  return new KmbError('read-only-state', `The state folder ${stateDir} cannot be written (${error.code}), so no run can take its lock.`, {
+    help: 'Make the folder writable, or run from a writable copy of the project; `status` and `validate` still answer from a read-only one.',
+  });
+}
+
 export async function withRunLock(stateDir, fn) {
-  mkdirSync(stateDir, { recursive: true });
+  try {
+    mkdirSync(stateDir, { recursive: true });
+  } catch (error) {
+    throw readOnly(stateDir, error);
+  }
   const path = join(stateDir, '.run.lock');
   const me = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
   for (let attempt = 0; ; attempt++) {
@@ -185,7 +197,7 @@ export async function withRunLock(stateDir, fn) {
     try {
       fd = openSync(path, 'wx');
     } catch (error) {
-      if (error.code !== 'EEXIST' || attempt > 200) throw error;
+      if (error.code !== 'EEXIST' || attempt > 200) throw readOnly(stateDir, error);
       // What is judged is one snapshot of the file: its identity and text.
       const seen = snapshot(path);
       if (seen === null) continue; // gone meanwhile: try to create it again

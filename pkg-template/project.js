@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSy
 import { join, relative, resolve } from 'node:path';
 import * as core from './core.js';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
-import { openDatabase, ensureHistory, readHistory, insertHistory, setHistoryState, deleteHistory } from './database.js';
+import { openDatabase, ensureHistory, isServerUrl, readHistory, insertHistory, setHistoryState, deleteHistory } from './database.js';
 
 /** The largest migration file read (larger ones are `file-too-large`). */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -172,6 +172,32 @@ export function openProject(dir = '.', options = {}) {
     });
   }
 
+  /**
+   * The report when a run holds the project or the state folder cannot be
+   * written: a server's history is read without locks and without writing
+   * applied.toml; the embedded database, which one process opens at a time,
+   * is not read at all. `note` says which.
+   */
+  async function readWithoutRunning(target, statements, why) {
+    if (typeof target === 'string' && !isServerUrl(target)) {
+      return { report: core.analyze(readInput({ statements })), database: null, trackerRewritten: false, note: `files only: ${why}, and the embedded database opens in one process at a time` };
+    }
+    const { db, owned } = await connect(target);
+    try {
+      const { rows: found } = await db.query("SELECT to_regclass('kimberlite_migrations') IS NOT NULL AS present");
+      const rows = found[0]?.present ? await readHistory(db) : [];
+      return {
+        report: core.analyze(readInput({ history: toHistory(rows), statements })),
+        database: db.kind ?? 'custom',
+        trackerRewritten: false,
+        unfinished: rows.filter((row) => row.state !== 'applied'),
+        note: `${why}: the database was read as it is now, and applied.toml was left alone`,
+      };
+    } finally {
+      if (owned) await db.close();
+    }
+  }
+
   /** Stops a run between migrations once `signal` is aborted. */
   function stopIfCancelled(signal) {
     if (signal?.aborted) {
@@ -213,12 +239,21 @@ export function openProject(dir = '.', options = {}) {
     async status({ database, statements = true } = {}) {
       const target = database ?? (existsSync(defaultDatabase) ? defaultDatabase : null);
       if (target === null) return { report: core.analyze(readInput({ statements })), database: null, trackerRewritten: false };
-      return session(target, async (db, rows, drifted) => ({
-        report: core.analyze(readInput({ history: toHistory(rows), statements })),
-        database: db.kind ?? 'custom',
-        trackerRewritten: drifted,
-        unfinished: rows.filter((row) => row.state !== 'applied'),
-      }));
+      try {
+        return await session(target, async (db, rows, drifted) => ({
+          report: core.analyze(readInput({ history: toHistory(rows), statements })),
+          database: db.kind ?? 'custom',
+          trackerRewritten: drifted,
+          unfinished: rows.filter((row) => row.state !== 'applied'),
+        }));
+      } catch (error) {
+        // A read does not wait for a run, and needs no write access.
+        const busy = error.code === 'run-locked' || error.code === 'database-locked';
+        const readOnly = error.code === 'read-only-state' || (error.code === 'state-write-failed' && /EROFS|EACCES|EPERM/.test(error.message));
+        if (!busy && !readOnly) throw error;
+        const why = busy ? 'another kmb run is applying or rolling back' : 'the state folder is read-only';
+        return readWithoutRunning(target, statements, why);
+      }
     },
 
     /** Writes the next migration file; returns its path. */

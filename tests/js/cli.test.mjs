@@ -268,6 +268,34 @@ test('a connection that ends inside a migration is connection-lost, not "fix the
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('status and validate do not wait for a running apply: the server is read as it is, applied.toml left alone', async () => {
+  const dir = copyExample();
+  await server.query('CREATE DATABASE busy');
+  const url = server.urlFor('busy');
+  writeFileSync(join(dir, 'migrations', '0005_slow.sql'), '-- Migration: Slow\nSELECT pg_sleep(4);\n-- Down Migration\nSELECT 1;\n');
+  const child = kmbAsync(['apply', '--database', url], { cwd: dir });
+  let output = '';
+  const done = new Promise((resolve) => child.on('close', resolve));
+  await new Promise((resolve) => {
+    const seen = (chunk) => {
+      output += chunk;
+      if (output.includes('Applying 0005')) resolve();
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+  });
+  const tracker = readState(dir, 'applied.toml');
+  for (const command of ['status', 'validate']) {
+    const run = kmb([command, '--database', url], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /another kmb run is applying or rolling back: the database was read as it is now, and applied\.toml was left alone/);
+    assert.doesNotMatch(run.stdout + run.stderr, /run-locked/);
+  }
+  assert.equal(readState(dir, 'applied.toml'), tracker);
+  assert.equal(await done, 0, output);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('bad input: clear messages, documented exit codes, no stack traces', async () => {
   const dir = copyExample();
   await server.query('CREATE DATABASE bad');

@@ -294,3 +294,28 @@ test('a project that is a file, a folder that does not exist, a migrations "fold
   for (const output of [run.stdout, run.stderr]) assert.doesNotMatch(output, /internal/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a read-only project folder: status and validate still answer, from the files', (t) => {
+  const mount = mountTmpfs(256 * 1024 * 1024);
+  if (!mount) {
+    t.skip('needs root to mount a tmpfs');
+    return;
+  }
+  try {
+    const dir = join(mount.dir, 'project');
+    project(dir, 3);
+    assert.equal(kmb(['apply'], { cwd: dir }).code, 0);
+    execFileSync('mount', ['-o', 'remount,ro', mount.dir]);
+    for (const command of ['status', 'validate']) {
+      const run = kmb([command], { cwd: dir });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /the state folder is read-only/);
+    }
+    const run = kmb(['apply'], { cwd: dir });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /error\[read-only-state\]: The state folder .* cannot be written \(EROFS\)/);
+    execFileSync('mount', ['-o', 'remount,rw', mount.dir]);
+  } finally {
+    mount.unmount();
+  }
+});
