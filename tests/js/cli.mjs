@@ -24,6 +24,29 @@ export function kmbAsync(args, { cwd } = {}) {
   return spawn(KMB, ['migration', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * Starts `kmb migration ...args` and follows its output: `seen(text)`
+ * resolves once `text` has been printed (on stdout or stderr), `done`
+ * resolves to { code, output } when it exits.
+ */
+export function watch(args, { cwd } = {}) {
+  const child = kmbAsync(args, { cwd });
+  let output = '';
+  const waiting = [];
+  const read = (chunk) => {
+    output += chunk;
+    for (const wait of waiting.filter((w) => output.includes(w.text))) {
+      waiting.splice(waiting.indexOf(wait), 1);
+      wait.resolve();
+    }
+  };
+  child.stdout.on('data', read);
+  child.stderr.on('data', read);
+  const done = new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+  const seen = (text) => (output.includes(text) ? Promise.resolve() : new Promise((resolve) => waiting.push({ text, resolve })));
+  return { child, seen, done };
+}
+
 /** A copy of examples/shop in a temporary folder. */
 export function copyExample() {
   const dir = mkdtempSync(join(tmpdir(), 'kmb-project-'));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, rmSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kmb, kmbAsync, copyExample, readState, hasStackTrace } from './cli.mjs';
+import { kmb, kmbAsync, watch, copyExample, readState, hasStackTrace } from './cli.mjs';
 import { kmb as api } from './package.mjs';
 import { startPostgres } from './postgres.mjs';
 
@@ -185,22 +185,12 @@ test('Ctrl-C during apply on PostgreSQL cancels the running statement and releas
   await server.query('CREATE DATABASE cancel');
   const url = server.urlFor('cancel');
   writeFileSync(join(dir, 'migrations', '0005_slow.sql'), '-- Migration: Slow\nCREATE TABLE slow_one (id INT);\nSELECT pg_sleep(120);\n-- Down Migration\nDROP TABLE slow_one;\n');
-  const child = kmbAsync(['apply', '--database', url], { cwd: dir });
-  let output = '';
-  const interrupted = new Promise((resolve) => {
-    const seen = (chunk) => {
-      output += chunk;
-      if (output.includes('Applying 0005') && !child.interrupted) {
-        child.interrupted = true;
-        // Give the statement a moment to reach the server.
-        setTimeout(() => child.kill('SIGINT'), 500);
-      }
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    child.on('close', resolve);
-  });
-  const code = await interrupted;
+  const applying = watch(['apply', '--database', url], { cwd: dir });
+  await applying.seen('Applying 0005');
+  // Give the statement a moment to reach the server.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  applying.child.kill('SIGINT');
+  const { code, output } = await applying.done;
   assert.equal(code, 130, output);
   assert.match(output, /error\[cancelled\]/);
   assert.ok(!hasStackTrace(output), output);
@@ -273,17 +263,8 @@ test('status and validate do not wait for a running apply: the server is read as
   await server.query('CREATE DATABASE busy');
   const url = server.urlFor('busy');
   writeFileSync(join(dir, 'migrations', '0005_slow.sql'), '-- Migration: Slow\nSELECT pg_sleep(4);\n-- Down Migration\nSELECT 1;\n');
-  const child = kmbAsync(['apply', '--database', url], { cwd: dir });
-  let output = '';
-  const done = new Promise((resolve) => child.on('close', resolve));
-  await new Promise((resolve) => {
-    const seen = (chunk) => {
-      output += chunk;
-      if (output.includes('Applying 0005')) resolve();
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-  });
+  const applying = watch(['apply', '--database', url], { cwd: dir });
+  await applying.seen('Applying 0005');
   const tracker = readState(dir, 'applied.toml');
   for (const command of ['status', 'validate']) {
     const run = kmb([command, '--database', url], { cwd: dir });
@@ -292,7 +273,8 @@ test('status and validate do not wait for a running apply: the server is read as
     assert.doesNotMatch(run.stdout + run.stderr, /run-locked/);
   }
   assert.equal(readState(dir, 'applied.toml'), tracker);
-  assert.equal(await done, 0, output);
+  const { code, output } = await applying.done;
+  assert.equal(code, 0, output);
   rmSync(dir, { recursive: true, force: true });
 });
 

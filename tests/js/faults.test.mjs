@@ -8,7 +8,7 @@ import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, mkdtempSync
 import { hostname, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { kmb, kmbAsync, copyExample, hasStackTrace } from './cli.mjs';
+import { kmb, watch, copyExample, hasStackTrace } from './cli.mjs';
 import { kmb as api } from './package.mjs';
 
 const PAGE = 4096;
@@ -135,13 +135,7 @@ test('a full disk never truncates a state file: the command fails with disk-full
 });
 
 /** Runs `kmb migration ...args` in `cwd` without waiting: resolves to { code, output }. */
-function start(args, cwd) {
-  const child = kmbAsync(args, { cwd });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
-}
+const start = (args, cwd) => watch(args, { cwd }).done;
 
 /** The pid of a process that has exited. */
 function deadPid() {
@@ -215,22 +209,13 @@ test('a migration edited during apply is not run with stale text, and one edited
   const migrations = join(dir, 'migrations');
   writeFileSync(join(migrations, '0005_slow.sql'), '-- Migration: Slow\nSELECT pg_sleep(1.5);\n-- Down Migration\nSELECT 1;\n');
   writeFileSync(join(migrations, '0006_next.sql'), '-- Migration: Next\nCREATE TABLE next_one (id INT);\n-- Down Migration\nDROP TABLE next_one;\n');
-  /** Starts `apply`, and calls `edit` once `marker` is printed (as a migration starts). */
-  const applyWhile = (edit, marker = 'Applying 0005') => new Promise((resolve) => {
-    const child = kmbAsync(['apply'], { cwd: dir });
-    let output = '';
-    let edited = false;
-    const seen = (chunk) => {
-      output += chunk;
-      if (!edited && output.includes(marker)) {
-        edited = true;
-        edit();
-      }
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    child.on('close', (code) => resolve({ code, output }));
-  });
+  /** Runs `apply`, and calls `edit` once `marker` is printed (as a migration starts). */
+  const applyWhile = async (edit, marker = 'Applying 0005') => {
+    const run = watch(['apply'], { cwd: dir });
+    await run.seen(marker);
+    edit();
+    return run.done;
+  };
   // 0006 changes while 0005 runs: 0005 is applied and locked, 0006 is not run.
   let run = await applyWhile(() => writeFileSync(join(migrations, '0006_next.sql'), '-- Migration: Next\nCREATE TABLE next_two (id INT);\n-- Down Migration\nDROP TABLE next_two;\n'));
   assert.equal(run.code, 1, run.output);
