@@ -146,3 +146,7 @@ for (const n of sizes) {
   const bytes = readdirSync(join(corpus[n], 'migrations')).length;
   row(`analyze ${String(n).padStart(6)} files (${bytes} read)`, `${result.ms.toFixed(0)} ms, peak RSS ${(result.rss / 1048576).toFixed(0)} MB`, '', undefined);
 }
+
+// Peak memory of one lint call ÷ input, per file shape (issue 12: ≤ 5×).
+console.log('\nMemory of lint on large files (bench/memory.mjs):');
+execFileSync(process.execPath, [at('bench', 'memory.mjs')], { stdio: 'inherit', env: { ...process.env, KMB_MEMORY_SIZES: process.env.KMB_MEMORY_SIZES ?? '1,10,100' } });

@@ -162,7 +162,7 @@ codes! {
     UnterminatedDollarQuote => "unterminated-dollar-quote", File, Error, Never, "A `$$` or `$tag$` body that never closes.";
     NotAFile => "not-a-file", File, Error, Never, "A `.sql` name in the migrations folder that is not a regular file (a folder, a FIFO, a device, a socket).";
     UnreadableFile => "unreadable-file", File, Error, Never, "A migration file that could not be read (no permission, a link to nothing, an I/O error).";
-    FileTooLarge => "file-too-large", File, Error, Never, "A migration file over the size this tool reads (512 MiB).";
+    FileTooLarge => "file-too-large", File, Error, Never, "A migration file over the size this tool reads (512 MiB) or splits into statements (64 MiB).";
     DuplicateId => "duplicate-id", Folder, Error, Never, "Two migration files share one id.";
     SequenceGap => "sequence-gap", Folder, Error, Never, "The ids are not exactly 1..n.";
     OutOfOrder => "out-of-order", Folder, Error, Never, "A pending migration has a lower id than the highest applied one.";

@@ -10,6 +10,10 @@ use crate::rfc3339;
 use crate::sql::lexer::{Lexer, Token, TokenKind};
 use crate::sql::split::{Keywords, split};
 
+/// The largest file split into statements (64 MiB): what the 4 GiB of a
+/// wasm32 module holds with room to spare. A larger one is `file-too-large`.
+pub const MAX_PARSED_BYTES: usize = 64 << 20;
+
 /// The exact marker text Kimberlite's CLI searches the body for.
 const KIMBERLITE_DOWN_MARKER: &str = "-- Down Migration";
 
@@ -220,6 +224,27 @@ fn parse(path: &str, contents: &[u8], hash: bool) -> Migration {
         migration.diagnostics.push(diagnostic);
         return migration;
     };
+    if full_text.len() > MAX_PARSED_BYTES {
+        // Hashing is cheap and streams; statements, tokens and positions
+        // take about 40 bytes a byte, more than a 32-bit module has.
+        if hash {
+            migration.checksum = Some(crate::checksum::checksum_text(full_text));
+        }
+        migration.diagnostics.push(
+            Diagnostic::new(
+                Code::FileTooLarge,
+                path,
+                format!(
+                    "{label} is {} MiB, more than the {} MiB this tool splits into statements, so it was not checked or split.",
+                    full_text.len() >> 20,
+                    MAX_PARSED_BYTES >> 20
+                ),
+            )
+            .with_help("Split it into several migrations, or load bulk data with `COPY` from a file the database server reads.")
+            .at_file_start(),
+        );
+        return migration;
+    }
     Parser::new(path, full_text, &label, &mut migration).run(hash);
     let silencer = Silencer::of(&migration);
     migration.diagnostics.retain(|d| !silencer.silences(d));
@@ -280,6 +305,8 @@ struct Parser<'a, 'm> {
     index: LineIndex<'a>,
     label: &'a str,
     migration: &'m mut Migration,
+    /// The file's own findings, at most so many of one code (as for lint).
+    findings: crate::lint::Findings,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -307,6 +334,7 @@ impl<'a, 'm> Parser<'a, 'm> {
             index: LineIndex::new(full_text),
             label,
             migration,
+            findings: crate::lint::Findings::default(),
         }
     }
 
@@ -318,7 +346,7 @@ impl<'a, 'm> Parser<'a, 'm> {
         let diagnostic = Diagnostic::new(code, self.path, message)
             .with_span(self.span(start, end), &self.index)
             .with_help(help);
-        self.migration.diagnostics.push(diagnostic);
+        self.findings.push(diagnostic);
     }
 
     fn run(mut self, hash: bool) {
@@ -359,6 +387,8 @@ impl<'a, 'm> Parser<'a, 'm> {
             walked: Default::default(),
         };
         let found = crate::lint::lint(&context);
+        let own = std::mem::take(&mut self.findings).finish(self.label);
+        self.migration.diagnostics.extend(own);
         self.migration.diagnostics.extend(found);
     }
 

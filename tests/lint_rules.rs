@@ -179,3 +179,27 @@ fn positions_point_at_the_offending_words() {
     // "SELECT '😀'; " is 13 UTF-16 units.
     assert_eq!(found.range.unwrap().start.character, 13);
 }
+
+/// A file with thousands of findings of one code lists 100 and counts the
+/// rest in one more, so memory follows the input, not the findings.
+#[test]
+fn findings_of_one_code_are_capped_with_a_count() {
+    let text = up(&"\\x\n".repeat(1000));
+    let migration = parse_migration("m/0001_x.sql", text.as_bytes());
+    let psql: Vec<_> = migration
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::PsqlMetaCommand)
+        .collect();
+    assert_eq!(psql.len(), 101);
+    let last = psql.last().unwrap();
+    assert!(
+        last.message
+            .contains("900 more `psql-meta-command` findings"),
+        "{}",
+        last.message
+    );
+    // Placed at the 101st: line 102 (after the Up marker).
+    assert_eq!(last.range.unwrap().start.line, 101);
+    assert!(last.help.is_some());
+}

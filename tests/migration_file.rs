@@ -279,3 +279,17 @@ fn invalid_names_do_not_stop_the_folder() {
         1
     );
 }
+
+#[test]
+fn a_file_over_the_parse_limit_is_file_too_large_with_its_checksum() {
+    let unit = "INSERT INTO t VALUES (1);\n";
+    let text = unit.repeat(kimberlite_migration::migration::MAX_PARSED_BYTES / unit.len() + 1);
+    let migration = parse_migration("m/0001_seed.sql", text.as_bytes());
+    assert_eq!(codes(&migration.diagnostics), [Code::FileTooLarge]);
+    assert_eq!(
+        migration.checksum.as_deref(),
+        Some(kimberlite_migration::checksum::checksum_text(&text).as_str())
+    );
+    assert!(migration.up.is_empty());
+    assert!(migration.diagnostics[0].message.contains("64 MiB"));
+}

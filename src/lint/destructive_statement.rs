@@ -2,8 +2,8 @@
 //! DROP TABLE, ALTER TABLE ... DROP COLUMN, TRUNCATE, and DELETE or UPDATE
 //! without a WHERE. Rolling the migration back does not bring the data back.
 
-use super::{LintContext, Word, span_of, starts_with};
-use crate::diagnostic::{Code, Diagnostic};
+use super::{Findings, LintContext, Word, span_of, starts_with};
+use crate::diagnostic::Code;
 
 const HELP: &str = "Make sure the data is backed up or no longer needed. If this is intended, put `-- kimberlite:ignore destructive-statement` on the line above the statement.";
 
@@ -47,7 +47,7 @@ fn destroys(words: &[Word<'_>]) -> Option<(&'static str, usize)> {
 }
 
 /// Reports destructive statements of the Up section.
-pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
+pub fn check(context: &LintContext<'_>, found: &mut Findings) {
     for (is_up, _, words) in context.statements() {
         if !is_up {
             continue;

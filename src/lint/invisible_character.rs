@@ -8,8 +8,8 @@
 //! spaces from the ends of a section, and so do we; anywhere else both tools
 //! would send them.
 
-use super::LintContext;
-use crate::diagnostic::{Code, Diagnostic, Span};
+use super::{Findings, LintContext};
+use crate::diagnostic::{Code, Span};
 
 /// Whether PostgreSQL would read `c` as a letter where a reader sees nothing
 /// or a space.
@@ -22,7 +22,7 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Reports the first invisible character of each word that has one.
-pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
+pub fn check(context: &LintContext<'_>, found: &mut Findings) {
     for (_, _, words) in context.statements() {
         for word in words {
             let Some((at, space)) = word.text.char_indices().find(|&(_, c)| is_invisible(c)) else {

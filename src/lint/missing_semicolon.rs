@@ -1,11 +1,11 @@
 //! `missing-semicolon`: a statement not ended by `;`. It runs, but appending
 //! SQL to the file later would silently join the two statements.
 
-use super::LintContext;
-use crate::diagnostic::{Code, Diagnostic, Span};
+use super::{Findings, LintContext};
+use crate::diagnostic::{Code, Span};
 
 /// Reports unterminated statements, at their last character.
-pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
+pub fn check(context: &LintContext<'_>, found: &mut Findings) {
     for statement in context.up.iter().chain(context.down.into_iter().flatten()) {
         if statement.terminated {
             continue;

@@ -144,9 +144,64 @@ pub fn shown(words: &[Word<'_>], count: usize) -> String {
         .join(" ")
 }
 
+/// How many findings of one code a file lists; the rest are counted in one
+/// more finding. A file of 700,000 psql commands would otherwise make
+/// 700,000 findings (about 1.8 GB for 2 MB of input).
+pub const MAX_FINDINGS_PER_CODE: usize = 100;
+
+/// What the rules found in one file: at most [`MAX_FINDINGS_PER_CODE`] of
+/// each code, and how many more there were.
+#[derive(Debug, Default)]
+pub struct Findings {
+    kept: Vec<Diagnostic>,
+    /// Per code: how many were found, and the first one not kept.
+    counts: Vec<(Code, usize, Option<Diagnostic>)>,
+}
+
+impl Findings {
+    /// Adds a finding, or counts it once its code has enough.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        let at = match self
+            .counts
+            .iter()
+            .position(|(code, ..)| *code == diagnostic.code)
+        {
+            Some(at) => at,
+            None => {
+                self.counts.push((diagnostic.code, 0, None));
+                self.counts.len() - 1
+            }
+        };
+        let (_, count, first_dropped) = &mut self.counts[at];
+        *count += 1;
+        if *count <= MAX_FINDINGS_PER_CODE {
+            self.kept.push(diagnostic);
+        } else if first_dropped.is_none() {
+            *first_dropped = Some(diagnostic);
+        }
+    }
+
+    /// The findings kept, then one per code that had more, placed at the
+    /// first one left out.
+    pub fn finish(mut self, label: &str) -> Vec<Diagnostic> {
+        for (code, count, first_dropped) in self.counts {
+            let Some(first) = first_dropped else { continue };
+            let more = count - MAX_FINDINGS_PER_CODE;
+            self.kept.push(Diagnostic {
+                message: format!(
+                    "{label} has {more} more `{}` findings from here on; only the first {MAX_FINDINGS_PER_CODE} are listed one by one.",
+                    code.as_str()
+                ),
+                ..first
+            });
+        }
+        self.kept
+    }
+}
+
 /// Runs every rule.
 pub fn lint(context: &LintContext<'_>) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
+    let mut found = Findings::default();
     transaction_control::check(context, &mut found);
     non_transactional_statement::check(context, &mut found);
     no_transaction_multiple_statements::check(context, &mut found);
@@ -154,5 +209,5 @@ pub fn lint(context: &LintContext<'_>) -> Vec<Diagnostic> {
     missing_semicolon::check(context, &mut found);
     psql_meta_command::check(context, &mut found);
     invisible_character::check(context, &mut found);
-    found
+    found.finish(context.label)
 }

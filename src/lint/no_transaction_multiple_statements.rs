@@ -2,11 +2,11 @@
 //! than one statement. If a later statement fails, the earlier ones stay
 //! applied and the migration is half done.
 
-use super::LintContext;
-use crate::diagnostic::{Code, Diagnostic};
+use super::{Findings, LintContext};
+use crate::diagnostic::Code;
 
 /// Reports the second Up statement of a no-transaction migration.
-pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
+pub fn check(context: &LintContext<'_>, found: &mut Findings) {
     if context.transactional || context.up.len() < 2 {
         return;
     }

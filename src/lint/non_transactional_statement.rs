@@ -3,8 +3,8 @@
 //! DATABASE`, ...), in a migration that runs in one. It would fail at apply
 //! time with "cannot run inside a transaction block".
 
-use super::{LintContext, Word, shown, span_of, starts_with};
-use crate::diagnostic::{Code, Diagnostic};
+use super::{Findings, LintContext, Word, shown, span_of, starts_with};
+use crate::diagnostic::Code;
 
 const HELP: &str = "Move it to a migration of its own whose first line is `-- kimberlite:no-transaction` (one statement per such migration).";
 
@@ -26,7 +26,7 @@ fn reindex_concurrently(words: &[Word<'_>]) -> bool {
 }
 
 /// Reports them in a transactional migration.
-pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
+pub fn check(context: &LintContext<'_>, found: &mut Findings) {
     if !context.transactional {
         return;
     }

@@ -2,12 +2,12 @@
 //! `\connect`, `\set`, ...). Only psql understands these; Kimberlite and
 //! PostgreSQL servers reject them.
 
-use super::LintContext;
-use crate::diagnostic::{Code, Diagnostic, Span};
+use super::{Findings, LintContext};
+use crate::diagnostic::{Code, Span};
 use crate::sql::lexer::TokenKind;
 
 /// Reports backslashes that start a line, outside strings and comments.
-pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
+pub fn check(context: &LintContext<'_>, found: &mut Findings) {
     for token in context
         .tokens
         .iter()

@@ -3,8 +3,8 @@
 //! early, so the history row and the rest of the migration would no longer
 //! commit or roll back together.
 
-use super::{LintContext, shown, span_of, starts_with};
-use crate::diagnostic::{Code, Diagnostic};
+use super::{Findings, LintContext, shown, span_of, starts_with};
+use crate::diagnostic::Code;
 
 const HELP: &str = "Remove it: every migration already runs in a transaction of its own. If this migration must manage transactions itself, add `-- kimberlite:no-transaction` at the top of the file.";
 
@@ -22,7 +22,7 @@ const FORMS: &[&[&str]] = &[
 ];
 
 /// Reports transaction control in a transactional migration.
-pub fn check(context: &LintContext<'_>, found: &mut Vec<Diagnostic>) {
+pub fn check(context: &LintContext<'_>, found: &mut Findings) {
     if !context.transactional {
         return;
     }
