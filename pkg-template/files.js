@@ -145,14 +145,18 @@ function pause(ms) {
  * Gives up after `waitMs` with `run-locked`.
  */
 export function withMutex(path, fn, { staleMs = 10_000, waitMs = 15_000 } = {}) {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw readOnly(dirname(path), error);
+  }
   const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
       closeSync(openSync(path, 'wx'));
       break;
     } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
+      if (error.code !== 'EEXIST') throw readOnly(dirname(path), error);
       try {
         if (Date.now() - statSync(path).mtimeMs > staleMs) rmSync(path, { force: true });
       } catch {
@@ -179,7 +183,7 @@ export function withMutex(path, fn, { staleMs = 10_000, waitMs = 15_000 } = {}) 
 /** An error for a state folder that cannot be written, or `error` itself. */
 function readOnly(stateDir, error) {
   if (!['EROFS', 'EACCES', 'EPERM'].includes(error?.code)) return error;
-  return new KmbError('read-only-state', `The state folder ${stateDir} cannot be written (${error.code}), so no run can take its lock.`, {
+  return new KmbError('read-only-state', `The state folder ${stateDir} cannot be written (${error.code}), so this command cannot take its lock.`, {
     help: 'Make the folder writable, or run from a writable copy of the project; `status` and `validate` still answer from a read-only one.',
   });
 }

@@ -296,9 +296,11 @@ test('a read-only project folder: status and validate still answer, from the fil
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.match(run.stdout, /the state folder is read-only/);
     }
-    const run = kmb(['apply'], { cwd: dir });
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /error\[read-only-state\]: The state folder .* cannot be written \(EROFS\)/);
+    for (const args of [['apply'], ['create', 'later']]) {
+      const run = kmb(args, { cwd: dir });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /error\[read-only-state\]: The state folder .* cannot be written \(EROFS\)/);
+    }
     execFileSync('mount', ['-o', 'remount,rw', mount.dir]);
   } finally {
     mount.unmount();
