@@ -682,7 +682,7 @@ impl<'a, 'm> Parser<'a, 'm> {
             .down
             .as_ref()
             .is_some_and(|down| !down.is_empty());
-        self.check_kimberlite_split(tokens, down_marker, body, down_has_sql);
+        self.check_kimberlite_split(tokens, down_marker, kimberlite_down, down_has_sql);
     }
 
     /// Kimberlite's CLI splits Up from Down at the first `-- Down Migration`
@@ -694,13 +694,10 @@ impl<'a, 'm> Parser<'a, 'm> {
         &mut self,
         tokens: &[Token],
         down_marker: Option<usize>,
-        body: usize,
+        kimberlite: Option<usize>,
         down_has_sql: bool,
     ) {
         let label = self.label;
-        let kimberlite = self.src[body..]
-            .find(KIMBERLITE_DOWN_MARKER)
-            .map(|at| body + at);
         let ours = down_marker.map(|m| tokens[m]);
         match (kimberlite, ours) {
             (Some(at), Some(marker)) if at == marker.start => {
