@@ -20,10 +20,14 @@ if (process.argv[2] === '--child') {
   const unit = SHAPES[shape];
   const text = unit.repeat(Math.ceil((Number(megabytes) * 1024 * 1024) / Buffer.byteLength(unit)));
   const bytes = Buffer.from(text);
+  // The first calls compile the module's code, and the engine optimises
+  // what runs hot: a fixed cost of about 15 MB, paid here on 64 KB of the
+  // same shape before measuring what the input itself costs.
+  kmb.lint('migrations/0001_x.sql', Buffer.from(unit.repeat(Math.ceil(65536 / unit.length))));
   const status = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
   const before = status('VmRSS');
   const started = performance.now();
-  const findings = kmb.lint('migrations/0001_x.sql', bytes).length;
+  const findings = kmb[process.env.KMB_MEMORY_CALL ?? "lint"]("migrations/0001_x.sql", bytes).diagnostics?.length ?? -1;
   const ms = performance.now() - started;
   const peak = status('VmHWM');
   process.stdout.write(JSON.stringify({ bytes: bytes.length, extra: peak - before, findings, ms }));

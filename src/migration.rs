@@ -6,13 +6,27 @@
 use crate::checksum::{body_start, checksum_without_bom, is_header_line, lines_with_offsets};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::line_index::{LineIndex, Range};
+use crate::lint::{Findings, LintContext, Linter, StatementView, Word, Words};
 use crate::rfc3339;
 use crate::sql::lexer::{Lexer, Token, TokenKind};
-use crate::sql::split::{Keywords, split};
+use crate::sql::split::{Keywords, Splitter, StatementSpan};
 
-/// The largest file split into statements (64 MiB): what the 4 GiB of a
-/// wasm32 module holds with room to spare. A larger one is `file-too-large`.
+/// The largest file split into statements that are all kept (64 MiB): a
+/// file of short statements keeps about 12 bytes a byte, and every
+/// statement goes on to JavaScript as an object, so this is what the 4 GiB
+/// of a wasm32 module and the JavaScript heap hold with room to spare.
+/// A larger one is `file-too-large`.
 pub const MAX_PARSED_BYTES: usize = 64 << 20;
+
+/// The most statements a file may have when they are all kept: each goes on
+/// to JavaScript as an object of about 1 KB, and the runner sends each in a
+/// round trip of its own. A file with more is `file-too-large`.
+pub const MAX_KEPT_STATEMENTS: usize = 1_000_000;
+
+/// The largest file read at all (512 MiB, the most the Node package reads):
+/// linting keeps one statement at a time, so it takes about 1 to 4 bytes a
+/// byte. A larger file is `file-too-large`, with its checksum.
+pub const MAX_LINTED_BYTES: usize = 512 << 20;
 
 /// The exact marker text Kimberlite's CLI searches the body for.
 const KIMBERLITE_DOWN_MARKER: &str = "-- Down Migration";
@@ -33,8 +47,6 @@ pub struct Statement {
     pub terminated: bool,
     /// Codes silenced for this statement by `-- kimberlite:ignore`.
     pub ignored: Vec<Code>,
-    /// Its tokens, as indices into the file's tokens (lexed after any BOM).
-    pub tokens: std::ops::Range<usize>,
 }
 
 impl Statement {
@@ -89,6 +101,21 @@ pub struct Migration {
 }
 
 impl Migration {
+    /// Drops the statements of a file too large to hand over, and says why
+    /// with `file-too-large` (`why` completes "{label} ...").
+    pub fn drop_statements(&mut self, why: &str) {
+        self.up = Vec::new();
+        if let Some(down) = &mut self.down {
+            *down = Vec::new();
+        }
+        let label = self.label();
+        self.diagnostics.push(
+            Diagnostic::new(Code::FileTooLarge, &self.path, format!("{label} {why}, so its statements were not split out (its findings are complete)."))
+                .with_help("Split it into several migrations, or load bulk data with `COPY` from a file the database server reads.")
+                .at_file_start(),
+        );
+    }
+
     /// How messages name this migration: `migration 3 (0003_add_email.sql)`.
     pub fn label(&self) -> String {
         describe(self.id, &self.file_name)
@@ -144,18 +171,20 @@ pub fn parse_file_name(file_name: &str) -> Option<FileName<'_>> {
 
 /// Parses one migration file. Never panics; problems become diagnostics.
 pub fn parse_migration(path: &str, contents: &[u8]) -> Migration {
-    parse(path, contents, true)
+    parse(path, contents, true, true)
 }
 
-/// [`parse_migration`] without the checksum (`checksum` is `None`): for
-/// linting a file, where hashing it would be work thrown away (in a
+/// [`parse_migration`] for linting: the findings only, without the checksum
+/// (`checksum` is `None`: hashing would be work thrown away; in a
 /// short-lived process, SHA-256 not yet optimised by the engine was about a
-/// third of `kmb migration lint`'s time).
+/// third of `kmb migration lint`'s time) and without the statements (`up`
+/// and `down` are empty): each is read, checked and dropped, so memory
+/// stays a small multiple of the file's size however many it has.
 pub fn lint_migration(path: &str, contents: &[u8]) -> Migration {
-    parse(path, contents, false)
+    parse(path, contents, false, false)
 }
 
-fn parse(path: &str, contents: &[u8], hash: bool) -> Migration {
+fn parse(path: &str, contents: &[u8], hash: bool, keep_statements: bool) -> Migration {
     let file_name = file_name_of(path).to_string();
     let mut diagnostics = Vec::new();
     let parsed_name = parse_file_name(&file_name);
@@ -224,9 +253,8 @@ fn parse(path: &str, contents: &[u8], hash: bool) -> Migration {
         migration.diagnostics.push(diagnostic);
         return migration;
     };
-    if full_text.len() > MAX_PARSED_BYTES {
-        // Hashing is cheap and streams; statements, tokens and positions
-        // take about 40 bytes a byte, more than a 32-bit module has.
+    if full_text.len() > MAX_LINTED_BYTES {
+        // Hashing is cheap and streams.
         if hash {
             migration.checksum = Some(crate::checksum::checksum_text(full_text));
         }
@@ -235,9 +263,9 @@ fn parse(path: &str, contents: &[u8], hash: bool) -> Migration {
                 Code::FileTooLarge,
                 path,
                 format!(
-                    "{label} is {} MiB, more than the {} MiB this tool splits into statements, so it was not checked or split.",
+                    "{label} is {} MiB, more than the {} MiB this tool reads, so it was not checked or split.",
                     full_text.len() >> 20,
-                    MAX_PARSED_BYTES >> 20
+                    MAX_LINTED_BYTES >> 20,
                 ),
             )
             .with_help("Split it into several migrations, or load bulk data with `COPY` from a file the database server reads.")
@@ -245,9 +273,26 @@ fn parse(path: &str, contents: &[u8], hash: bool) -> Migration {
         );
         return migration;
     }
-    Parser::new(path, full_text, &label, &mut migration).run(hash);
-    let silencer = Silencer::of(&migration);
+    // A file too large for its statements to be kept is still read whole,
+    // for its findings and checksum.
+    let too_large_to_keep = keep_statements && full_text.len() > MAX_PARSED_BYTES;
+    let keep_statements = keep_statements && !too_large_to_keep;
+    let index = LineIndex::new(full_text);
+    let silenced =
+        Parser::new(path, full_text, &index, &label, &mut migration).run(hash, keep_statements);
+    let silencer = Silencer {
+        path: migration.path.clone(),
+        file_codes: migration.directives.ignore_file.clone(),
+        statements: silenced,
+    };
     migration.diagnostics.retain(|d| !silencer.silences(d));
+    if too_large_to_keep {
+        migration.drop_statements(&format!(
+            "is {} MiB, more than the {} MiB this tool splits into statements to hand over",
+            full_text.len() >> 20,
+            MAX_PARSED_BYTES >> 20
+        ));
+    }
     migration
 }
 
@@ -302,11 +347,15 @@ struct Parser<'a, 'm> {
     src: &'a str,
     /// The byte length of the BOM (0 or 3): added to `src` offsets for spans.
     bom: usize,
-    index: LineIndex<'a>,
+    index: &'a LineIndex<'a>,
     label: &'a str,
     migration: &'m mut Migration,
     /// The file's own findings, at most so many of one code (as for lint).
-    findings: crate::lint::Findings,
+    findings: Findings,
+    /// Each statement's `-- kimberlite:ignore` codes, where it has any.
+    silenced: Vec<(Span, Vec<Code>)>,
+    /// How many statements were read.
+    kept: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -319,6 +368,7 @@ impl<'a, 'm> Parser<'a, 'm> {
     fn new(
         path: &'a str,
         full_text: &'a str,
+        index: &'a LineIndex<'a>,
         label: &'a str,
         migration: &'m mut Migration,
     ) -> Parser<'a, 'm> {
@@ -331,10 +381,12 @@ impl<'a, 'm> Parser<'a, 'm> {
             path,
             src: &full_text[bom..],
             bom,
-            index: LineIndex::new(full_text),
+            index,
             label,
             migration,
-            findings: crate::lint::Findings::default(),
+            findings: Findings::default(),
+            silenced: Vec::new(),
+            kept: 0,
         }
     }
 
@@ -344,12 +396,13 @@ impl<'a, 'm> Parser<'a, 'm> {
 
     fn push(&mut self, code: Code, start: usize, end: usize, message: String, help: String) {
         let diagnostic = Diagnostic::new(code, self.path, message)
-            .with_span(self.span(start, end), &self.index)
+            .with_span(self.span(start, end), self.index)
             .with_help(help);
         self.findings.push(diagnostic);
     }
 
-    fn run(mut self, hash: bool) {
+    /// Reads the file; returns the statements' ignore comments.
+    fn run(mut self, hash: bool, keep_statements: bool) -> Vec<(Span, Vec<Code>)> {
         let label = self.label;
         if self.bom > 0 {
             let diagnostic = Diagnostic::new(
@@ -357,7 +410,7 @@ impl<'a, 'm> Parser<'a, 'm> {
                 self.path,
                 format!("{label} starts with a UTF-8 byte order mark, which Kimberlite's CLI reads as text: it would see no header in the first line and compute another checksum."),
             )
-            .with_span(Span::new(0, 3), &self.index)
+            .with_span(Span::new(0, 3), self.index)
             .with_help("Save the file as UTF-8 without a BOM (in VS Code: the encoding button in the status bar, then \"Save with Encoding\", \"UTF-8\").");
             self.migration.diagnostics.push(diagnostic);
         }
@@ -370,26 +423,27 @@ impl<'a, 'm> Parser<'a, 'm> {
         self.migration.body_range = Some(self.index.range(body_span));
         self.read_leading_block(body);
 
-        let mut tokens = tokenize_file(self.src, body);
-        self.report_unterminated(&tokens);
-        self.read_stray_directives(&tokens, body);
-        self.read_sections(&mut tokens, body);
-        let context = crate::lint::LintContext {
+        let scan = self.scan(body);
+        let context = LintContext {
             path: self.path,
             label: self.label,
             src: self.src,
             bom: self.bom,
-            tokens: &tokens,
-            index: &self.index,
+            index: self.index,
             transactional: !self.migration.directives.no_transaction,
-            up: &self.migration.up,
-            down: self.migration.down.as_deref(),
-            walked: Default::default(),
         };
-        let found = crate::lint::lint(&context);
+        let mut linter = Linter::new(context);
+        self.read_sections(&scan, body, keep_statements, &mut linter);
+        if keep_statements && self.kept > MAX_KEPT_STATEMENTS {
+            self.migration.drop_statements(&format!(
+                "has {} statements, more than the {MAX_KEPT_STATEMENTS} this tool hands over from one file",
+                self.kept
+            ));
+        }
         let own = std::mem::take(&mut self.findings).finish(self.label);
         self.migration.diagnostics.extend(own);
-        self.migration.diagnostics.extend(found);
+        self.migration.diagnostics.extend(linter.finish());
+        std::mem::take(&mut self.silenced)
     }
 
     /// Metadata and directives: the lines before the body.
@@ -506,106 +560,152 @@ impl<'a, 'm> Parser<'a, 'm> {
         codes
     }
 
-    /// `-- kimberlite:` comments after the leading block: only `ignore` works there.
-    fn read_stray_directives(&mut self, tokens: &[Token], body: usize) {
-        let label = self.label;
-        for token in tokens
-            .iter()
-            .filter(|t| t.kind == TokenKind::LineComment && t.start >= body)
-        {
-            let comment = self.src[token.start..token.end]
-                .trim_start_matches('-')
-                .trim();
-            let Some(directive) = comment.strip_prefix("kimberlite:") else {
-                continue;
-            };
-            let name = directive.split(char::is_whitespace).next().unwrap_or("");
-            if name != "ignore" {
-                self.push(
-                    Code::UnknownDirective,
-                    token.start,
-                    token.end,
-                    format!("The directive `kimberlite:{name}` in {label} comes after the first SQL line, so it has no effect."),
-                    "Move it to the comment block at the top of the file, before any SQL.".to_string(),
-                );
+    /// The first pass over the tokens: unterminated quotes and comments,
+    /// stray directives, the section markers, and where each section's
+    /// trailing white space starts.
+    fn scan(&mut self, body: usize) -> Scan {
+        let mut unterminated = Findings::default();
+        let mut stray = Findings::default();
+        let mut duplicates = Findings::default();
+        let mut scan = Scan::default();
+        let mut kept_end = 0;
+        for token in file_tokens(self.src, body, 0) {
+            if token.unterminated {
+                unterminated.push(self.unterminated(&token));
             }
-        }
-    }
-
-    fn report_unterminated(&mut self, tokens: &[Token]) {
-        let label = self.label;
-        for token in tokens.iter().filter(|t| t.unterminated) {
-            let text = &self.src[token.start..token.end];
-            let first_line_end = token.start + text.find(['\n', '\r']).unwrap_or(text.len());
-            let (code, what, help) = match token.kind {
-                TokenKind::BlockComment => (
-                    Code::UnterminatedComment,
-                    "a `/*` comment that never ends",
-                    "Close it with `*/`; block comments nest, so each `/*` inside needs its own `*/`.",
-                ),
-                TokenKind::DollarQuoted => (
-                    Code::UnterminatedDollarQuote,
-                    "a dollar-quoted body that never ends",
-                    "Close the body with the same `$tag$` that opens it.",
-                ),
-                _ => (
-                    Code::UnterminatedString,
-                    "a quoted string or identifier that never ends",
-                    "Close the quote; inside a string write a quote twice (`''`) to include one.",
-                ),
-            };
-            self.push(
-                code,
-                token.start,
-                first_line_end,
-                format!("{label} has {what}, so everything after it is part of it."),
-                help.to_string(),
-            );
-        }
-    }
-
-    /// Finds the markers, checks them against Kimberlite's split, and splits
-    /// each section into statements.
-    fn read_sections(&mut self, tokens: &mut [Token], body: usize) {
-        let label = self.label;
-        let mut up_marker: Option<usize> = None;
-        let mut down_marker: Option<usize> = None;
-        for (position, token) in tokens.iter().enumerate() {
-            if token.kind != TokenKind::LineComment || !self.starts_line(token.start) {
-                continue;
-            }
-            let Some(marker) = marker_kind(&self.src[token.start..token.end]) else {
-                continue;
-            };
-            let slot = match marker {
-                Marker::Up => &mut up_marker,
-                Marker::Down => &mut down_marker,
-            };
-            match *slot {
-                None => *slot = Some(position),
-                Some(first) => {
-                    let name = if marker == Marker::Up { "Up" } else { "Down" };
-                    let first_line = self.index.position(tokens[first].start + self.bom).line + 1;
-                    self.push(
-                        Code::DuplicateMarker,
-                        token.start,
-                        token.end,
-                        format!("{label} has a second `-- {name} Migration` marker (the first is on line {first_line})."),
-                        format!("Keep one `-- {name} Migration` marker and remove the other."),
-                    );
+            if token.kind == TokenKind::LineComment {
+                if token.start >= body
+                    && let Some(diagnostic) = self.stray_directive(&token)
+                {
+                    stray.push(diagnostic);
+                }
+                if self.starts_line(token.start)
+                    && let Some(marker) = marker_kind(&self.src[token.start..token.end])
+                {
+                    let first = match marker {
+                        Marker::Up => &mut scan.up_marker,
+                        Marker::Down => &mut scan.down_marker,
+                    };
+                    match *first {
+                        None => {
+                            *first = Some(token);
+                            if marker == Marker::Down {
+                                scan.up_kept_end = kept_end;
+                                kept_end = token.end;
+                            }
+                        }
+                        Some(first) if duplicates.wants(Code::DuplicateMarker) => {
+                            duplicates.push(self.duplicate_marker(marker, &first, &token));
+                        }
+                        Some(_) => duplicates.count(Code::DuplicateMarker),
+                    }
                 }
             }
+            if token.kind != TokenKind::Whitespace && !is_unicode_blank(&token, self.src) {
+                kept_end = token.end;
+            }
         }
+        match scan.down_marker {
+            Some(_) => scan.down_kept_end = kept_end,
+            None => scan.up_kept_end = kept_end,
+        }
+        self.findings.append(unterminated);
+        self.findings.append(stray);
+        self.findings.append(duplicates);
+        scan
+    }
 
-        let down_start = down_marker.unwrap_or(tokens.len());
-        if let (Some(up), Some(down)) = (up_marker, down_marker)
-            && up > down
-        {
-            let token = tokens[up];
-            self.push(
-                Code::MisplacedMarker,
+    fn finding(
+        &self,
+        code: Code,
+        start: usize,
+        end: usize,
+        message: String,
+        help: &str,
+    ) -> Diagnostic {
+        Diagnostic::new(code, self.path, message)
+            .with_span(self.span(start, end), self.index)
+            .with_help(help)
+    }
+
+    /// A `-- kimberlite:` comment after the leading block: only `ignore` works there.
+    fn stray_directive(&self, token: &Token) -> Option<Diagnostic> {
+        let comment = self.src[token.start..token.end]
+            .trim_start_matches('-')
+            .trim();
+        let directive = comment.strip_prefix("kimberlite:")?;
+        let name = directive.split(char::is_whitespace).next().unwrap_or("");
+        (name != "ignore").then(|| {
+            self.finding(
+                Code::UnknownDirective,
                 token.start,
                 token.end,
+                format!("The directive `kimberlite:{name}` in {} comes after the first SQL line, so it has no effect.", self.label),
+                "Move it to the comment block at the top of the file, before any SQL.",
+            )
+        })
+    }
+
+    fn duplicate_marker(&self, marker: Marker, first: &Token, token: &Token) -> Diagnostic {
+        let name = if marker == Marker::Up { "Up" } else { "Down" };
+        let first_line = self.index.position(first.start + self.bom).line + 1;
+        self.finding(
+            Code::DuplicateMarker,
+            token.start,
+            token.end,
+            format!(
+                "{} has a second `-- {name} Migration` marker (the first is on line {first_line}).",
+                self.label
+            ),
+            &format!("Keep one `-- {name} Migration` marker and remove the other."),
+        )
+    }
+
+    fn unterminated(&self, token: &Token) -> Diagnostic {
+        let text = &self.src[token.start..token.end];
+        let first_line_end = token.start + text.find(['\n', '\r']).unwrap_or(text.len());
+        let (code, what, help) = match token.kind {
+            TokenKind::BlockComment => (
+                Code::UnterminatedComment,
+                "a `/*` comment that never ends",
+                "Close it with `*/`; block comments nest, so each `/*` inside needs its own `*/`.",
+            ),
+            TokenKind::DollarQuoted => (
+                Code::UnterminatedDollarQuote,
+                "a dollar-quoted body that never ends",
+                "Close the body with the same `$tag$` that opens it.",
+            ),
+            _ => (
+                Code::UnterminatedString,
+                "a quoted string or identifier that never ends",
+                "Close the quote; inside a string write a quote twice (`''`) to include one.",
+            ),
+        };
+        self.finding(
+            code,
+            token.start,
+            first_line_end,
+            format!(
+                "{} has {what}, so everything after it is part of it.",
+                self.label
+            ),
+            help,
+        )
+    }
+
+    /// Checks the markers against each other and against Kimberlite's
+    /// split, and splits each section into statements, which the rules
+    /// read as they come (and which are kept when `keep` says so).
+    fn read_sections(&mut self, scan: &Scan, body: usize, keep: bool, linter: &mut Linter<'a>) {
+        let label = self.label;
+        let (up_marker, down_marker) = (scan.up_marker, scan.down_marker);
+        if let (Some(up), Some(down)) = (up_marker, down_marker)
+            && up.start > down.start
+        {
+            self.push(
+                Code::MisplacedMarker,
+                up.start,
+                up.end,
                 format!("The `-- Up Migration` marker of {label} comes after its `-- Down Migration` marker."),
                 "Put the Up section first, then the Down section.".to_string(),
             );
@@ -617,30 +717,31 @@ impl<'a, 'm> Parser<'a, 'm> {
         let kimberlite_down = self.src[body..]
             .find(KIMBERLITE_DOWN_MARKER)
             .map(|at| body + at);
-        let same_split = down_marker.map(|m| tokens[m].start) == kimberlite_down;
-        let body_token = tokens.partition_point(|t| t.start < body).min(down_start);
-        let up = &mut tokens[body_token..down_start];
-        trim_unicode_blanks(up, self.src, kimberlite_down.is_none(), same_split);
-        if let Some(down) = down_marker {
-            trim_unicode_blanks(&mut tokens[down + 1..], self.src, same_split, true);
-        }
-        let tokens: &[Token] = tokens;
-        let up_statements = self.statements(tokens, 0, down_start);
-        if let Some(up) = up_marker.filter(|&up| up < down_start)
-            && let Some(first) = up_statements.first()
-            && first.span.start < tokens[up].start + self.bom
+        let same_split = down_marker.map(|m| m.start) == kimberlite_down;
+        let up_end = down_marker.map_or(self.src.len(), |m| m.start);
+        let up_trim = Trim {
+            from: body,
+            start: kimberlite_down.is_none(),
+            end: same_split,
+            kept_end: scan.up_kept_end,
+        };
+        let up_tokens = file_tokens(self.src, body, 0).take_while(|t| t.start < up_end);
+        let up = self.section(up_tokens, up_trim, true, keep, linter);
+        if let Some(marker) = up_marker.filter(|m| m.start < up_end)
+            && up
+                .first
+                .is_some_and(|first| first.start < marker.start + self.bom)
         {
-            let token = tokens[up];
             self.push(
                 Code::MisplacedMarker,
-                token.start,
-                token.end,
+                marker.start,
+                marker.end,
                 format!("{label} has SQL before its `-- Up Migration` marker; both tools run it as part of Up."),
                 "Move the SQL below the `-- Up Migration` marker, or remove the marker.".to_string(),
             );
         }
-        if up_statements.is_empty() {
-            let (start, end) = up_marker.map_or((0, 0), |m| (tokens[m].start, tokens[m].end));
+        let (start, end) = up_marker.map_or((0, 0), |m| (m.start, m.end));
+        if up.count == 0 {
             self.push(
                 Code::EmptyMigration,
                 start,
@@ -649,40 +750,40 @@ impl<'a, 'm> Parser<'a, 'm> {
                 "Add the SQL this migration should run under `-- Up Migration`, or delete the file if it is not needed.".to_string(),
             );
         }
-        self.migration.up = up_statements;
+        self.migration.up = up.statements;
 
+        let mut down_has_sql = false;
         match down_marker {
-            Some(down) => {
-                let statements = self.statements(tokens, down + 1, tokens.len());
-                if statements.is_empty() {
-                    let token = tokens[down];
+            Some(marker) => {
+                let down_trim = Trim {
+                    from: marker.end,
+                    start: same_split,
+                    end: true,
+                    kept_end: scan.down_kept_end,
+                };
+                let tokens = file_tokens(self.src, body, marker.end);
+                let down = self.section(tokens, down_trim, false, keep, linter);
+                if down.count == 0 {
                     self.push(
                         Code::EmptyDown,
-                        token.start,
-                        token.end,
+                        marker.start,
+                        marker.end,
                         format!("The Down section of {label} has no SQL statement, so rolling it back would do nothing."),
                         "Write the SQL that undoes the Up section under `-- Down Migration`, or remove the marker to declare the migration irreversible.".to_string(),
                     );
                 }
-                self.migration.down = Some(statements);
+                down_has_sql = down.count > 0;
+                self.migration.down = Some(down.statements);
             }
-            None => {
-                let (start, end) = up_marker.map_or((0, 0), |m| (tokens[m].start, tokens[m].end));
-                self.push(
-                    Code::MissingDown,
-                    start,
-                    end,
-                    format!("{label} has no `-- Down Migration` section, so it cannot be rolled back."),
-                    "Add `-- Down Migration` followed by the SQL that undoes this migration, if it can be undone.".to_string(),
-                );
-            }
+            None => self.push(
+                Code::MissingDown,
+                start,
+                end,
+                format!("{label} has no `-- Down Migration` section, so it cannot be rolled back."),
+                "Add `-- Down Migration` followed by the SQL that undoes this migration, if it can be undone.".to_string(),
+            ),
         }
-        let down_has_sql = self
-            .migration
-            .down
-            .as_ref()
-            .is_some_and(|down| !down.is_empty());
-        self.check_kimberlite_split(tokens, down_marker, kimberlite_down, down_has_sql);
+        self.check_kimberlite_split(body, down_marker, kimberlite_down, down_has_sql);
     }
 
     /// Kimberlite's CLI splits Up from Down at the first `-- Down Migration`
@@ -692,13 +793,12 @@ impl<'a, 'm> Parser<'a, 'm> {
     /// it: that SQL would run as part of Up.
     fn check_kimberlite_split(
         &mut self,
-        tokens: &[Token],
-        down_marker: Option<usize>,
+        body: usize,
+        ours: Option<Token>,
         kimberlite: Option<usize>,
         down_has_sql: bool,
     ) {
         let label = self.label;
-        let ours = down_marker.map(|m| tokens[m]);
         match (kimberlite, ours) {
             (Some(at), Some(marker)) if at == marker.start => {
                 // Kimberlite skips the marker's whole line, up to a `\n`: SQL
@@ -706,13 +806,11 @@ impl<'a, 'm> Parser<'a, 'm> {
                 let line_end = self.src[marker.end..]
                     .find('\n')
                     .map_or(self.src.len(), |newline| marker.end + newline);
-                let skipped_sql: Vec<&Token> = tokens
-                    .iter()
-                    .skip_while(|t| t.start < marker.end)
+                let mut skipped_sql = file_tokens(self.src, body, marker.end)
                     .take_while(|t| t.start < line_end)
-                    .filter(|t| !t.is_trivia())
-                    .collect();
-                if let (Some(first), Some(last)) = (skipped_sql.first(), skipped_sql.last()) {
+                    .filter(|t| !t.is_trivia());
+                if let Some(first) = skipped_sql.next() {
+                    let last = skipped_sql.last().unwrap_or(first);
                     self.push(
                         Code::MisplacedMarker,
                         first.start,
@@ -747,95 +845,219 @@ impl<'a, 'm> Parser<'a, 'm> {
         before[line_start..].chars().all(char::is_whitespace)
     }
 
-    /// The statements of `tokens[from..to]`, with their ignore comments.
-    fn statements(&mut self, tokens: &[Token], from: usize, to: usize) -> Vec<Statement> {
-        let section = &tokens[from..to];
-        let mut statements = Vec::new();
-        let mut previous_end = 0;
-        for found in split(self.src, section) {
-            let mut ignored = Vec::new();
-            for token in &section[previous_end..found.tokens.start] {
-                if token.kind != TokenKind::LineComment {
-                    continue;
+    /// Splits one section's tokens into statements, one token at a time:
+    /// each statement goes to the rules as soon as it ends, with its ignore
+    /// comments, and only what one statement needs is held meanwhile.
+    fn section(
+        &mut self,
+        tokens: impl Iterator<Item = Token>,
+        trim: Trim,
+        is_up: bool,
+        keep: bool,
+        linter: &mut Linter<'a>,
+    ) -> Section {
+        let src = self.src;
+        let mut section = Section::default();
+        let mut splitter = Splitter::default();
+        // `-- kimberlite:ignore` comments since the last statement.
+        let mut ignore_comments: Vec<Span> = Vec::new();
+        let mut words = Words::default();
+        let mut depth = 0usize;
+        let mut trimming_start = trim.start;
+        for mut token in tokens {
+            if token.start >= trim.from {
+                if trimming_start && token.kind != TokenKind::Whitespace {
+                    if is_unicode_blank(&token, src) {
+                        token.kind = TokenKind::Whitespace;
+                    } else {
+                        trimming_start = false;
+                    }
                 }
-                let comment = self.src[token.start..token.end]
-                    .trim_start_matches('-')
-                    .trim();
-                if let Some(args) = comment.strip_prefix("kimberlite:ignore")
-                    && (args.is_empty() || args.starts_with(char::is_whitespace))
-                {
-                    let codes = self.read_codes(args, token.start, token.end);
-                    ignored.extend(codes);
+                if trim.end && token.start >= trim.kept_end && is_unicode_blank(&token, src) {
+                    token.kind = TokenKind::Whitespace;
                 }
             }
-            previous_end = found.tokens.end;
-            let span = self.span(found.span.start, found.span.end);
-            // What Kimberlite sends: its lines joined with `\n`.
-            let source = &self.src[found.span.start..found.span.end];
-            let keyword_ranges = found.keywords.shifted_back(found.span.start);
-            let (text, keyword_ranges) = if source.contains("\r\n") {
-                (
-                    source.replace("\r\n", "\n"),
-                    keyword_ranges.after_folding_crlf(source),
-                )
-            } else {
-                (source.to_string(), keyword_ranges)
-            };
-            statements.push(Statement {
-                text,
-                span,
-                range: self.index.range(span),
-                keyword_ranges,
-                terminated: found.terminated,
-                ignored,
-                tokens: from + found.tokens.start..from + found.tokens.end,
-            });
+            match token.kind {
+                TokenKind::LineComment if !splitter.in_statement() => {
+                    let comment = src[token.start..token.end].trim_start_matches('-').trim();
+                    if let Some(args) = comment.strip_prefix("kimberlite:ignore")
+                        && (args.is_empty() || args.starts_with(char::is_whitespace))
+                    {
+                        ignore_comments.push(Span::new(token.start, token.end));
+                    }
+                }
+                TokenKind::OpenParen => depth += 1,
+                TokenKind::CloseParen => depth = depth.saturating_sub(1),
+                TokenKind::Word => {
+                    let word = Word {
+                        text: &src[token.start..token.end],
+                        depth,
+                        span: self.span(token.start, token.end),
+                    };
+                    linter.word(&word);
+                    words.push(word);
+                }
+                TokenKind::Backslash => linter.backslash(token.start),
+                _ => {}
+            }
+            if let Some(found) = splitter.push(src, &token) {
+                self.statement(
+                    found,
+                    &words,
+                    &mut ignore_comments,
+                    is_up,
+                    keep,
+                    linter,
+                    &mut section,
+                );
+                words = Words::default();
+                depth = 0;
+            }
         }
-        statements
+        if let Some(found) = splitter.finish() {
+            self.statement(
+                found,
+                &words,
+                &mut ignore_comments,
+                is_up,
+                keep,
+                linter,
+                &mut section,
+            );
+        }
+        section
+    }
+
+    /// One statement of a section, with the ignore comments before it.
+    #[allow(clippy::too_many_arguments)]
+    fn statement(
+        &mut self,
+        found: StatementSpan,
+        words: &Words<'a>,
+        ignore_comments: &mut Vec<Span>,
+        is_up: bool,
+        keep: bool,
+        linter: &mut Linter<'a>,
+        section: &mut Section,
+    ) {
+        let src = self.src;
+        let mut ignored = Vec::new();
+        for comment in ignore_comments.drain(..) {
+            let text = src[comment.start..comment.end]
+                .trim_start_matches('-')
+                .trim();
+            let args = &text["kimberlite:ignore".len()..];
+            let codes = self.read_codes(args, comment.start, comment.end);
+            ignored.extend(codes);
+        }
+        let span = self.span(found.span.start, found.span.end);
+        linter.statement(&StatementView {
+            is_up,
+            span,
+            terminated: found.terminated,
+            words,
+        });
+        section.count += 1;
+        section.first.get_or_insert(span);
+        self.kept += 1;
+        if !ignored.is_empty() {
+            self.silenced.push((span, ignored.clone()));
+        }
+        if !keep || self.kept > MAX_KEPT_STATEMENTS {
+            return;
+        }
+        // What Kimberlite sends: its lines joined with `\n`.
+        let source = &src[found.span.start..found.span.end];
+        let keyword_ranges = found.keywords.shifted_back(found.span.start);
+        let (text, keyword_ranges) = if source.contains("\r\n") {
+            (
+                source.replace("\r\n", "\n"),
+                keyword_ranges.after_folding_crlf(source),
+            )
+        } else {
+            (source.to_string(), keyword_ranges)
+        };
+        section.statements.push(Statement {
+            text,
+            span,
+            range: self.index.range(span),
+            keyword_ranges,
+            terminated: found.terminated,
+            ignored,
+        });
     }
 }
 
-/// The tokens of a file's text: the leading block as Kimberlite reads it, a
-/// comment per `--` line (so a lone `\r` inside one does not end it, and a
-/// line of Unicode white space is white space), then the body as
-/// PostgreSQL's lexer reads it. Tokens cover the text without gaps.
-fn tokenize_file(src: &str, body: usize) -> Vec<Token> {
+/// What the first pass found.
+#[derive(Default)]
+struct Scan {
+    up_marker: Option<Token>,
+    down_marker: Option<Token>,
+    /// Where the last token of the Up section that is neither white space
+    /// nor a word of Unicode white space ends: after it, such words are
+    /// trimmed as Kimberlite trims them.
+    up_kept_end: usize,
+    /// The same in the Down section.
+    down_kept_end: usize,
+}
+
+/// Which Unicode white space of a section is trimmed (Kimberlite trims it from both ends of what it sends).
+struct Trim {
+    /// Tokens before this offset are not part of the trimmed text.
+    from: usize,
+    /// Trim at the start.
+    start: bool,
+    /// Trim at the end: tokens from `kept_end` on.
+    end: bool,
+    kept_end: usize,
+}
+
+/// One section's statements.
+#[derive(Default)]
+struct Section {
+    count: usize,
+    /// The first statement's span.
+    first: Option<Span>,
+    /// Every statement, when kept.
+    statements: Vec<Statement>,
+}
+
+/// The tokens of a file's text from the first token at or after `from`
+/// (which is a token boundary): the leading block as Kimberlite reads it,
+/// a comment per `--` line (so a lone `\r` inside one does not end it, and
+/// a line of Unicode white space is white space), then the body as
+/// PostgreSQL's lexer reads it. Tokens cover the text without gaps. They
+/// are made as they are read: a file's tokens are never all held at once.
+fn file_tokens(src: &str, body: usize, from: usize) -> impl Iterator<Item = Token> + '_ {
     let token = |kind, start, end| Token {
         kind,
         start,
         end,
         unterminated: false,
     };
-    let mut tokens = Vec::with_capacity((src.len() - body) / 4 + 8);
-    let mut at = 0;
-    for (offset, line) in lines_with_offsets(&src[..body]) {
-        let blank = line.len() - line.trim_start().len();
-        if blank > 0 {
-            tokens.push(token(TokenKind::Whitespace, offset, offset + blank));
-        }
-        if blank < line.len() {
-            tokens.push(token(
-                TokenKind::LineComment,
-                offset + blank,
-                offset + line.len(),
-            ));
-        }
-        at = offset + line.len();
-        let next = src[at..body]
-            .find('\n')
-            .map_or(body, |newline| at + newline + 1);
-        if next > at {
-            tokens.push(token(TokenKind::Whitespace, at, next));
-        }
-        at = next;
-    }
-    debug_assert_eq!(at, body);
-    tokens.extend(Lexer::new(&src[body..]).map(|t| Token {
-        start: t.start + body,
-        end: t.end + body,
+    let header = lines_with_offsets(&src[..body])
+        .skip_while(move |&(offset, line)| offset + line.len() < from)
+        .flat_map(move |(offset, line)| {
+            let blank = line.len() - line.trim_start().len();
+            let end = offset + line.len();
+            let next = src[end..body]
+                .find('\n')
+                .map_or(body, |newline| end + newline + 1);
+            [
+                (blank > 0).then(|| token(TokenKind::Whitespace, offset, offset + blank)),
+                (blank < line.len()).then(|| token(TokenKind::LineComment, offset + blank, end)),
+                (next > end).then(|| token(TokenKind::Whitespace, end, next)),
+            ]
+            .into_iter()
+            .flatten()
+        })
+        .filter(move |t| t.start >= from);
+    let lexed_from = body.max(from);
+    header.chain(Lexer::new(&src[lexed_from..]).map(move |t| Token {
+        start: t.start + lexed_from,
+        end: t.end + lexed_from,
         ..t
-    }));
-    tokens
+    }))
 }
 
 /// Whether a token is a word made only of white space that PostgreSQL does
@@ -843,34 +1065,6 @@ fn tokenize_file(src: &str, body: usize) -> Vec<Token> {
 /// such characters from the ends of a section.
 fn is_unicode_blank(token: &Token, src: &str) -> bool {
     token.kind == TokenKind::Word && src[token.start..token.end].chars().all(char::is_whitespace)
-}
-
-/// Turns the words of Unicode white space at the start and the end of
-/// `tokens` into white space, as Kimberlite's `trim` leaves them out of what
-/// it sends.
-fn trim_unicode_blanks(tokens: &mut [Token], src: &str, start: bool, end: bool) {
-    let trim = |token: &mut Token| match token.kind {
-        TokenKind::Whitespace => true,
-        _ if is_unicode_blank(token, src) => {
-            token.kind = TokenKind::Whitespace;
-            true
-        }
-        _ => false,
-    };
-    if end {
-        for token in tokens.iter_mut().rev() {
-            if !trim(token) {
-                break;
-            }
-        }
-    }
-    if start {
-        for token in tokens.iter_mut() {
-            if !trim(token) {
-                break;
-            }
-        }
-    }
 }
 
 /// Whether a line comment is a section marker, and which.

@@ -281,15 +281,62 @@ fn invalid_names_do_not_stop_the_folder() {
 }
 
 #[test]
-fn a_file_over_the_parse_limit_is_file_too_large_with_its_checksum() {
+fn a_file_over_the_parse_limit_is_file_too_large_with_its_checksum_and_findings() {
     let unit = "INSERT INTO t VALUES (1);\n";
-    let text = unit.repeat(kimberlite_migration::migration::MAX_PARSED_BYTES / unit.len() + 1);
+    let mut text = unit.repeat(kimberlite_migration::migration::MAX_PARSED_BYTES / unit.len() + 1);
+    text.push_str("DELETE FROM t;\n");
     let migration = parse_migration("m/0001_seed.sql", text.as_bytes());
-    assert_eq!(codes(&migration.diagnostics), [Code::FileTooLarge]);
+    assert_eq!(
+        codes(&migration.diagnostics),
+        [
+            Code::MissingDown,
+            Code::DestructiveStatement,
+            Code::FileTooLarge
+        ]
+    );
     assert_eq!(
         migration.checksum.as_deref(),
         Some(kimberlite_migration::checksum::checksum_text(&text).as_str())
     );
     assert!(migration.up.is_empty());
-    assert!(migration.diagnostics[0].message.contains("64 MiB"));
+    assert!(migration.diagnostics[2].message.contains("64 MiB"));
+}
+
+#[test]
+fn a_file_over_the_parse_limit_is_still_linted_to_its_end() {
+    use kimberlite_migration::migration::{MAX_PARSED_BYTES, lint_migration};
+    let unit = "INSERT INTO t VALUES (1);\n";
+    let mut text = unit.repeat(MAX_PARSED_BYTES / unit.len() + 1);
+    text.push_str("DELETE FROM t;\n");
+    let linted = lint_migration("m/0001_seed.sql", text.as_bytes());
+    assert_eq!(
+        codes(&linted.diagnostics),
+        [Code::MissingDown, Code::DestructiveStatement]
+    );
+    let last_line = text.lines().count() as u32 - 1;
+    assert_eq!(linted.diagnostics[1].range.unwrap().start.line, last_line);
+}
+
+#[test]
+fn a_file_of_more_statements_than_are_handed_over_keeps_its_findings() {
+    use kimberlite_migration::migration::{MAX_KEPT_STATEMENTS, lint_migration};
+    let mut text = "SELECT 1;".repeat(MAX_KEPT_STATEMENTS);
+    text.push_str("\nDELETE FROM t;\n-- Down Migration\nSELECT 2;\n");
+    let parsed = parse_migration("m/0001_many.sql", text.as_bytes());
+    assert_eq!(
+        codes(&parsed.diagnostics),
+        [Code::FileTooLarge, Code::DestructiveStatement]
+    );
+    assert!(parsed.diagnostics[0].message.contains("1000002 statements"));
+    assert!(parsed.up.is_empty());
+    assert_eq!(parsed.down.as_deref(), Some(&[][..]));
+    assert_eq!(
+        parsed.checksum.as_deref(),
+        Some(kimberlite_migration::checksum::checksum_text(&text).as_str())
+    );
+    // Linting keeps no statement, so it has no such limit.
+    assert_eq!(
+        codes(&lint_migration("m/0001_many.sql", text.as_bytes()).diagnostics),
+        [Code::DestructiveStatement]
+    );
 }

@@ -2,40 +2,30 @@
 //! DROP TABLE, ALTER TABLE ... DROP COLUMN, TRUNCATE, and DELETE or UPDATE
 //! without a WHERE. Rolling the migration back does not bring the data back.
 
-use super::{Findings, LintContext, Word, span_of, starts_with};
+use super::{Findings, LintContext, StatementView, Words};
 use crate::diagnostic::Code;
 
 const HELP: &str = "Make sure the data is backed up or no longer needed. If this is intended, put `-- kimberlite:ignore destructive-statement` on the line above the statement.";
 
 /// What `ALTER TABLE ... DROP <x>` drops when `x` is not a column.
-const NOT_COLUMNS: &[&str] = &["CONSTRAINT", "DEFAULT", "NOT", "IDENTITY", "EXPRESSION"];
+pub(super) const NOT_COLUMNS: &[&str] = &["CONSTRAINT", "DEFAULT", "NOT", "IDENTITY", "EXPRESSION"];
+
+/// The top-level verbs of statements that change rows.
+pub(super) const VERBS: &[&str] = &["DELETE", "UPDATE", "INSERT", "SELECT", "MERGE"];
 
 /// What a statement destroys, if anything, and how many leading words say so.
-fn destroys(words: &[Word<'_>]) -> Option<(&'static str, usize)> {
-    if starts_with(words, &["DROP", "TABLE"]) {
+fn destroys(words: &Words<'_>) -> Option<(&'static str, usize)> {
+    if words.starts_with(&["DROP", "TABLE"]) {
         return Some(("drops a table", 2));
     }
-    if starts_with(words, &["TRUNCATE"]) {
+    if words.starts_with(&["TRUNCATE"]) {
         return Some(("empties a table", 1));
     }
-    if starts_with(words, &["ALTER", "TABLE"]) {
-        let top: Vec<&Word<'_>> = words.iter().filter(|w| w.depth == 0).collect();
-        let drops_column = top
-            .windows(2)
-            .any(|pair| pair[0].is("DROP") && !NOT_COLUMNS.iter().any(|k| pair[1].is(k)));
-        return drops_column.then_some(("drops a column", 2));
+    if words.starts_with(&["ALTER", "TABLE"]) {
+        return words.drops_column.then_some(("drops a column", 2));
     }
-    // The verb of the statement, after any WITH ... AS (...) clauses.
-    let verb = words.iter().find(|w| {
-        w.depth == 0
-            && ["DELETE", "UPDATE", "INSERT", "SELECT", "MERGE"]
-                .iter()
-                .any(|k| w.is(k))
-    })?;
-    let has_where = words
-        .iter()
-        .any(|w| w.depth == 0 && w.is("WHERE") && w.span.start > verb.span.start);
-    if has_where {
+    let verb = words.verb?;
+    if words.where_after_verb {
         None
     } else if verb.is("DELETE") {
         Some(("deletes every row of a table (DELETE without WHERE)", 1))
@@ -46,22 +36,20 @@ fn destroys(words: &[Word<'_>]) -> Option<(&'static str, usize)> {
     }
 }
 
-/// Reports destructive statements of the Up section.
-pub fn check(context: &LintContext<'_>, found: &mut Findings) {
-    for (is_up, _, words) in context.statements() {
-        if !is_up {
-            continue;
-        }
-        if let Some((what, length)) = destroys(words) {
-            found.push(context.diagnostic(
-                Code::DestructiveStatement,
-                span_of(words, length),
-                format!(
-                    "A statement of {} {what}; rolling back will not bring the data back.",
-                    context.label
-                ),
-                HELP,
-            ));
-        }
+/// Reports them in the Up section.
+pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found: &mut Findings) {
+    if !statement.is_up {
+        return;
+    }
+    if let Some((what, length)) = destroys(statement.words) {
+        found.push(context.diagnostic(
+            Code::DestructiveStatement,
+            statement.words.span_of(length),
+            format!(
+                "A statement of {} {what}; rolling back will not bring the data back.",
+                context.label
+            ),
+            HELP,
+        ));
     }
 }

@@ -8,7 +8,7 @@
 //! spaces from the ends of a section, and so do we; anywhere else both tools
 //! would send them.
 
-use super::{Findings, LintContext};
+use super::{Findings, LintContext, Word};
 use crate::diagnostic::{Code, Span};
 
 /// Whether PostgreSQL would read `c` as a letter where a reader sees nothing
@@ -22,28 +22,27 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Reports the first invisible character of each word that has one.
-pub fn check(context: &LintContext<'_>, found: &mut Findings) {
-    for (_, _, words) in context.statements() {
-        for word in words {
-            let Some((at, space)) = word.text.char_indices().find(|&(_, c)| is_invisible(c)) else {
-                continue;
-            };
-            let start = word.span.start + at;
-            found.push(context.diagnostic(
-                Code::InvisibleCharacter,
-                Span::new(start, start + space.len_utf8()),
-                format!(
-                    "{} has {} outside strings and comments, which PostgreSQL reads as part of a name, not as a space or nothing.",
-                    context.label,
-                    describe(space)
-                ),
-                "Replace it with an ordinary space, or delete it (such characters come from SQL copied out of web pages and documents, or from files joined with their byte order marks).",
-            ));
-        }
+pub fn check(context: &LintContext<'_>, word: &Word<'_>, found: &mut Findings) {
+    let Some((at, space)) = word.text.char_indices().find(|&(_, c)| is_invisible(c)) else {
+        return;
+    };
+    if !found.wants(Code::InvisibleCharacter) {
+        found.count(Code::InvisibleCharacter);
+        return;
     }
+    let start = word.span.start + at;
+    found.push(context.diagnostic(
+        Code::InvisibleCharacter,
+        Span::new(start, start + space.len_utf8()),
+        format!(
+            "{} has {} outside strings and comments, which PostgreSQL reads as part of a name, not as a space or nothing.",
+            context.label,
+            describe(space)
+        ),
+        "Replace it with an ordinary space, or delete it (such characters come from SQL copied out of web pages and documents, or from files joined with their byte order marks).",
+    ));
 }
 
-/// `U+00A0 (no-break space)`.
 fn describe(space: char) -> String {
     let name = match space {
         '\u{00a0}' => " (no-break space)",

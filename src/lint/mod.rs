@@ -14,10 +14,8 @@ mod transaction_control;
 
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::line_index::LineIndex;
-use crate::migration::Statement;
-use crate::sql::lexer::{Token, TokenKind};
 
-/// What a rule may look at.
+/// What a rule may look at besides the statement in hand.
 pub struct LintContext<'a> {
     /// The path diagnostics name.
     pub path: &'a str,
@@ -27,69 +25,13 @@ pub struct LintContext<'a> {
     pub src: &'a str,
     /// Bytes before `src` in the contents (3 with a BOM, else 0).
     pub bom: usize,
-    /// The tokens of `src`.
-    pub tokens: &'a [Token],
     /// Positions in the whole contents.
     pub index: &'a LineIndex<'a>,
     /// Whether the migration runs in a transaction.
     pub transactional: bool,
-    /// The Up statements.
-    pub up: &'a [Statement],
-    /// The Down statements, when there is a Down section.
-    pub down: Option<&'a [Statement]>,
-    /// Each statement's words, walked once for all rules.
-    pub walked: std::cell::OnceCell<Walked<'a>>,
 }
 
-/// Every statement's words, in one list, and which of them each statement has.
-#[derive(Debug, Default)]
-pub struct Walked<'a> {
-    words: Vec<Word<'a>>,
-    statements: Vec<(bool, &'a Statement, std::ops::Range<usize>)>,
-}
-
-impl<'a> LintContext<'a> {
-    /// Every statement with the section it is in (`true` for Up) and its words.
-    pub fn statements(&self) -> impl Iterator<Item = (bool, &'a Statement, &[Word<'a>])> + '_ {
-        let walked = self.walked.get_or_init(|| self.walk());
-        walked
-            .statements
-            .iter()
-            .map(|(is_up, statement, words)| (*is_up, *statement, &walked.words[words.clone()]))
-    }
-
-    /// The unquoted words of every statement, in order, with depth and span,
-    /// read from the file's tokens (nothing is lexed again).
-    fn walk(&self) -> Walked<'a> {
-        let up = self.up.iter().map(|s| (true, s));
-        let down = self.down.into_iter().flatten().map(|s| (false, s));
-        // One allocation: at most every other token is a word.
-        let mut walked = Walked {
-            words: Vec::with_capacity(self.tokens.len().div_ceil(2)),
-            statements: Vec::with_capacity(self.up.len() + self.down.map_or(0, <[_]>::len)),
-        };
-        for (is_up, statement) in up.chain(down) {
-            let first = walked.words.len();
-            let mut depth = 0usize;
-            for token in self.tokens.get(statement.tokens.clone()).unwrap_or(&[]) {
-                match token.kind {
-                    TokenKind::OpenParen => depth += 1,
-                    TokenKind::CloseParen => depth = depth.saturating_sub(1),
-                    TokenKind::Word => walked.words.push(Word {
-                        text: &self.src[token.start..token.end],
-                        depth,
-                        span: Span::new(token.start + self.bom, token.end + self.bom),
-                    }),
-                    _ => {}
-                }
-            }
-            walked
-                .statements
-                .push((is_up, statement, first..walked.words.len()));
-        }
-        walked
-    }
-
+impl LintContext<'_> {
     /// A finding at `span` (offsets in the whole contents).
     pub fn diagnostic(&self, code: Code, span: Span, message: String, help: &str) -> Diagnostic {
         Diagnostic::new(code, self.path, message)
@@ -98,8 +40,11 @@ impl<'a> LintContext<'a> {
     }
 }
 
+/// How many leading words of a statement the rules look at.
+const LEADING: usize = 4;
+
 /// One unquoted word of a statement.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Word<'a> {
     /// As written.
     pub text: &'a str,
@@ -116,33 +61,172 @@ impl Word<'_> {
     }
 }
 
-/// Whether the top-level words start with `expected` (keywords, any case).
-pub fn starts_with(words: &[Word<'_>], expected: &[&str]) -> bool {
-    words.len() >= expected.len()
-        && words
-            .iter()
-            .zip(expected)
-            .all(|(word, want)| word.is(want) && word.depth == 0)
+/// What the rules need to know of one statement's words, gathered word by
+/// word as the statement is read, so that a statement of millions of words
+/// takes no more memory than one of four.
+#[derive(Debug, Default)]
+pub struct Words<'a> {
+    /// The first words, at any depth.
+    leading: [Word<'a>; LEADING],
+    count: usize,
+    /// Some top-level `DROP` is followed by a top-level word that makes it
+    /// drop a column (`ALTER TABLE t DROP c`, not `DROP CONSTRAINT`).
+    drops_column: bool,
+    previous_top_is_drop: bool,
+    /// The first top-level `DELETE`, `UPDATE`, `INSERT`, `SELECT` or `MERGE`.
+    verb: Option<Word<'a>>,
+    /// A top-level `WHERE` after the verb.
+    where_after_verb: bool,
+    /// Any word is `CONCURRENTLY`.
+    concurrently: bool,
 }
 
-/// The span from the first to the last of `words[..count]`.
-pub fn span_of(words: &[Word<'_>], count: usize) -> Span {
-    let last = count.clamp(1, words.len().max(1)) - 1;
-    match (words.first(), words.get(last)) {
-        (Some(first), Some(last)) => Span::new(first.span.start, last.span.end),
-        _ => Span::default(),
+impl<'a> Words<'a> {
+    /// Reads the next word.
+    pub fn push(&mut self, word: Word<'a>) {
+        if let Some(slot) = self.leading.get_mut(self.count) {
+            *slot = word;
+        }
+        self.count += 1;
+        self.concurrently |= word.is("CONCURRENTLY");
+        if word.depth != 0 {
+            return;
+        }
+        if self.previous_top_is_drop
+            && !destructive_statement::NOT_COLUMNS
+                .iter()
+                .any(|k| word.is(k))
+        {
+            self.drops_column = true;
+        }
+        self.previous_top_is_drop = word.is("DROP");
+        match self.verb {
+            None if destructive_statement::VERBS.iter().any(|k| word.is(k)) => {
+                self.verb = Some(word);
+            }
+            Some(_) if word.is("WHERE") => self.where_after_verb = true,
+            _ => {}
+        }
+    }
+
+    /// The first words (at most four).
+    pub fn leading(&self) -> &[Word<'a>] {
+        &self.leading[..self.count.min(LEADING)]
+    }
+
+    /// Whether the statement starts with `expected` (keywords, any case),
+    /// every one at the top level.
+    pub fn starts_with(&self, expected: &[&str]) -> bool {
+        let words = self.leading();
+        words.len() >= expected.len()
+            && words
+                .iter()
+                .zip(expected)
+                .all(|(word, want)| word.is(want) && word.depth == 0)
+    }
+
+    /// The span from the first to the `count`-th word.
+    pub fn span_of(&self, count: usize) -> Span {
+        let words = self.leading();
+        let last = count.clamp(1, words.len().max(1)) - 1;
+        match (words.first(), words.get(last)) {
+            (Some(first), Some(last)) => Span::new(first.span.start, last.span.end),
+            _ => Span::default(),
+        }
+    }
+
+    /// The first `count` words in upper case, joined with spaces (for messages).
+    pub fn shown(&self, count: usize) -> String {
+        self.leading()
+            .iter()
+            .take(count)
+            .map(|w| w.text.to_ascii_uppercase())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
-/// The first `count` words in upper case, joined with spaces (for messages).
-pub fn shown(words: &[Word<'_>], count: usize) -> String {
-    words
-        .iter()
-        .take(count)
-        .map(|w| w.text.to_ascii_uppercase())
-        .collect::<Vec<_>>()
-        .join(" ")
+/// One statement as the rules see it.
+#[derive(Debug)]
+pub struct StatementView<'s, 'a> {
+    /// In the Up section (else Down).
+    pub is_up: bool,
+    /// Where it is in the whole contents.
+    pub span: Span,
+    /// Whether a `;` ends it.
+    pub terminated: bool,
+    /// Its words.
+    pub words: &'s Words<'a>,
 }
+
+/// Runs the rules over a file read one statement at a time.
+pub struct Linter<'a> {
+    context: LintContext<'a>,
+    found: Findings,
+    up_statements: usize,
+    second_up: Option<Span>,
+}
+
+impl<'a> Linter<'a> {
+    /// A linter for one file.
+    pub fn new(context: LintContext<'a>) -> Linter<'a> {
+        Linter {
+            context,
+            found: Findings::default(),
+            up_statements: 0,
+            second_up: None,
+        }
+    }
+
+    /// A word of the statement being read (`span` in the whole contents).
+    pub fn word(&mut self, word: &Word<'a>) {
+        invisible_character::check(&self.context, word, &mut self.found);
+    }
+
+    /// A `\` token at `start` (an offset in `src`).
+    pub fn backslash(&mut self, start: usize) {
+        psql_meta_command::check(&self.context, start, &mut self.found);
+    }
+
+    /// A whole statement.
+    pub fn statement(&mut self, statement: &StatementView<'_, 'a>) {
+        if statement.is_up {
+            self.up_statements += 1;
+            if self.up_statements == 2 {
+                self.second_up = Some(statement.span);
+            }
+        }
+        let (context, found) = (&self.context, &mut self.found);
+        transaction_control::check(context, statement, found);
+        non_transactional_statement::check(context, statement, found);
+        destructive_statement::check(context, statement, found);
+        missing_semicolon::check(context, statement, found);
+    }
+
+    /// The findings, rule by rule, each rule's in file order.
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        no_transaction_multiple_statements::check(
+            &self.context,
+            self.up_statements,
+            self.second_up,
+            &mut self.found,
+        );
+        self.found
+            .sort_by_key(|code| RULE_ORDER.iter().position(|c| *c == code));
+        self.found.finish(self.context.label)
+    }
+}
+
+/// The order findings are listed in: rule by rule.
+const RULE_ORDER: &[Code] = &[
+    Code::TransactionControl,
+    Code::NonTransactionalStatement,
+    Code::NoTransactionMultipleStatements,
+    Code::DestructiveStatement,
+    Code::MissingSemicolon,
+    Code::PsqlMetaCommand,
+    Code::InvisibleCharacter,
+];
 
 /// How many findings of one code a file lists; the rest are counted in one
 /// more finding. A file of 700,000 psql commands would otherwise make
@@ -181,6 +265,48 @@ impl Findings {
         }
     }
 
+    /// Whether another finding of `code` would be listed or would be the
+    /// first one counted: when not, it need not be made at all.
+    pub fn wants(&self, code: Code) -> bool {
+        self.counts
+            .iter()
+            .find(|(c, ..)| *c == code)
+            .is_none_or(|(_, _, first_dropped)| first_dropped.is_none())
+    }
+
+    /// Counts a finding of `code` that was not made because it would not
+    /// be listed (see [`Findings::wants`]).
+    pub fn count(&mut self, code: Code) {
+        self.count_more(code, 1);
+    }
+
+    fn count_more(&mut self, code: Code, more: usize) {
+        if let Some((_, count, _)) = self.counts.iter_mut().find(|(c, ..)| *c == code) {
+            *count += more;
+        }
+    }
+
+    /// Orders the findings kept, and the counts, by `key` of their code
+    /// (stable: findings of one code stay in the order they were found).
+    pub fn sort_by_key<K: Ord>(&mut self, key: impl Fn(Code) -> K) {
+        self.kept.sort_by_key(|d| key(d.code));
+        self.counts.sort_by_key(|(code, ..)| key(*code));
+    }
+
+    /// Adds every finding of `other` after these.
+    pub fn append(&mut self, other: Findings) {
+        for diagnostic in other.kept {
+            self.push(diagnostic);
+        }
+        for (code, count, first_dropped) in other.counts {
+            let Some(first_dropped) = first_dropped else {
+                continue;
+            };
+            self.push(first_dropped);
+            self.count_more(code, count - MAX_FINDINGS_PER_CODE - 1);
+        }
+    }
+
     /// The findings kept, then one per code that had more, placed at the
     /// first one left out.
     pub fn finish(mut self, label: &str) -> Vec<Diagnostic> {
@@ -197,17 +323,4 @@ impl Findings {
         }
         self.kept
     }
-}
-
-/// Runs every rule.
-pub fn lint(context: &LintContext<'_>) -> Vec<Diagnostic> {
-    let mut found = Findings::default();
-    transaction_control::check(context, &mut found);
-    non_transactional_statement::check(context, &mut found);
-    no_transaction_multiple_statements::check(context, &mut found);
-    destructive_statement::check(context, &mut found);
-    missing_semicolon::check(context, &mut found);
-    psql_meta_command::check(context, &mut found);
-    invisible_character::check(context, &mut found);
-    found.finish(context.label)
 }

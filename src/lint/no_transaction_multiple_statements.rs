@@ -3,21 +3,24 @@
 //! applied and the migration is half done.
 
 use super::{Findings, LintContext};
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Span};
 
 /// Reports the second Up statement of a no-transaction migration.
-pub fn check(context: &LintContext<'_>, found: &mut Findings) {
-    if context.transactional || context.up.len() < 2 {
+pub fn check(
+    context: &LintContext<'_>,
+    up_statements: usize,
+    second: Option<Span>,
+    found: &mut Findings,
+) {
+    let Some(second) = second.filter(|_| !context.transactional) else {
         return;
-    }
-    let second = &context.up[1];
+    };
     found.push(context.diagnostic(
         Code::NoTransactionMultipleStatements,
-        second.span,
+        second,
         format!(
-            "{} runs outside a transaction and has {} statements; if one fails, those before it stay applied.",
+            "{} runs outside a transaction and has {up_statements} statements; if one fails, those before it stay applied.",
             context.label,
-            context.up.len()
         ),
         "Split it into one migration per statement, each with `-- kimberlite:no-transaction`, so that a failure never leaves one half applied.",
     ));

@@ -3,7 +3,7 @@
 //! DATABASE`, ...), in a migration that runs in one. It would fail at apply
 //! time with "cannot run inside a transaction block".
 
-use super::{Findings, LintContext, Word, shown, span_of, starts_with};
+use super::{Findings, LintContext, StatementView};
 use crate::diagnostic::Code;
 
 const HELP: &str = "Move it to a migration of its own whose first line is `-- kimberlite:no-transaction` (one statement per such migration).";
@@ -21,32 +21,27 @@ const FORMS: &[&[&str]] = &[
     &["DROP", "TABLESPACE"],
 ];
 
-fn reindex_concurrently(words: &[Word<'_>]) -> bool {
-    starts_with(words, &["REINDEX"]) && words.iter().any(|w| w.is("CONCURRENTLY"))
-}
-
 /// Reports them in a transactional migration.
-pub fn check(context: &LintContext<'_>, found: &mut Findings) {
+pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found: &mut Findings) {
     if !context.transactional {
         return;
     }
-    for (_, _, words) in context.statements() {
-        let length = FORMS
-            .iter()
-            .find(|form| starts_with(words, form))
-            .map(|form| form.len())
-            .or_else(|| reindex_concurrently(words).then_some(1));
-        if let Some(length) = length {
-            found.push(context.diagnostic(
-                Code::NonTransactionalStatement,
-                span_of(words, length),
-                format!(
-                    "{} has `{}`, which PostgreSQL cannot run inside a transaction, and this migration runs in one.",
-                    context.label,
-                    shown(words, length)
-                ),
-                HELP,
-            ));
-        }
+    let words = statement.words;
+    let length = FORMS
+        .iter()
+        .find(|form| words.starts_with(form))
+        .map(|form| form.len())
+        .or_else(|| (words.starts_with(&["REINDEX"]) && words.concurrently).then_some(1));
+    if let Some(length) = length {
+        found.push(context.diagnostic(
+            Code::NonTransactionalStatement,
+            words.span_of(length),
+            format!(
+                "{} has `{}`, which PostgreSQL cannot run inside a transaction, and this migration runs in one.",
+                context.label,
+                words.shown(length)
+            ),
+            HELP,
+        ));
     }
 }

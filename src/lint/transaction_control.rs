@@ -3,7 +3,7 @@
 //! early, so the history row and the rest of the migration would no longer
 //! commit or roll back together.
 
-use super::{Findings, LintContext, shown, span_of, starts_with};
+use super::{Findings, LintContext, StatementView};
 use crate::diagnostic::Code;
 
 const HELP: &str = "Remove it: every migration already runs in a transaction of its own. If this migration must manage transactions itself, add `-- kimberlite:no-transaction` at the top of the file.";
@@ -22,22 +22,21 @@ const FORMS: &[&[&str]] = &[
 ];
 
 /// Reports transaction control in a transactional migration.
-pub fn check(context: &LintContext<'_>, found: &mut Findings) {
+pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found: &mut Findings) {
     if !context.transactional {
         return;
     }
-    for (_, _, words) in context.statements() {
-        if let Some(form) = FORMS.iter().find(|form| starts_with(words, form)) {
-            found.push(context.diagnostic(
-                Code::TransactionControl,
-                span_of(words, form.len()),
-                format!(
-                    "{} has `{}`, but it runs inside a transaction that the runner opens and commits.",
-                    context.label,
-                    shown(words, form.len())
-                ),
-                HELP,
-            ));
-        }
+    let words = statement.words;
+    if let Some(form) = FORMS.iter().find(|form| words.starts_with(form)) {
+        found.push(context.diagnostic(
+            Code::TransactionControl,
+            words.span_of(form.len()),
+            format!(
+                "{} has `{}`, but it runs inside a transaction that the runner opens and commits.",
+                context.label,
+                words.shown(form.len())
+            ),
+            HELP,
+        ));
     }
 }

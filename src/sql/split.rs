@@ -6,7 +6,6 @@
 //! ATOMIC ... END`), where `CASE ... END` nests.
 
 use std::borrow::Cow;
-use std::ops::Range;
 
 use crate::diagnostic::Span;
 use crate::sql::lexer::{Token, TokenKind, tokenize};
@@ -87,17 +86,15 @@ impl Keywords {
     }
 }
 
-/// One statement found in a token slice.
+/// One statement found in a token stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementSpan {
     /// From the first non-trivia token to the `;` (inclusive) or the last
     /// non-trivia token.
     pub span: Span,
-    /// The tokens of the statement, as indices into the slice given to [`split`].
-    pub tokens: Range<usize>,
     /// Whether a `;` ends it.
     pub terminated: bool,
-    /// The first unquoted words, as ranges in the text given to [`split`].
+    /// The first unquoted words, as ranges in the text the tokens are in.
     pub keywords: Keywords,
 }
 
@@ -142,50 +139,72 @@ impl BodyTracker {
     }
 }
 
-/// Splits a contiguous slice of `tokenize(text)` into statements.
-pub fn split(text: &str, tokens: &[Token]) -> Vec<StatementSpan> {
-    let mut statements = Vec::new();
-    let mut first: Option<usize> = None;
-    let mut last = 0;
-    let mut paren_depth = 0usize;
-    let mut body = BodyTracker::default();
-    let mut keywords = Keywords::default();
-    for (index, token) in tokens.iter().enumerate() {
+/// Splits a stream of tokens into statements, one token at a time, so that
+/// nothing but the statement being read is kept.
+#[derive(Default)]
+pub struct Splitter {
+    /// Where the statement being read starts and where its last non-trivia
+    /// token ends.
+    open: Option<(usize, usize)>,
+    paren_depth: usize,
+    body: BodyTracker,
+    keywords: Keywords,
+}
+
+impl Splitter {
+    /// Reads the next token of `text`; returns the statement it ends, if
+    /// it is the statement's `;`.
+    pub fn push(&mut self, text: &str, token: &Token) -> Option<StatementSpan> {
         if token.is_trivia() {
-            continue;
+            return None;
         }
         match token.kind {
-            TokenKind::Semicolon if paren_depth == 0 && body.begin_depth == 0 => {
-                if let Some(start) = first.take() {
-                    statements.push(StatementSpan {
-                        span: Span::new(tokens[start].start, token.end),
-                        tokens: start..index + 1,
-                        terminated: true,
-                        keywords: std::mem::take(&mut keywords),
-                    });
-                }
-                body = BodyTracker::default();
-                continue;
+            TokenKind::Semicolon if self.paren_depth == 0 && self.body.begin_depth == 0 => {
+                self.body = BodyTracker::default();
+                let (start, _) = self.open.take()?;
+                return Some(StatementSpan {
+                    span: Span::new(start, token.end),
+                    terminated: true,
+                    keywords: std::mem::take(&mut self.keywords),
+                });
             }
-            TokenKind::OpenParen => paren_depth += 1,
-            TokenKind::CloseParen => paren_depth = paren_depth.saturating_sub(1),
+            TokenKind::OpenParen => self.paren_depth += 1,
+            TokenKind::CloseParen => self.paren_depth = self.paren_depth.saturating_sub(1),
             TokenKind::Word => {
-                keywords.push(token.start, token.end);
-                body.word(token.text(text), paren_depth);
+                self.keywords.push(token.start, token.end);
+                self.body.word(token.text(text), self.paren_depth);
             }
             _ => {}
         }
-        first.get_or_insert(index);
-        last = index;
+        let open = self.open.get_or_insert((token.start, token.end));
+        open.1 = token.end;
+        None
     }
-    if let Some(start) = first {
-        statements.push(StatementSpan {
-            span: Span::new(tokens[start].start, tokens[last].end),
-            tokens: start..last + 1,
+
+    /// Whether a statement has started and not yet ended.
+    pub fn in_statement(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// The statement left open at the end of the stream, without a `;`.
+    pub fn finish(self) -> Option<StatementSpan> {
+        let (start, end) = self.open?;
+        Some(StatementSpan {
+            span: Span::new(start, end),
             terminated: false,
-            keywords,
-        });
+            keywords: self.keywords,
+        })
     }
+}
+
+/// Splits a contiguous run of `tokenize(text)` into statements.
+pub fn split<'t>(text: &str, tokens: impl IntoIterator<Item = &'t Token>) -> Vec<StatementSpan> {
+    let mut splitter = Splitter::default();
+    let mut statements: Vec<StatementSpan> = tokens
+        .into_iter()
+        .filter_map(|token| splitter.push(text, token))
+        .collect();
+    statements.extend(splitter.finish());
     statements
 }
 

@@ -40,9 +40,22 @@ fn misuse(message: impl AsRef<str>) -> JsValue {
 /// views of the core's values, and `JSON.parse` builds the objects (faster
 /// and smaller than building each object through the boundary).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| misuse(format!("could not convert the result: {e}")))?;
+    let text = to_json(value)?;
+    if text.len() > MAX_JS_STRING {
+        return Err(misuse(format!(
+            "the result is {} MiB of JSON, more than a JavaScript string holds",
+            text.len() >> 20
+        )));
+    }
     js_sys::JSON::parse(&text)
+}
+
+/// The longest string V8 makes (in UTF-16 units; a JSON text has at least
+/// as many bytes as units, so comparing its bytes is on the safe side).
+const MAX_JS_STRING: usize = 0x1fff_ffe8;
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| misuse(format!("could not convert the result: {e}")))
 }
 
 /// File contents: a `Uint8Array` or a string.
@@ -193,7 +206,14 @@ pub fn checksum(contents: JsValue) -> Result<JsValue, JsValue> {
 pub fn parse(path: JsValue, contents: JsValue) -> Result<JsValue, JsValue> {
     let path = string_of(&path, "path")?;
     let bytes = contents_of(&contents, "contents")?;
-    to_js(&MigrationDto::from(&parse_migration(&path, &bytes)))
+    let mut migration = parse_migration(&path, &bytes);
+    let text = to_json(&MigrationDto::from(&migration))?;
+    if text.len() <= MAX_JS_STRING {
+        return js_sys::JSON::parse(&text);
+    }
+    drop(text);
+    migration.drop_statements("is described by more JSON than a JavaScript string holds");
+    to_js(&MigrationDto::from(&migration))
 }
 
 /// Splits SQL text into statements.

@@ -306,3 +306,30 @@ test('a read-only project folder: status and validate still answer, from the fil
     mount.unmount();
   }
 });
+
+test('big valid files: lint reads a 100 MB file to its end, the tools that hand statements over say file-too-large, nothing throws or traps', () => {
+  const dir = copyExample();
+  const migrations = join(dir, 'migrations');
+  // 100 MB of one-line seed statements, and a DELETE without WHERE at the end.
+  const seed = join(migrations, '0005_seed.sql');
+  const row = "INSERT INTO users (email) VALUES ('a@example.com');\n";
+  writeFileSync(seed, row.repeat(Math.ceil(100e6 / row.length)) + 'DELETE FROM users;\n');
+  const lint = kmb(['lint', '--json', seed], { cwd: dir });
+  assert.ok(!hasStackTrace(lint.stdout + lint.stderr), lint.stderr);
+  const found = JSON.parse(lint.stdout).map((d) => d.code);
+  assert.ok(found.includes('destructive-statement'), found.join());
+  assert.ok(!found.includes('file-too-large'), found.join());
+  const dryRun = kmb(['apply', '--dry-run', '--json'], { cwd: dir });
+  assert.equal(dryRun.code, 1, dryRun.stderr);
+  assert.ok(!hasStackTrace(dryRun.stdout + dryRun.stderr), dryRun.stderr);
+  assert.match(dryRun.stdout, /"file-too-large"/);
+  rmSync(dir, { recursive: true, force: true });
+
+  // More statements than one file hands over: a diagnostic, and the module still answers.
+  const many = Buffer.from('SELECT 1;'.repeat(1_000_001));
+  const parsed = api.parseMigration('migrations/0001_many.sql', many);
+  assert.deepEqual(parsed.up, []);
+  assert.deepEqual(parsed.diagnostics.map((d) => d.code).filter((c) => c === 'file-too-large'), ['file-too-large']);
+  assert.equal(api.checksum('x'), api.checksum(Buffer.from('x')));
+  assert.deepEqual(api.lint('migrations/0001_many.sql', many).map((d) => d.code), ['missing-down']);
+});
