@@ -18,7 +18,8 @@ Commands:
   lock                    add every unlocked migration to .kimberlite/migrations/.lock
   apply                   apply pending migrations (--to <id>, --dry-run)
   rollback                roll back applied migrations (--steps <n> | --to <id>, --dry-run)
-  repair <id>             settle a no-transaction migration that did not finish
+  repair <id>             settle a no-transaction migration that did not finish, or a
+                          history row kmb cannot use (--applied keeps it, --pending removes it)
                           (--applied: it is complete; --pending: run it again)
 
 Options:
@@ -63,6 +64,29 @@ function paint(enabled) {
   return { red: wrap(31), yellow: wrap(33), green: wrap(32), blue: wrap(34), cyan: wrap(36), dim: wrap(2), bold: wrap(1) };
 }
 
+/**
+ * For `repair`, a negative number is a history row's id (`repair -4
+ * --pending`), not an option: it is passed on as a positional.
+ */
+function negativeIdsAsPositionals(argv) {
+  if (!argv.includes('repair')) return argv;
+  const end = argv.indexOf('--');
+  const before = end === -1 ? argv : argv.slice(0, end);
+  const after = end === -1 ? [] : argv.slice(end + 1);
+  const negative = (arg) => /^-\d+$/.test(arg);
+  if (!before.some(negative)) return argv;
+  return [...before.filter((arg) => !negative(arg)), '--', ...before.filter(negative), ...after];
+}
+
+/** A history row's id as written in the database: any BIGINT. */
+function historyId(value) {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value) || BigInt(value) > 9223372036854775807n || BigInt(value) < -9223372036854775808n) {
+    throw new UsageError(`repair takes the id of a history row, not \`${value}\`.`);
+  }
+  return String(BigInt(value));
+}
+
 function wholeNumber(value, flag) {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) > 4294967295) throw new UsageError(`${flag} takes a whole number, not \`${value}\`.`);
@@ -90,7 +114,7 @@ function summaryLine(report, c) {
 async function main(argv, { out, write }) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: negativeIdsAsPositionals(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(error.message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '.'));
   }
@@ -242,10 +266,11 @@ async function main(argv, { out, write }) {
       return 0;
     }
     case 'repair': {
-      const id = wholeNumber(rest[0], 'repair');
+      const id = historyId(rest[0]);
       if (id === undefined || values.applied === values.pending) throw new UsageError('Use `kmb migration repair <id> --applied` or `--pending`.');
-      await project.repair(id, { database, as: values.applied ? 'applied' : 'pending' });
+      const done = await project.repair(id, { database, as: values.applied ? 'applied' : 'pending' });
       out(`Migration ${id} marked ${values.applied ? 'applied' : 'pending'}.`);
+      if (done.remaining?.length) out(c.yellow(`  The history still has rows kmb cannot use (ids ${done.remaining.join(', ')}): repair each the same way.`));
       return 0;
     }
   }

@@ -179,28 +179,60 @@ function oddity(row) {
   return null;
 }
 
-/** Every history row in order of application; a row kmb cannot use is an error that says how to fix it. */
-export async function readHistory(db) {
+/**
+ * Every history row in order of application, as `{ rows, odd }`: `rows` the
+ * usable ones, `odd` each row kmb cannot use as `{ id, why, keepable }`
+ * (`id` as the database wrote it; `keepable` when its id and checksum are
+ * sound, so `repair --applied` can settle its other fields).
+ */
+export async function readHistoryRows(db) {
   const { rows } = await db.query(
-    'SELECT id, name, checksum, applied_at, applied_by, execution_ms, state FROM kimberlite_migrations ORDER BY seq',
+    'SELECT id::text AS id, name, checksum, applied_at, applied_by, execution_ms, state FROM kimberlite_migrations ORDER BY seq',
   );
+  const usable = [];
+  const odd = [];
   for (const row of rows) {
     const why = oddity(row);
     if (why) {
-      throw new KmbError('odd-history-row', `The history table kimberlite_migrations has a row kmb cannot use: ${why}.`, {
-        help: `It was written by hand or by another tool. Correct it, or delete it if that migration is not applied: DELETE FROM kimberlite_migrations WHERE id = ${row.id};`,
-      });
+      const id = Number(row.id);
+      odd.push({ id: String(row.id), why, keepable: Number.isInteger(id) && id >= 1 && id <= 4294967295 && typeof row.checksum === 'string' && row.checksum !== '' });
+      continue;
     }
+    usable.push({
+      id: Number(row.id),
+      name: row.name,
+      checksum: row.checksum,
+      appliedAt: row.applied_at,
+      appliedBy: row.applied_by ?? null,
+      executionMs: Number(row.execution_ms),
+      state: row.state,
+    });
   }
-  return rows.map((row) => ({
-    id: Number(row.id),
-    name: row.name,
-    checksum: row.checksum,
-    appliedAt: row.applied_at,
-    appliedBy: row.applied_by ?? null,
-    executionMs: Number(row.execution_ms),
-    state: row.state,
-  }));
+  return { rows: usable, odd };
+}
+
+/** The odd-history-row error for the first row kmb cannot use. */
+export function oddRowError({ id, why, keepable }) {
+  const keep = keepable ? `, or \`kmb migration repair ${id} --applied\` to keep it as applied` : '';
+  return new KmbError('odd-history-row', `The history table kimberlite_migrations has a row kmb cannot use: ${why}.`, {
+    help: `It was written by hand or by another tool. Run \`kmb migration repair ${id} --pending\` to remove it if that migration is not applied${keep}; or correct it by hand (to remove it: DELETE FROM kimberlite_migrations WHERE id = ${id};).`,
+  });
+}
+
+/** Every history row in order of application; a row kmb cannot use is an error that says how to fix it. */
+export async function readHistory(db) {
+  const { rows, odd } = await readHistoryRows(db);
+  if (odd.length > 0) throw oddRowError(odd[0]);
+  return rows;
+}
+
+/** Settles a row kmb cannot use: removes it, or keeps it as applied now. */
+export async function settleOddRow(db, id, as, appliedAt) {
+  if (as === 'pending') {
+    await db.query('DELETE FROM kimberlite_migrations WHERE id::text = $1', [id]);
+  } else {
+    await db.query("UPDATE kimberlite_migrations SET applied_at = $2, state = 'applied' WHERE id::text = $1", [id, appliedAt]);
+  }
 }
 
 /** Adds a history row (inside the migration's transaction when it has one). */

@@ -264,8 +264,14 @@ export interface Project {
   apply(options?: { database?: DatabaseTarget; to?: number; dryRun?: boolean; appliedBy?: string | null; onProgress?: (event: ProgressEvent) => void; signal?: AbortSignal }): Promise<ApplyResult>;
   /** Rolls back applied migrations, most recent first. */
   rollback(options?: { database?: DatabaseTarget; steps?: number; to?: number; dryRun?: boolean; onProgress?: (event: ProgressEvent) => void; signal?: AbortSignal }): Promise<RollbackResult>;
-  /** Settles a no-transaction migration that did not finish. */
-  repair(id: number, options: { database?: DatabaseTarget; as: 'applied' | 'pending' }): Promise<{ id: number; as: 'applied' | 'pending' }>;
+  /**
+   * Settles a no-transaction migration that did not finish, or a history row
+   * kmb cannot use (`odd-history-row`: an id out of range, a bad `applied_at`
+   * or state). `applied` keeps it as applied; `pending` removes it. A row's id
+   * that is no migration id is given as a string (`'-4'`). `remaining` lists
+   * the rows kmb still cannot use.
+   */
+  repair(id: number | string, options: { database?: DatabaseTarget; as: 'applied' | 'pending' }): Promise<{ id: string; as: 'applied' | 'pending'; remaining: string[] }>;
 }
 
 /** Opens a project folder (Node only). */

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSy
 import { join, relative, resolve } from 'node:path';
 import * as core from './core.js';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
-import { openDatabase, ensureHistory, isServerUrl, readHistory, insertHistory, setHistoryState, deleteHistory } from './database.js';
+import { openDatabase, ensureHistory, isServerUrl, readHistory, readHistoryRows, oddRowError, settleOddRow, insertHistory, setHistoryState, deleteHistory } from './database.js';
 
 /** The largest migration file read (larger ones are `file-too-large`). */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -137,7 +137,7 @@ export function openProject(dir = '.', options = {}) {
   }
 
   /** The database session of a run: locks, history, tracker in step with it. */
-  async function session(database, fn, { sync = true, signal } = {}) {
+  async function session(database, fn, { sync = true, signal, oddRows = 'refuse' } = {}) {
     return withRunLock(stateDir, async () => {
       const { db, owned } = await connect(database);
       let locked = false;
@@ -155,7 +155,10 @@ export function openProject(dir = '.', options = {}) {
           }
         }
         await ensureHistory(db);
-        const rows = await readHistory(db);
+        const { rows, odd } = await readHistoryRows(db);
+        // Only repair reads past rows kmb cannot use: it is how they are settled.
+        if (odd.length > 0 && oddRows === 'refuse') throw oddRowError(odd[0]);
+        if (odd.length > 0) return await fn(db, rows, false, odd);
         // Where applied.toml disagrees with the history: tracker-drift, then the database wins.
         const drift = core
           .analyze(readInput({ history: toHistory(rows), statements: false }))
@@ -369,21 +372,39 @@ export function openProject(dir = '.', options = {}) {
       }, { signal });
     },
 
-    /** Settles a no-transaction migration that did not finish: `applied` or `pending`. */
+    /**
+     * Settles a no-transaction migration that did not finish, or a history
+     * row kmb cannot use (an id out of range, a bad `applied_at` or state):
+     * `as` is `applied` (kept, marked applied) or `pending` (removed). `id`
+     * may be a string, for rows whose id is no migration id (`-4`).
+     */
     async repair(id, { database, as } = {}) {
       if (as !== 'applied' && as !== 'pending') {
         throw new KmbError('usage', 'repair needs --applied or --pending.', { exitCode: 2 });
       }
-      return session(database, async (db, rows) => {
-        const row = rows.find((r) => r.id === id);
-        if (!row || row.state === 'applied') {
-          throw new KmbError('invalid-target', `Migration ${id} has no unfinished run to repair.`, { help: 'See `kmb migration status`.' });
+      const key = String(id);
+      return session(database, async (db, rows, _drifted, odd = []) => {
+        const oddRow = odd.find((r) => r.id === key);
+        if (oddRow) {
+          if (as === 'applied' && !oddRow.keepable) {
+            throw new KmbError('invalid-target', `The history row ${key} cannot be kept as applied: ${oddRow.why}.`, {
+              help: `Remove it with \`kmb migration repair ${key} --pending\` if that migration is not applied, or correct it by hand.`,
+            });
+          }
+          await settleOddRow(db, key, as, new Date().toISOString());
+        } else {
+          const row = rows.find((r) => String(r.id) === key);
+          if (!row || row.state === 'applied') {
+            throw new KmbError('invalid-target', `Migration ${key} has no unfinished run or odd history row to repair.`, { help: 'See `kmb migration status`.' });
+          }
+          if (as === 'applied') await setHistoryState(db, row.id, 'applied', row.executionMs);
+          else await deleteHistory(db, row.id);
         }
-        if (as === 'applied') await setHistoryState(db, id, 'applied', row.executionMs);
-        else await deleteHistory(db, id);
-        syncTracker(await readHistory(db));
-        return { id, as };
-      });
+        const after = await readHistoryRows(db);
+        // applied.toml follows the history once every row can be read.
+        if (after.odd.length === 0) syncTracker(after.rows);
+        return { id: key, as, remaining: after.odd.map((r) => r.id) };
+      }, { oddRows: 'settle' });
     },
   };
 }

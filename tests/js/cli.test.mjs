@@ -233,9 +233,31 @@ test('a foreign kimberlite_migrations table and odd history rows are named, with
       assert.match(run.stderr, /error\[odd-history-row\]/);
       assert.match(run.stderr, why);
       assert.match(run.stderr, /DELETE FROM kimberlite_migrations WHERE id = /);
+      assert.match(run.stderr, /kmb migration repair -?\d+ --pending/);
       assert.doesNotMatch(run.stderr, /internal/);
     }
   }
+  // repair settles each kind of odd row: a bad applied_at is kept as applied,
+  // an id that is no migration id can only be removed.
+  run = kmb(['repair', '4', '--applied', ...database], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  run = kmb(['status', ...database], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const [row] = await server.query('SELECT applied_at, state FROM kimberlite_migrations WHERE id = 4', 'odd_rows');
+  assert.match(row.applied_at, /^\d{4}-\d\d-\d\dT/);
+  await server.query("INSERT INTO kimberlite_migrations (id, name, checksum, applied_at, state, seq) VALUES (-7, 'x', 'c', 'now', 'applied', 99), (4294967299, 'y', 'c', '2026-01-01T00:00:00Z', 'applied', 100)", 'odd_rows');
+  run = kmb(['repair', '-7', '--applied', ...database], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(run.stderr, /error\[invalid-target\]: The history row -7 cannot be kept as applied: its id -7 is not from 1 to 4294967295/);
+  run = kmb(['repair', '-7', '--pending', ...database], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /still has rows kmb cannot use \(ids 4294967299\)/);
+  run = kmb(['repair', '--pending', ...database, '--', '4294967299'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  run = kmb(['status', '--json', ...database], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const rows = await server.query('SELECT id::text AS id FROM kimberlite_migrations ORDER BY seq', 'odd_rows');
+  assert.deepEqual(rows.map((r) => r.id), ['1', '2', '3', '4']);
   rmSync(dir, { recursive: true, force: true });
 });
 
