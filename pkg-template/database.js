@@ -5,22 +5,50 @@
 //   close()
 // PGlite (embedded, the default) and PostgreSQL (`pg`) are loaded lazily, so
 // importing the package for validation never loads either.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { KmbError } from './files.js';
 
 /** The advisory lock key: the first 8 bytes of sha256("kimberlite_migrations"). */
 const LOCK_KEY = '7339406127934580521';
 
+/**
+ * The free space PGlite is opened with at least (64 MiB): a new database
+ * takes about 40 MB, and PGlite does not come back from a disk that fills
+ * up under it (it was seen to spin at full CPU for 15 minutes), so a disk
+ * this full is refused before it is opened.
+ */
+export const PGLITE_MIN_FREE = 64 * 1024 * 1024;
+
+/** Free bytes on the file system that holds `dir`, or null when unknown. */
+function freeBytes(dir) {
+  try {
+    const { bavail, bsize } = statfsSync(dir);
+    return Number(bavail) * Number(bsize);
+  } catch {
+    return null;
+  }
+}
+
+function pgliteDiskFull(dataDir, free) {
+  return new KmbError('disk-full', `The disk that holds the embedded database (${dataDir}) has ${Math.floor(free / 1048576)} MiB free, less than the ${PGLITE_MIN_FREE / 1048576} MiB it is opened with; nothing was run.`, {
+    help: `Free at least ${Math.ceil((PGLITE_MIN_FREE - free) / 1048576)} MiB on that disk (more if the migrations write much data), or use a server with \`--database postgres://...\`.`,
+  });
+}
+
 /** Opens the embedded PGlite database in `dataDir`. */
 export async function pglite(dataDir) {
   const { PGlite } = await import('@electric-sql/pglite');
   mkdirSync(dataDir, { recursive: true });
+  const free = freeBytes(dataDir);
+  if (free !== null && free < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, free);
   let db;
   try {
     db = new PGlite(dataDir);
     await db.waitReady;
   } catch (error) {
-    throw new KmbError('database-unavailable', `The embedded database in ${dataDir} could not be opened: ${error.message}`, {
+    const left = freeBytes(dataDir);
+    if (left !== null && left < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, left);
+    throw new KmbError('database-unavailable', `The embedded database in ${dataDir} could not be opened: ${error?.message ?? String(error)}`, {
       help: `If a run was killed while it was writing, the embedded database may be damaged: restore ${dataDir} from a copy, or delete it to start again from an empty database.`,
     });
   }

@@ -433,6 +433,18 @@ async function runStatement(db, step, statement) {
           : `This migration runs outside a transaction, so the statements before this one may stay applied. Once the server answers, check the database, then run \`kmb migration repair ${step.id} --applied\` or \`--pending\`.`,
       });
     }
+    // SQLSTATE class 53: the server ran out of disk, memory or connections.
+    if (String(error?.code ?? '').startsWith('53') || /No space left on device/.test(error?.message ?? '')) {
+      const disk = error.code === '53100' || /No space left/.test(error.message);
+      throw new KmbError(disk ? 'disk-full' : 'database-unavailable', `The database ran out of ${disk ? 'disk space' : 'resources'} while migration ${step.id} (${step.path}) ran: ${error.message}`, {
+        help: (disk
+          ? 'Free space on the disk that holds the database (for the embedded one, the disk of its folder), then run apply again. '
+          : 'Check the server\'s limits (memory, connections), then run apply again. ')
+          + (step.transactional
+            ? 'Nothing of this migration was applied (it ran in a transaction).'
+            : `This migration runs outside a transaction, so the statements before this one may stay applied: check the database, then run \`kmb migration repair ${step.id} --applied\` or \`--pending\`.`),
+      });
+    }
     let { line, character } = statement.range.start;
     const position = Number(error.position);
     if (Number.isInteger(position) && position > 0) {

@@ -333,3 +333,38 @@ test('big valid files: lint reads a 100 MB file to its end, the tools that hand 
   assert.equal(api.checksum('x'), api.checksum(Buffer.from('x')));
   assert.deepEqual(api.lint('migrations/0001_many.sql', many).map((d) => d.code), ['missing-down']);
 });
+
+test('the embedded database on a full disk: refused before it is opened, disk-full when a migration fills it, and the next run finishes once there is room', (t) => {
+  const small = mountTmpfs(40 * 1024 * 1024);
+  if (!small) return t.skip('needs root to mount a tmpfs');
+  try {
+    project(small.dir, 2);
+    const run = kmb(['apply'], { cwd: small.dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /error\[disk-full\]: The disk that holds the embedded database \(.*dev-db\) has \d+ MiB free, less than the 64 MiB/);
+    assert.ok(!hasStackTrace(run.stdout + run.stderr));
+    assert.equal(state(small.dir).tracker, null);
+  } finally {
+    small.unmount();
+  }
+
+  const disk = mountTmpfs(110 * 1024 * 1024);
+  if (!disk) return t.skip('needs root to mount a tmpfs');
+  try {
+    project(disk.dir, 2);
+    const fill = join(disk.dir, 'migrations', '0003_fill.sql');
+    writeFileSync(fill, '-- Migration: Fill\nCREATE TABLE fill AS SELECT g, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 200000) g;\n-- Down Migration\nDROP TABLE fill;\n');
+    let run = kmb(['apply'], { cwd: disk.dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /error\[disk-full\]: The database ran out of disk space while migration 3 \(migrations\/0003_fill\.sql\) ran: .*No space left on device/);
+    assert.match(run.stderr, /Nothing of this migration was applied/);
+    assert.doesNotMatch(run.stderr, /Fix the SQL/);
+    assert.equal(applied(state(disk.dir).tracker), 2);
+    execFileSync('mount', ['-o', 'remount,size=400m', disk.dir]);
+    run = kmb(['apply'], { cwd: disk.dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(applied(state(disk.dir).tracker), 3);
+  } finally {
+    disk.unmount();
+  }
+});
