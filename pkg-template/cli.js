@@ -292,6 +292,18 @@ try {
   process.exitCode = await main(process.argv.slice(2), { out, write });
 } catch (error) {
   const c = paint(process.stderr.isTTY && !('NO_COLOR' in process.env));
+  // With --json, stdout always carries one JSON value, failures included.
+  if (process.argv.includes('--json')) {
+    const known = error instanceof KmbError;
+    const failure = {
+      ok: false,
+      error: known
+        ? { code: error.code, message: error.message, help: error.help ?? null }
+        : { code: 'internal', message: String(error?.message ?? error), help: 'this is a bug in kmb; please report it' },
+      diagnostics: (known && error.diagnostics) || [],
+    };
+    write(`${JSON.stringify(failure, null, 2)}\n`);
+  }
   if (error instanceof KmbError) {
     if (error.diagnostics) for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d, c) + '\n');
     process.stderr.write(`${c.red(c.bold(`error[${error.code}]`))}: ${error.message}\n`);

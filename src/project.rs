@@ -389,10 +389,17 @@ pub fn analyze(input: &Input<'_>) -> Report {
         .collect();
 
     if let Some(entries) = &lock_entries {
-        check_lock(entries, &by_id, input, &mut diagnostics);
+        check_lock(entries, &by_id, &unreadable_ids, input, &mut diagnostics);
     }
     if let Some(entries) = &tracker_entries {
-        check_tracker(entries, &by_id, &locked, input, &mut diagnostics);
+        check_tracker(
+            entries,
+            &by_id,
+            &unreadable_ids,
+            &locked,
+            input,
+            &mut diagnostics,
+        );
     }
 
     let highest_applied = applied.keys().next_back().copied();
@@ -581,9 +588,12 @@ fn check_sequence(
     }
 }
 
+/// `unreadable_ids`: files that are there but could not be read; their own
+/// finding says so, and they are not reported missing as well.
 fn check_lock(
     entries: &[LockEntry],
     by_id: &BTreeMap<u32, Migration>,
+    unreadable_ids: &[u32],
     input: &Input<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -591,6 +601,9 @@ fn check_lock(
     let lock_range = |entry: &LockEntry| range_in(entry.span, lock_index.as_ref());
     for entry in entries {
         let Some(file) = by_id.get(&entry.id) else {
+            if unreadable_ids.contains(&entry.id) {
+                continue;
+            }
             let diagnostic = Diagnostic::new(
                 Code::LockedFileMissing,
                 input.lock_path,
@@ -659,6 +672,7 @@ fn check_lock(
 fn check_tracker(
     entries: &[AppliedEntry],
     by_id: &BTreeMap<u32, Migration>,
+    unreadable_ids: &[u32],
     locked: &BTreeMap<u32, &LockEntry>,
     input: &Input<'_>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -684,6 +698,7 @@ fn check_tracker(
             diagnostics.push(diagnostic);
         }
         match by_id.get(&entry.id) {
+            None if unreadable_ids.contains(&entry.id) => {}
             None => {
                 let diagnostic = Diagnostic::new(
                     Code::AppliedMissing,

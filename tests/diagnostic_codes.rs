@@ -446,3 +446,25 @@ fn an_unreadable_file_blocks_the_run_but_leaves_no_gap() {
             .contains("Migration 2 (0002_b.sql) is not a regular file (a FIFO)")
     );
 }
+
+/// A locked and applied file that cannot be read is that, and only that:
+/// not also missing from the lock's or the tracker's point of view.
+#[test]
+fn an_unreadable_locked_and_applied_file_is_not_also_missing() {
+    let one = valid("CREATE TABLE a (id INT);");
+    let two = valid("CREATE TABLE b (id INT);");
+    let report = Project::new()
+        .file("m/0001_a.sql", &one)
+        .unreadable("m/0002_b.sql", Code::UnreadableFile, "permission denied")
+        .lock(lock_of(&[
+            lock_entry(1, "CREATE TABLE a (id INT);", &one),
+            lock_entry(2, "CREATE TABLE b (id INT);", &two),
+        ]))
+        .tracker(tracker_of(&[
+            applied(1, "CREATE TABLE a (id INT);", &one),
+            applied(2, "CREATE TABLE b (id INT);", &two),
+        ]))
+        .analyze();
+    assert_eq!(codes(&report.diagnostics), [Code::UnreadableFile]);
+    assert!(!report.ok);
+}

@@ -8,7 +8,7 @@ import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, mkdtempSync
 import { hostname, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { kmb, watch, copyExample, hasStackTrace } from './cli.mjs';
+import { kmb, watch, copyExample, hasStackTrace, KMB } from './cli.mjs';
 import { kmb as api } from './package.mjs';
 
 const PAGE = 4096;
@@ -367,4 +367,40 @@ test('the embedded database on a full disk: refused before it is opened, disk-fu
   } finally {
     disk.unmount();
   }
+});
+
+/** Runs `kmb migration ...args` as the unprivileged user `nobody`, for permission faults root does not meet. */
+function kmbAsNobody(args, cwd) {
+  const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', 'NO_COLOR=1', KMB, 'migration', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+test('permission denied (EACCES) on a migration file and on the migrations folder: findings that name them, as an unprivileged user', (t) => {
+  if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) return t.skip('needs root and setpriv to run as nobody');
+  const dir = copyExample();
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+  const file = join(dir, 'migrations', '0002_create_products.sql');
+  execFileSync('chmod', ['000', file]);
+  let run = kmbAsNobody(['validate', '--json'], dir);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const found = JSON.parse(run.stdout).diagnostics;
+  assert.deepEqual(found.filter((d) => d.severity === 'error').map((d) => [d.code, d.file]), [['unreadable-file', 'migrations/0002_create_products.sql']]);
+  assert.ok(found.some((d) => /Migration 2 \(0002_create_products\.sql\) could not be read \(permission denied\)/.test(d.message)));
+  // The state folder is not nobody's to write: status answers from the files.
+  run = kmbAsNobody(['status'], dir);
+  assert.ok(!hasStackTrace(run.stdout + run.stderr), run.stderr);
+  assert.match(run.stdout + run.stderr, /unreadable-file|could not be read/);
+  assert.doesNotMatch(run.stdout + run.stderr, /internal/);
+
+  execFileSync('chmod', ['644', file]);
+  execFileSync('chmod', ['000', join(dir, 'migrations')]);
+  run = kmbAsNobody(['validate', '--json'], dir);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const failure = JSON.parse(run.stdout);
+  assert.equal(failure.ok, false);
+  assert.equal(failure.error.code, 'unreadable-folder');
+  assert.match(failure.error.message, /The migrations folder .*migrations cannot be read \(permission denied\)/);
+  assert.ok(!hasStackTrace(run.stdout + run.stderr));
+  execFileSync('chmod', ['755', join(dir, 'migrations')]);
+  rmSync(dir, { recursive: true, force: true });
 });
