@@ -35,34 +35,121 @@ function pgliteDiskFull(dataDir, free) {
   });
 }
 
-/** Opens the embedded PGlite database in `dataDir`. */
+/** How long PGlite may take to open (a new database runs initdb: a few seconds). */
+const PGLITE_OPEN_TIMEOUT_MS = 120_000;
+
+/**
+ * How long a statement may run on a disk with less than this free before
+ * PGlite is taken as stuck: on a full disk it was seen to spin at full CPU
+ * for 15 minutes instead of failing.
+ */
+const PGLITE_STUCK_AFTER_MS = 10_000;
+const PGLITE_STUCK_FREE = 1024 * 1024;
+
+/**
+ * Opens the embedded PGlite database in `dataDir`, in a worker thread (see
+ * pglite-worker.js): this thread watches it, so Ctrl-C stops a long
+ * statement (the worker is ended, and the database recovers on the next
+ * open as after a crash) and a PGlite stuck on a full disk is ended with
+ * `disk-full` rather than left spinning.
+ */
 export async function pglite(dataDir) {
-  const { PGlite } = await import('@electric-sql/pglite');
   mkdirSync(dataDir, { recursive: true });
   const free = freeBytes(dataDir);
   if (free !== null && free < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, free);
-  let db;
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir } });
+  const pending = new Map();
+  let nextId = 1;
+  let ended = null;
+  const end = (error) => {
+    ended ??= error;
+    for (const { reject } of pending.values()) reject(ended);
+    pending.clear();
+    clearInterval(watch);
+    worker.terminate().catch(() => {});
+  };
+  worker.on('message', ({ id, error, ...answer }) => {
+    const waiting = pending.get(id);
+    if (!waiting) return;
+    pending.delete(id);
+    if (error) waiting.reject(Object.assign(new Error(error.message), error));
+    else waiting.resolve(answer);
+  });
+  worker.on('error', (error) => end(new KmbError('database-unavailable', `The embedded database in ${dataDir} failed: ${error?.message ?? error}`, {
+    help: `If a run was killed while it was writing, the embedded database may be damaged: restore ${dataDir} from a copy, or delete it to start again from an empty database.`,
+  })));
+  worker.on('exit', () => end(new KmbError('database-unavailable', `The embedded database in ${dataDir} stopped.`)));
+  const watch = setInterval(() => {
+    const now = Date.now();
+    for (const [id, { since }] of pending) {
+      if (id === 0 && now - since > PGLITE_OPEN_TIMEOUT_MS) {
+        end(new KmbError('database-unavailable', `The embedded database in ${dataDir} did not open within ${PGLITE_OPEN_TIMEOUT_MS / 1000} s.`, {
+          help: `Check that the disk that holds ${dataDir} answers; if the folder was damaged, restore it from a copy or delete it to start again.`,
+        }));
+        return;
+      }
+      if (now - since > PGLITE_STUCK_AFTER_MS) {
+        const left = freeBytes(dataDir);
+        if (left !== null && left < PGLITE_STUCK_FREE) {
+          end(new KmbError('disk-full', `The embedded database stopped moving: the disk that holds ${dataDir} is full (${Math.floor(left / 1024)} KiB free), and the statement running was ended.`, {
+            help: 'Free space on that disk, then run the command again: a migration that ran in a transaction was rolled back; one that did not may need `kmb migration repair`.',
+          }));
+          return;
+        }
+      }
+    }
+  }, 1000);
+  watch.unref();
+  const request = (message) => new Promise((resolve, reject) => {
+    if (ended) {
+      reject(ended);
+      return;
+    }
+    const id = nextId++;
+    pending.set(id, { resolve, reject, since: Date.now() });
+    worker.postMessage({ id, ...message });
+  });
   try {
-    db = new PGlite(dataDir);
-    await db.waitReady;
+    await new Promise((resolve, reject) => pending.set(0, { resolve, reject, since: Date.now() }));
   } catch (error) {
+    end(error);
     const left = freeBytes(dataDir);
     if (left !== null && left < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, left);
+    if (error instanceof KmbError) throw error;
     throw new KmbError('database-unavailable', `The embedded database in ${dataDir} could not be opened: ${error?.message ?? String(error)}`, {
       help: `If a run was killed while it was writing, the embedded database may be damaged: restore ${dataDir} from a copy, or delete it to start again from an empty database.`,
     });
   }
-  const wrap = (handle) => ({
-    query: async (sql, params) => ({ rows: (await handle.query(sql, params)).rows }),
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-  });
+  const query = async (sql, params) => ({ rows: (await request({ op: 'query', sql, params })).rows });
   return {
-    ...wrap(db),
     kind: 'pglite',
+    query,
+    async transaction(fn) {
+      await query('BEGIN');
+      try {
+        const result = await fn({ query, transaction: () => { throw new Error('nested transaction'); } });
+        await query('COMMIT');
+        return result;
+      } catch (error) {
+        if (!ended) await query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    },
     // One process owns a PGlite folder at a time (the run lock sees to that).
     tryLock: async () => true,
     unlock: async () => {},
-    close: () => db.close(),
+    /** Ends the statement running now by ending the worker; the database recovers on its next open. */
+    async cancel() {
+      end(new KmbError('cancelled', 'The run was cancelled.'));
+    },
+    async close() {
+      if (ended) return;
+      const closed = request({ op: 'close' }).catch(() => {});
+      const late = new Promise((resolve) => setTimeout(resolve, 30_000).unref());
+      await Promise.race([closed, late]);
+      end(new KmbError('database-unavailable', `The embedded database in ${dataDir} is closed.`));
+    },
   };
 }
 

@@ -426,6 +426,8 @@ async function runStatement(db, step, statement) {
   try {
     await db.query(statement.text);
   } catch (error) {
+    // The database layer's own verdicts (a stuck or ended embedded database) stand as they are.
+    if (error instanceof KmbError) throw error;
     if (connectionLost(error)) {
       throw new KmbError('connection-lost', `The connection to the database ended while migration ${step.id} (${step.path}) ran: ${error.message}`, {
         help: step.transactional

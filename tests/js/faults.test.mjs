@@ -404,3 +404,47 @@ test('permission denied (EACCES) on a migration file and on the migrations folde
   execFileSync('chmod', ['755', join(dir, 'migrations')]);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('Ctrl-C during a long statement on the embedded database: the run stops with cancelled, and the next run goes on', { timeout: 120_000 }, async () => {
+  const dir = copyExample();
+  const slow = join(dir, 'migrations', '0005_slow.sql');
+  // Days of work for PGlite: the run ends only if Ctrl-C ends the statement.
+  writeFileSync(slow, '-- Migration: Slow\nCREATE TABLE slow_one (id INT);\nSELECT count(*) FROM generate_series(1, 1000000000000);\n-- Down Migration\nDROP TABLE slow_one;\n');
+  const applying = watch(['apply'], { cwd: dir });
+  await applying.seen('Applying 0005 Slow');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  applying.child.kill('SIGINT');
+  const { code, output } = await applying.done;
+  assert.equal(code, 130, output);
+  assert.match(output, /error\[cancelled\]/);
+  assert.equal(applied(readFileSync(join(dir, '.kimberlite', 'migrations', 'applied.toml'), 'utf8')), 4);
+  writeFileSync(slow, '-- Migration: Slow\nCREATE TABLE slow_one (id INT);\n-- Down Migration\nDROP TABLE slow_one;\n');
+  const run = kmb(['apply'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /Applying 0005 Slow \.\.\. ok/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the embedded database does not move while its disk is full: it is ended with disk-full, not left spinning', { timeout: 180_000 }, async (t) => {
+  const disk = mountTmpfs(110 * 1024 * 1024);
+  if (!disk) return t.skip('needs root to mount a tmpfs');
+  try {
+    project(disk.dir, 2);
+    // A statement that never ends and writes nothing, as PGlite spinning on a full disk did.
+    writeFileSync(join(disk.dir, 'migrations', '0003_endless.sql'), '-- Migration: Endless\nDO $$ BEGIN LOOP PERFORM 1; END LOOP; END $$;\n-- Down Migration\nSELECT 1;\n');
+    const applying = watch(['apply'], { cwd: disk.dir });
+    await applying.seen('Applying 0003 Endless');
+    const filler = fill(disk.dir, 0);
+    const { code, output } = await applying.done;
+    assert.equal(code, 1, output);
+    assert.match(output, /error\[disk-full\]: The embedded database stopped moving: the disk that holds .*dev-db is full/);
+    assert.ok(!hasStackTrace(output));
+    rmSync(filler);
+    writeFileSync(join(disk.dir, 'migrations', '0003_endless.sql'), '-- Migration: Endless\nSELECT 1;\n-- Down Migration\nSELECT 1;\n');
+    const run = kmb(['apply'], { cwd: disk.dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(applied(state(disk.dir).tracker), 3);
+  } finally {
+    disk.unmount();
+  }
+});
