@@ -153,6 +153,19 @@ export async function pglite(dataDir) {
   };
 }
 
+/**
+ * How long kmb's own queries (the history table, the advisory lock) may
+ * wait on a server: KMB_QUERY_TIMEOUT seconds, else 60; 0 waits forever.
+ * The migrations' own statements have no such limit (see `postgres`).
+ */
+function queryTimeoutMs() {
+  const asked = Number(process.env.KMB_QUERY_TIMEOUT);
+  return process.env.KMB_QUERY_TIMEOUT !== undefined && process.env.KMB_QUERY_TIMEOUT !== '' && asked >= 0 ? asked * 1000 : 60_000;
+}
+
+/** The option that marks a query as kmb's own, so bounded in time. */
+export const BOUNDED = { bounded: true };
+
 /** How long a connection may take, in seconds, unless the URL or PGCONNECT_TIMEOUT says. */
 const CONNECT_TIMEOUT = 10;
 
@@ -160,9 +173,11 @@ const CONNECT_TIMEOUT = 10;
  * Connects to a PostgreSQL server. The wait for a connection is bounded
  * (libpq's `connect_timeout=<seconds>` in the URL, else PGCONNECT_TIMEOUT,
  * else 10 s; 0 waits forever, as in libpq), and TCP keepalives find a
- * server that went away in the middle of a run. Statements have no time
- * limit unless the URL sets one (`statement_timeout=<ms>`, passed to the
- * server as libpq does): an index build may rightly take hours.
+ * server that went away in the middle of a run. kmb's own queries (the
+ * history table, the advisory lock) give up after KMB_QUERY_TIMEOUT (60 s)
+ * and are cancelled. The migrations' statements have no time limit unless
+ * the URL sets one (`statement_timeout=<ms>`, passed to the server as libpq
+ * does): an index build may rightly take hours.
  */
 export async function postgres(url) {
   const { default: pg } = await import('pg');
@@ -185,7 +200,35 @@ export async function postgres(url) {
     });
   }
   client.on('error', () => {});
-  const query = async (sql, params) => ({ rows: (await client.query(sql, params)).rows });
+  const cancel = async () => {
+    const other = new pg.Client({ connectionString: url, connectionTimeoutMillis: seconds * 1000 });
+    try {
+      await other.connect();
+      await other.query('SELECT pg_cancel_backend($1)', [client.processID]);
+    } finally {
+      await other.end().catch(() => {});
+    }
+  };
+  const limit = queryTimeoutMs();
+  const query = async (sql, params, { bounded = false } = {}) => {
+    const running = client.query(sql, params);
+    if (!bounded || limit === 0) return { rows: (await running).rows };
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        running.catch(() => {});
+        cancel().catch(() => {});
+        reject(new KmbError('database-unavailable', `The server did not answer kmb's own query within ${limit / 1000} s: ${sql.split(/\s+/).slice(0, 4).join(' ')} ... (another session may hold a lock on kimberlite_migrations, or the server is overloaded). The query was cancelled.`, {
+          help: 'Find the session that holds the lock (SELECT pid, state, query FROM pg_stat_activity WHERE wait_event_type = \'Lock\' OR state = \'idle in transaction\'), end it or wait for it; to wait longer, set KMB_QUERY_TIMEOUT=<seconds> (0 waits forever).',
+        }));
+      }, limit);
+    });
+    try {
+      return { rows: (await Promise.race([running, late])).rows };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return {
     kind: 'postgres',
     query,
@@ -193,7 +236,7 @@ export async function postgres(url) {
       await client.query('BEGIN');
       try {
         const result = await fn({ query, transaction: () => { throw new Error('nested transaction'); } });
-        await client.query('COMMIT');
+        await query('COMMIT', undefined, { bounded: true });
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
@@ -201,22 +244,14 @@ export async function postgres(url) {
       }
     },
     async tryLock() {
-      const { rows } = await query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
+      const { rows } = await query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`, undefined, BOUNDED);
       return rows[0].locked === true;
     },
     async unlock() {
       await query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => {});
     },
     /** Asks the server, on a second connection, to cancel the statement running now. */
-    async cancel() {
-      const other = new pg.Client({ connectionString: url, connectionTimeoutMillis: seconds * 1000 });
-      try {
-        await other.connect();
-        await other.query('SELECT pg_cancel_backend($1)', [client.processID]);
-      } finally {
-        await other.end().catch(() => {});
-      }
-    },
+    cancel,
     close: () => client.end(),
   };
 }
@@ -272,10 +307,11 @@ const HISTORY_COLUMNS = 'id, name, checksum, applied_at, applied_by, execution_m
  * never written to.
  */
 export async function ensureHistory(db) {
-  await db.query(HISTORY_TABLE);
+  await db.query(HISTORY_TABLE, undefined, BOUNDED);
   try {
-    await db.query(`SELECT ${HISTORY_COLUMNS} FROM kimberlite_migrations LIMIT 0`);
+    await db.query(`SELECT ${HISTORY_COLUMNS} FROM kimberlite_migrations LIMIT 0`, undefined, BOUNDED);
   } catch (error) {
+    if (error instanceof KmbError) throw error;
     throw new KmbError('foreign-history-table', `The database has a table kimberlite_migrations that is not kmb's history (${error.message}).`, {
       help: `kmb keeps its history in kimberlite_migrations with the columns ${HISTORY_COLUMNS}. Rename the other table, or use another database.`,
     });
@@ -303,6 +339,8 @@ function oddity(row) {
 export async function readHistoryRows(db) {
   const { rows } = await db.query(
     'SELECT id::text AS id, name, checksum, applied_at, applied_by, execution_ms, state FROM kimberlite_migrations ORDER BY seq',
+    undefined,
+    BOUNDED,
   );
   const usable = [];
   const odd = [];
@@ -344,9 +382,9 @@ export async function readHistory(db) {
 /** Settles a row kmb cannot use: removes it, or keeps it as applied now. */
 export async function settleOddRow(db, id, as, appliedAt) {
   if (as === 'pending') {
-    await db.query('DELETE FROM kimberlite_migrations WHERE id::text = $1', [id]);
+    await db.query('DELETE FROM kimberlite_migrations WHERE id::text = $1', [id], BOUNDED);
   } else {
-    await db.query("UPDATE kimberlite_migrations SET applied_at = $2, state = 'applied' WHERE id::text = $1", [id, appliedAt]);
+    await db.query("UPDATE kimberlite_migrations SET applied_at = $2, state = 'applied' WHERE id::text = $1", [id, appliedAt], BOUNDED);
   }
 }
 
@@ -356,13 +394,14 @@ export async function insertHistory(db, step, { appliedAt, appliedBy, executionM
     `INSERT INTO kimberlite_migrations (id, name, checksum, applied_at, applied_by, execution_ms, state, seq)
      VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM kimberlite_migrations))`,
     [step.id, step.name, step.checksum, appliedAt, appliedBy, executionMs, state],
+    BOUNDED,
   );
 }
 
 export async function setHistoryState(db, id, state, executionMs) {
-  await db.query('UPDATE kimberlite_migrations SET state = $2, execution_ms = $3 WHERE id = $1', [id, state, executionMs]);
+  await db.query('UPDATE kimberlite_migrations SET state = $2, execution_ms = $3 WHERE id = $1', [id, state, executionMs], BOUNDED);
 }
 
 export async function deleteHistory(db, id) {
-  await db.query('DELETE FROM kimberlite_migrations WHERE id = $1', [id]);
+  await db.query('DELETE FROM kimberlite_migrations WHERE id = $1', [id], BOUNDED);
 }

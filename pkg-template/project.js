@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSy
 import { join, relative, resolve } from 'node:path';
 import * as core from './core.js';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
-import { openDatabase, ensureHistory, isServerUrl, readHistory, readHistoryRows, oddRowError, settleOddRow, insertHistory, setHistoryState, deleteHistory } from './database.js';
+import { BOUNDED, openDatabase, ensureHistory, isServerUrl, readHistory, readHistoryRows, oddRowError, settleOddRow, insertHistory, setHistoryState, deleteHistory } from './database.js';
 
 /** The largest migration file read (larger ones are `file-too-large`). */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -187,7 +187,7 @@ export function openProject(dir = '.', options = {}) {
     }
     const { db, owned } = await connect(target);
     try {
-      const { rows: found } = await db.query("SELECT to_regclass('kimberlite_migrations') IS NOT NULL AS present");
+      const { rows: found } = await db.query("SELECT to_regclass('kimberlite_migrations') IS NOT NULL AS present", undefined, BOUNDED);
       const rows = found[0]?.present ? await readHistory(db) : [];
       return {
         report: core.analyze(readInput({ history: toHistory(rows), statements })),

@@ -398,3 +398,31 @@ test('drift, a no-transaction migration failing half way, irreversible rollback,
   assert.equal(kmb(['validate', '--rule', 'missing-down'], { cwd: dir }).code, 2);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('kmb\'s own queries do not wait forever behind a lock on the history table: database-unavailable after KMB_QUERY_TIMEOUT, the query cancelled', async () => {
+  const dir = copyExample();
+  await server.query('CREATE DATABASE held');
+  const database = ['--database', server.urlFor('held')];
+  assert.equal(kmb(['apply', ...database], { cwd: dir }).code, 0);
+  const { default: pg } = await import('pg');
+  const holder = new pg.Client({ connectionString: server.urlFor('held') });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE kimberlite_migrations IN ACCESS EXCLUSIVE MODE');
+    for (const command of ['status', 'apply']) {
+      const run = kmb([command, ...database], { cwd: dir, env: { KMB_QUERY_TIMEOUT: '2' } });
+      assert.equal(run.code, 1, run.stdout + run.stderr);
+      assert.match(run.stderr, /error\[database-unavailable\]: The server did not answer kmb's own query within 2 s: .*another session may hold a lock on kimberlite_migrations/);
+      assert.match(run.stderr, /KMB_QUERY_TIMEOUT/);
+    }
+    // The waiting queries were cancelled, not left queued behind the lock.
+    const waiting = await server.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'held' AND wait_event_type = 'Lock'");
+    assert.equal(waiting[0].n, 0);
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {});
+    await holder.end();
+  }
+  assert.equal(kmb(['status', ...database], { cwd: dir }).code, 0);
+  rmSync(dir, { recursive: true, force: true });
+});
