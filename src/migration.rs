@@ -886,8 +886,15 @@ impl<'a, 'm> Parser<'a, 'm> {
                         ignore_comments.push(Span::new(token.start, token.end));
                     }
                 }
-                TokenKind::OpenParen => depth += 1,
+                TokenKind::OpenParen => {
+                    words.open_paren(depth);
+                    depth += 1;
+                }
                 TokenKind::CloseParen => depth = depth.saturating_sub(1),
+                TokenKind::DollarQuoted | TokenKind::String if !token.unterminated => {
+                    let (text, at) = quoted_body(&src[token.start..token.end], token.kind);
+                    words.body(text, token.start + at + self.bom);
+                }
                 TokenKind::Word => {
                     let word = Word {
                         text: &src[token.start..token.end],
@@ -1065,6 +1072,21 @@ fn file_tokens(src: &str, body: usize, from: usize) -> impl Iterator<Item = Toke
 /// such characters from the ends of a section.
 fn is_unicode_blank(token: &Token, src: &str) -> bool {
     token.kind == TokenKind::Word && src[token.start..token.end].chars().all(char::is_whitespace)
+}
+
+/// The text between the quotes of a closed dollar-quoted body (`$tag$ ...
+/// $tag$`) or a plain string (`'...'`, with `''` left as written), and where
+/// it starts in the token. Other strings (`E'...'`) give nothing.
+fn quoted_body(token: &str, kind: TokenKind) -> (&str, usize) {
+    if kind == TokenKind::DollarQuoted {
+        let open = token[1..].find('$').map_or(token.len(), |at| at + 2);
+        let close = token.len().saturating_sub(open);
+        return (token.get(open..close).unwrap_or(""), open);
+    }
+    match token.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+        Some(inner) => (inner, 1),
+        None => ("", 0),
+    }
 }
 
 /// Whether a line comment is a section marker, and which.

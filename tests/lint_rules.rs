@@ -39,8 +39,33 @@ fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
     vec![
         (
             Code::TransactionControl,
-            vec![up("BEGIN;\nCREATE TABLE t (id INT);\nCOMMIT;"), up("start transaction;"), up("SAVEPOINT a;"), up("ROLLBACK;"), up("END;")],
-            [hidden("COMMIT"), vec![no_tx("BEGIN;"), up("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;")]].concat(),
+            vec![
+                up("BEGIN;\nCREATE TABLE t (id INT);\nCOMMIT;"),
+                up("start transaction;"),
+                up("SAVEPOINT a;"),
+                up("ROLLBACK;"),
+                up("END;"),
+                // Inside a DO block, or a procedure of the file that is called.
+                up("DO $$\nBEGIN\n  INSERT INTO t VALUES (1);\n  COMMIT;\nEND $$;"),
+                up("DO $body$ BEGIN FOR i IN 1..10 LOOP UPDATE t SET a = i; commit; END LOOP; END $body$;"),
+                up("DO LANGUAGE plpgsql 'BEGIN IF true THEN ROLLBACK; END IF; END';"),
+                up("CREATE PROCEDURE batch() LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t WHERE id < 10; COMMIT; END $$;\nCALL batch();"),
+                up("CREATE OR REPLACE PROCEDURE app.batch(n int) LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;\nCALL app.batch(5);"),
+            ],
+            [
+                hidden("COMMIT"),
+                vec![
+                    no_tx("BEGIN;"),
+                    up("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;"),
+                    up("DO $$ BEGIN RAISE NOTICE 'commit; rollback'; PERFORM commit_all(); END $$;"),
+                    up("DO $$ DECLARE committed int; BEGIN committed := 1; END $$;"),
+                    no_tx("DO $$ BEGIN INSERT INTO t VALUES (1); COMMIT; END $$;"),
+                    up("CREATE PROCEDURE batch() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;"),
+                    up("CREATE PROCEDURE other() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;\nCALL batch();"),
+                    up("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM 1; END $$;\nSELECT f();"),
+                ],
+            ]
+            .concat(),
         ),
         (
             Code::NonTransactionalStatement,
@@ -80,6 +105,16 @@ fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
                     up("ALTER TABLE users DROP CONSTRAINT users_pk;"),
                     up("ALTER TABLE users ALTER COLUMN a DROP NOT NULL, ALTER COLUMN b DROP DEFAULT;"),
                     up("INSERT INTO log SELECT * FROM users;"),
+                    // Verbs named by other statements, found on real projects.
+                    up("CREATE TRIGGER audit AFTER DELETE ON users FOR EACH ROW EXECUTE FUNCTION audit();"),
+                    up("CREATE TRIGGER t BEFORE INSERT OR UPDATE OR DELETE ON users FOR EACH ROW EXECUTE PROCEDURE f();"),
+                    up("CREATE RULE keep AS ON DELETE TO users DO INSTEAD NOTHING;"),
+                    up("CREATE POLICY owner_delete ON users FOR DELETE USING (owner = current_user);"),
+                    up("GRANT SELECT, INSERT, UPDATE, DELETE ON users TO app;"),
+                    up("REVOKE UPDATE ON users FROM app;"),
+                    up("ALTER DEFAULT PRIVILEGES GRANT DELETE ON TABLES TO app;"),
+                    up("CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN DELETE FROM t; RETURN NULL; END $$ LANGUAGE plpgsql;"),
+                    up("ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users ON DELETE CASCADE ON UPDATE CASCADE;"),
                     "-- Up Migration\nCREATE TABLE t (id INT);\n-- Down Migration\nDROP TABLE t;\n".to_string(),
                     up("-- kimberlite:ignore destructive-statement\nDROP TABLE legacy;"),
                 ],
@@ -178,6 +213,20 @@ fn positions_point_at_the_offending_words() {
     assert_eq!(&text[span.start..span.end], "DROP TABLE");
     // "SELECT '😀'; " is 13 UTF-16 units.
     assert_eq!(found.range.unwrap().start.character, 13);
+
+    // Inside a DO block, the finding is on the word in the body; with a BOM too.
+    let text = "\u{feff}-- Up Migration\nDO $x$\nBEGIN\n  Commit;\nEND $x$;\n-- Down Migration\nSELECT 1;\n";
+    let migration = parse_migration("m/0001_x.sql", text.as_bytes());
+    let found = migration
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::TransactionControl)
+        .unwrap();
+    let span = found.span.unwrap();
+    assert_eq!(&text[span.start..span.end], "Commit");
+    assert_eq!(found.range.unwrap().start.line, 3);
+    assert_eq!(found.range.unwrap().start.character, 2);
+    assert!(found.message.contains("`COMMIT` inside a `DO` block"));
 }
 
 /// A file with thousands of findings of one code lists 100 and counts the

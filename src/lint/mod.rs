@@ -73,17 +73,27 @@ pub struct Words<'a> {
     /// drop a column (`ALTER TABLE t DROP c`, not `DROP CONSTRAINT`).
     drops_column: bool,
     previous_top_is_drop: bool,
-    /// The first top-level `DELETE`, `UPDATE`, `INSERT`, `SELECT` or `MERGE`.
+    /// The statement's verb when it is `DELETE`, `UPDATE`, `INSERT`, `SELECT`
+    /// or `MERGE`: its first word, or the first top-level one after `WITH`.
     verb: Option<Word<'a>>,
     /// A top-level `WHERE` after the verb.
     where_after_verb: bool,
     /// Any word is `CONCURRENTLY`.
     concurrently: bool,
+    /// The last top-level word, and the last one before the first top-level
+    /// `(`: a routine's name in `CREATE PROCEDURE p(` and `CALL s.p(`.
+    last_top: Option<&'a str>,
+    routine: Option<&'a str>,
+    seen_paren: bool,
+    /// The first `COMMIT` or `ROLLBACK` of a quoted body (`DO $$ ... $$`,
+    /// `CREATE PROCEDURE ... AS $$ ... $$`), in the whole contents.
+    body_commit: Option<(Span, &'a str)>,
 }
 
 impl<'a> Words<'a> {
     /// Reads the next word.
     pub fn push(&mut self, word: Word<'a>) {
+        let first = self.count == 0;
         if let Some(slot) = self.leading.get_mut(self.count) {
             *slot = word;
         }
@@ -92,6 +102,7 @@ impl<'a> Words<'a> {
         if word.depth != 0 {
             return;
         }
+        self.last_top = Some(word.text);
         if self.previous_top_is_drop
             && !destructive_statement::NOT_COLUMNS
                 .iter()
@@ -100,13 +111,43 @@ impl<'a> Words<'a> {
             self.drops_column = true;
         }
         self.previous_top_is_drop = word.is("DROP");
+        // The verb is the statement's: its first word, or the first after a
+        // `WITH` list. A verb anywhere else is named, not done (`GRANT
+        // DELETE`, `AFTER DELETE ON`, `FOR DELETE`, `ON DELETE CASCADE`).
+        let leads = first || self.leading[0].is("WITH");
         match self.verb {
-            None if destructive_statement::VERBS.iter().any(|k| word.is(k)) => {
+            None if leads && destructive_statement::VERBS.iter().any(|k| word.is(k)) => {
                 self.verb = Some(word);
             }
             Some(_) if word.is("WHERE") => self.where_after_verb = true,
             _ => {}
         }
+    }
+
+    /// A `(` at `depth` (before it opens).
+    pub fn open_paren(&mut self, depth: usize) {
+        if depth == 0 && !self.seen_paren {
+            self.seen_paren = true;
+            self.routine = self.last_top;
+        }
+    }
+
+    /// A quoted body (a dollar-quoted or string token): `text` between its
+    /// quotes, which start `at` in the whole contents. Only a `DO` block's
+    /// and a procedure's bodies are read.
+    pub fn body(&mut self, text: &'a str, at: usize) {
+        let runs_body = self.starts_with(&["DO"]) || self.defines_procedure();
+        if !runs_body || self.body_commit.is_some() {
+            return;
+        }
+        if let Some((start, end, word)) = transaction_control::in_body(text) {
+            self.body_commit = Some((Span::new(at + start, at + end), word));
+        }
+    }
+
+    fn defines_procedure(&self) -> bool {
+        self.starts_with(&["CREATE", "PROCEDURE"])
+            || self.starts_with(&["CREATE", "OR", "REPLACE", "PROCEDURE"])
     }
 
     /// The first words (at most four).
@@ -165,6 +206,8 @@ pub struct Linter<'a> {
     found: Findings,
     up_statements: usize,
     second_up: Option<Span>,
+    /// Procedures this file creates whose bodies end the transaction.
+    committing_procedures: Vec<String>,
 }
 
 impl<'a> Linter<'a> {
@@ -175,6 +218,7 @@ impl<'a> Linter<'a> {
             found: Findings::default(),
             up_statements: 0,
             second_up: None,
+            committing_procedures: Vec::new(),
         }
     }
 
@@ -196,7 +240,23 @@ impl<'a> Linter<'a> {
                 self.second_up = Some(statement.span);
             }
         }
+        let words = statement.words;
         let (context, found) = (&self.context, &mut self.found);
+        if let Some((span, word)) = words.body_commit {
+            if words.starts_with(&["DO"]) {
+                transaction_control::check_do_block(context, span, word, found);
+            } else if let Some(name) = words.routine {
+                self.committing_procedures.push(name.to_ascii_lowercase());
+            }
+        }
+        if words.starts_with(&["CALL"])
+            && let Some(name) = words.routine
+            && self
+                .committing_procedures
+                .contains(&name.to_ascii_lowercase())
+        {
+            transaction_control::check_call(context, statement.span, name, found);
+        }
         transaction_control::check(context, statement, found);
         non_transactional_statement::check(context, statement, found);
         destructive_statement::check(context, statement, found);

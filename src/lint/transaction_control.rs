@@ -4,7 +4,8 @@
 //! commit or roll back together.
 
 use super::{Findings, LintContext, StatementView};
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Span};
+use crate::sql::lexer::{Lexer, TokenKind};
 
 const HELP: &str = "Remove it: every migration already runs in a transaction of its own. If this migration must manage transactions itself, add `-- kimberlite:no-transaction` at the top of the file.";
 
@@ -39,4 +40,70 @@ pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found
             HELP,
         ));
     }
+}
+
+/// The first `COMMIT` or `ROLLBACK` that stands as a statement of a
+/// PL/pgSQL body (`body` is the text between the quotes): its byte range in
+/// `body` and the word as written. PostgreSQL runs them only outside a
+/// transaction block: inside one they fail with "invalid transaction
+/// termination".
+pub fn in_body(body: &str) -> Option<(usize, usize, &str)> {
+    // A statement starts at the body's start and after `;` and the words
+    // that open a block or a branch.
+    let mut at_statement = true;
+    for token in Lexer::new(body) {
+        match token.kind {
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment => {}
+            TokenKind::Semicolon => at_statement = true,
+            TokenKind::Word => {
+                let word = token.text(body);
+                if at_statement
+                    && (word.eq_ignore_ascii_case("COMMIT")
+                        || word.eq_ignore_ascii_case("ROLLBACK"))
+                {
+                    return Some((token.start, token.end, word));
+                }
+                at_statement = ["BEGIN", "THEN", "ELSE", "LOOP", "DECLARE"]
+                    .iter()
+                    .any(|k| word.eq_ignore_ascii_case(k));
+            }
+            _ => at_statement = false,
+        }
+    }
+    None
+}
+
+/// `COMMIT` or `ROLLBACK` inside a `DO` block of a migration that runs in a
+/// transaction (`span` is the word's).
+pub fn check_do_block(context: &LintContext<'_>, span: Span, word: &str, found: &mut Findings) {
+    if !context.transactional {
+        return;
+    }
+    found.push(context.diagnostic(
+        Code::TransactionControl,
+        span,
+        format!(
+            "{} has `{}` inside a `DO` block, which PostgreSQL refuses inside the transaction the runner opens (\"invalid transaction termination\").",
+            context.label,
+            word.to_ascii_uppercase()
+        ),
+        "Remove it, or move the block to a migration of its own whose first line is `-- kimberlite:no-transaction`.",
+    ));
+}
+
+/// `CALL` of a procedure of this migration whose body has `COMMIT` or
+/// `ROLLBACK`, in a migration that runs in a transaction.
+pub fn check_call(context: &LintContext<'_>, span: Span, name: &str, found: &mut Findings) {
+    if !context.transactional {
+        return;
+    }
+    found.push(context.diagnostic(
+        Code::TransactionControl,
+        span,
+        format!(
+            "{} calls `{name}`, whose body ends the transaction (`COMMIT` or `ROLLBACK`); inside the transaction the runner opens, PostgreSQL refuses it (\"invalid transaction termination\").",
+            context.label
+        ),
+        "Call it from a migration of its own whose first line is `-- kimberlite:no-transaction`, or take the transaction control out of the procedure.",
+    ));
 }
