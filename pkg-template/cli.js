@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { openProject } from './project.js';
 import { KmbError } from './files.js';
 import { isServerUrl, redact } from './database.js';
-import { lint as lintFile } from './core.js';
+import { lint as lintFile, codes, version } from './core.js';
+import { FORMATS, compact, github, gitlab, sarif, summaryTable } from './reporters.js';
 import { readFileSync, statSync } from 'node:fs';
 
 const USAGE = `Usage: kmb migration <command> [options]
@@ -14,7 +15,8 @@ Commands:
   create <name>           write the next migration file (--author <text>)
   status                  show every migration's state, checked against the database
   validate                check files, lock and tracker; exit 1 on errors
-  lint [files...]         check SQL files (all migrations by default)
+  lint [files...]         check SQL files (all migrations by default); --format text|compact|
+                          json|github|sarif|gitlab, --max-warnings <n> (exit 1 above n)
   lock                    add every unlocked migration to .kimberlite/migrations/.lock
   apply                   apply pending migrations (--to <id>, --dry-run)
   rollback                roll back applied migrations (--steps <n> | --to <id>, --dry-run)
@@ -46,6 +48,8 @@ const OPTIONS = {
   applied: { type: 'boolean' },
   pending: { type: 'boolean' },
   json: { type: 'boolean' },
+  format: { type: 'string' },
+  'max-warnings': { type: 'string' },
   'no-color': { type: 'boolean' },
   rule: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -185,6 +189,9 @@ async function main(argv, { out, write }) {
       return report.ok && unfinished.length === 0 ? 0 : 1;
     }
     case 'lint': {
+      const format = values.format ?? (values.json ? 'json' : 'text');
+      if (!FORMATS.includes(format)) throw new UsageError(`--format takes ${FORMATS.join(', ')}; not \`${format}\`.`);
+      const maxWarnings = wholeNumber(values['max-warnings'], '--max-warnings');
       // Named files: each on its own (file checks and lint rules). None: the
       // whole project, with the findings about its SQL files.
       let diagnostics;
@@ -204,13 +211,25 @@ async function main(argv, { out, write }) {
       } else {
         diagnostics = project.report().diagnostics.filter((d) => d.file.endsWith('.sql'));
       }
-      if (values.json) json(diagnostics);
-      else {
-        printDiagnostics(diagnostics);
-        const errors = diagnostics.filter((d) => d.severity === 'error').length;
-        out(errors ? c.red(`✘ ${errors} error${errors === 1 ? '' : 's'}`) : c.green('✔ no errors'));
+      const errors = diagnostics.filter((d) => d.severity === 'error').length;
+      const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+      const tooManyWarnings = maxWarnings !== undefined && warnings > maxWarnings;
+      switch (format) {
+        case 'json': json(diagnostics); break;
+        case 'compact': if (diagnostics.length) out(compact(diagnostics)); break;
+        case 'github': if (diagnostics.length) out(github(diagnostics)); break;
+        case 'gitlab': out(gitlab(diagnostics)); break;
+        case 'sarif': out(sarif(diagnostics, { codes: codes(), version: version() })); break;
+        default: {
+          printDiagnostics(diagnostics);
+          if (diagnostics.length) out(`${summaryTable(diagnostics)}\n`);
+          const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+          if (errors) out(c.red(`✘ ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`));
+          else if (tooManyWarnings) out(c.red(`✘ ${plural(warnings, 'warning')}, more than --max-warnings ${maxWarnings}`));
+          else out(c.green('✔ no errors') + (warnings ? c.yellow(`, ${plural(warnings, 'warning')}`) : ''));
+        }
       }
-      return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+      return errors > 0 || tooManyWarnings ? 1 : 0;
     }
     case 'lock': {
       const result = project.lock();

