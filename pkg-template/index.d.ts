@@ -18,6 +18,18 @@ export type Code =
   | 'transaction-control' | 'non-transactional-statement'
   | 'no-transaction-multiple-statements' | 'destructive-statement'
   | 'missing-semicolon' | 'psql-meta-command' | 'invisible-character'
+  | 'require-concurrent-index-creation' | 'require-concurrent-index-deletion'
+  | 'constraint-missing-not-valid' | 'adding-field-with-default'
+  | 'adding-foreign-key-constraint' | 'changing-column-type'
+  | 'adding-not-nullable-field' | 'adding-serial-primary-key-field'
+  | 'disallowed-unique-constraint' | 'adding-required-field'
+  | 'require-concurrent-partition-detach' | 'require-concurrent-reindex'
+  | 'renaming-column' | 'renaming-table' | 'renaming-object'
+  | 'ban-drop-database' | 'ban-truncate-cascade'
+  | 'ban-create-domain-with-constraint'
+  | 'ban-alter-domain-with-add-constraint' | 'identifier-too-long'
+  | 'ban-duplicate-column-assignments' | 'unused-ignore' | 'syntax-error'
+  | 'lint-skipped'
   | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
 
 /** UTF-8 byte offsets `[start, end)` into the input as given. */

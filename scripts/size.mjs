@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const GOAL_GZIP = 150 * 1024;
+// Issue 13 set the budget at 350 KB gzip with squawk's parser inside.
+const GOAL_GZIP = 350 * 1024;
 const file = new URL('../pkg/kimberlite_migration_bg.wasm', import.meta.url);
 let bytes;
 try {

@@ -784,6 +784,28 @@ impl<'a, 'm> Parser<'a, 'm> {
             ),
         }
         self.check_kimberlite_split(body, down_marker, kimberlite_down, down_has_sql);
+
+        // squawk's parser would only repeat what the file's own findings say
+        // about text that does not read as SQL.
+        let syntax = !self.findings.any(|code| {
+            matches!(
+                code,
+                Code::UnterminatedString
+                    | Code::UnterminatedComment
+                    | Code::UnterminatedDollarQuote
+                    | Code::MisplacedMarker
+            )
+        }) && !linter
+            .found_any(|code| matches!(code, Code::PsqlMetaCommand | Code::InvisibleCharacter));
+        linter.section(&self.src[..up_end], self.bom, true, syntax);
+        if let Some(marker) = down_marker {
+            linter.section(
+                &self.src[marker.end..],
+                marker.end + self.bom,
+                false,
+                syntax,
+            );
+        }
     }
 
     /// Kimberlite's CLI splits Up from Down at the first `-- Down Migration`

@@ -155,9 +155,175 @@ fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
     ]
 }
 
+/// squawk's rules (issue 13): each fires through our parser, on the right
+/// section, and stays quiet on the safe form of the same change.
+fn squawk_cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
+    let down = |sql: &str| format!("-- Up Migration\nSELECT 1;\n-- Down Migration\n{sql}\n");
+    let owned = |cases: Vec<(Code, Vec<&str>, Vec<&str>)>| {
+        cases
+            .into_iter()
+            .map(|(code, fire, quiet)| {
+                (
+                    code,
+                    fire.into_iter().map(up).collect(),
+                    quiet.into_iter().map(up).collect(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let long = "a".repeat(64);
+    let mut cases = owned(vec![
+        (
+            Code::RequireConcurrentIndexCreation,
+            vec!["CREATE INDEX i ON users (email);"],
+            vec!["CREATE TABLE t (id int);\nCREATE INDEX i ON t (id);"],
+        ),
+        (
+            Code::RequireConcurrentIndexDeletion,
+            vec!["DROP INDEX i;"],
+            vec!["SELECT 1;"],
+        ),
+        (
+            Code::ConstraintMissingNotValid,
+            vec!["ALTER TABLE users ADD CONSTRAINT c CHECK (age > 0);"],
+            vec![
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (age > 0) NOT VALID;",
+                // Reported by their own rules, where the advice fits.
+                "ALTER TABLE users ADD PRIMARY KEY (id);",
+                "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);",
+                "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);",
+            ],
+        ),
+        (
+            Code::AddingFieldWithDefault,
+            vec!["ALTER TABLE users ADD COLUMN n uuid DEFAULT gen_random_uuid();"],
+            vec!["ALTER TABLE users ADD COLUMN n int DEFAULT 0;"],
+        ),
+        (
+            Code::AddingForeignKeyConstraint,
+            vec![
+                "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);",
+            ],
+            vec![
+                "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
+            ],
+        ),
+        (
+            Code::ChangingColumnType,
+            vec!["ALTER TABLE users ALTER COLUMN name TYPE varchar(10);"],
+            vec!["ALTER TABLE users ALTER COLUMN name SET DEFAULT 'x';"],
+        ),
+        (
+            Code::AddingNotNullableField,
+            vec!["ALTER TABLE users ALTER COLUMN email SET NOT NULL;"],
+            vec!["ALTER TABLE users ALTER COLUMN email DROP NOT NULL;"],
+        ),
+        (
+            Code::AddingSerialPrimaryKeyField,
+            vec!["ALTER TABLE users ADD PRIMARY KEY (id);"],
+            vec!["ALTER TABLE users ADD CONSTRAINT pk PRIMARY KEY USING INDEX users_pk_idx;"],
+        ),
+        (
+            Code::DisallowedUniqueConstraint,
+            vec!["ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);"],
+            vec!["ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX users_email_idx;"],
+        ),
+        (
+            Code::AddingRequiredField,
+            vec!["ALTER TABLE users ADD COLUMN n int NOT NULL;"],
+            vec!["ALTER TABLE users ADD COLUMN n int NOT NULL DEFAULT 0;"],
+        ),
+        (
+            Code::RequireConcurrentPartitionDetach,
+            vec!["ALTER TABLE p DETACH PARTITION p1;"],
+            vec!["ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1);"],
+        ),
+        (
+            Code::RequireConcurrentReindex,
+            vec!["REINDEX INDEX i;"],
+            vec!["ANALYZE users;"],
+        ),
+        (
+            Code::RenamingColumn,
+            vec!["ALTER TABLE users RENAME COLUMN a TO b;"],
+            vec![
+                "-- kimberlite:ignore renaming-column\nALTER TABLE users RENAME COLUMN a TO b;",
+                "-- squawk-ignore renaming-column\nALTER TABLE users RENAME COLUMN a TO b;",
+            ],
+        ),
+        (
+            Code::RenamingTable,
+            vec!["ALTER TABLE users RENAME TO people;"],
+            vec!["SELECT 1;"],
+        ),
+        (
+            Code::RenamingObject,
+            vec!["ALTER FUNCTION f() RENAME TO g;"],
+            vec!["SELECT 1;"],
+        ),
+        (
+            Code::BanDropDatabase,
+            vec!["DROP DATABASE d;"],
+            vec!["DROP SCHEMA IF EXISTS nothing_here;"],
+        ),
+        (
+            Code::BanTruncateCascade,
+            vec!["TRUNCATE t CASCADE;"],
+            vec!["TRUNCATE t;"],
+        ),
+        (
+            Code::BanCreateDomainWithConstraint,
+            vec!["CREATE DOMAIN d AS int CHECK (VALUE > 0);"],
+            vec!["CREATE DOMAIN d AS int;"],
+        ),
+        (
+            Code::BanAlterDomainWithAddConstraint,
+            vec!["ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0);"],
+            vec!["ALTER DOMAIN d SET DEFAULT 0;"],
+        ),
+        (
+            Code::BanDuplicateColumnAssignments,
+            vec!["UPDATE t SET a = 1, a = 2 WHERE id = 1;"],
+            vec!["UPDATE t SET a = 1, b = 2 WHERE id = 1;"],
+        ),
+        (
+            Code::UnusedIgnore,
+            vec!["-- squawk-ignore no-such-rule\nSELECT 1;"],
+            vec!["-- squawk-ignore renaming-column\nALTER TABLE users RENAME COLUMN a TO b;"],
+        ),
+        (
+            Code::SyntaxError,
+            vec!["SELEC 1;", "CREATE TABLE (;"],
+            vec!["SELECT 1;", "\\x\nSELECT 1;", "SELECT 'unterminated"],
+        ),
+    ]);
+    cases.push((
+        Code::IdentifierTooLong,
+        vec![up(&format!("CREATE TABLE {long} (id int);"))],
+        vec![up(&format!("CREATE TABLE {} (id int);", &long[1..]))],
+    ));
+    cases.push((
+        Code::LintSkipped,
+        vec![up(&"INSERT INTO t VALUES (1);\n".repeat(45_000))],
+        vec![up("SELECT 1;")],
+    ));
+    // A Down section undoes: its renames are not findings; its locks are.
+    cases.push((
+        Code::RequireConcurrentIndexDeletion,
+        vec![down("DROP INDEX i;")],
+        vec![],
+    ));
+    cases.push((
+        Code::RenamingColumn,
+        vec![],
+        vec![down("ALTER TABLE users RENAME COLUMN b TO a;")],
+    ));
+    cases
+}
+
 #[test]
 fn each_rule_fires_where_it_should_and_only_there() {
-    for (code, fire, quiet) in cases() {
+    for (code, fire, quiet) in cases().into_iter().chain(squawk_cases()) {
         for text in fire {
             assert!(
                 codes_of(&text).contains(&code),
@@ -178,7 +344,11 @@ fn each_rule_fires_where_it_should_and_only_there() {
 
 #[test]
 fn every_lint_code_has_cases_and_help() {
-    let covered: Vec<Code> = cases().iter().map(|(code, _, _)| *code).collect();
+    let covered: Vec<Code> = cases()
+        .iter()
+        .chain(&squawk_cases())
+        .map(|(code, _, _)| *code)
+        .collect();
     for code in Code::ALL
         .iter()
         .filter(|c| c.group() == kimberlite_migration::Group::Lint)

@@ -291,6 +291,7 @@ fn a_file_over_the_parse_limit_is_file_too_large_with_its_checksum_and_findings(
         [
             Code::MissingDown,
             Code::DestructiveStatement,
+            Code::LintSkipped,
             Code::FileTooLarge
         ]
     );
@@ -299,7 +300,7 @@ fn a_file_over_the_parse_limit_is_file_too_large_with_its_checksum_and_findings(
         Some(kimberlite_migration::checksum::checksum_text(&text).as_str())
     );
     assert!(migration.up.is_empty());
-    assert!(migration.diagnostics[2].message.contains("64 MiB"));
+    assert!(migration.diagnostics[3].message.contains("64 MiB"));
 }
 
 #[test]
@@ -311,7 +312,11 @@ fn a_file_over_the_parse_limit_is_still_linted_to_its_end() {
     let linted = lint_migration("m/0001_seed.sql", text.as_bytes());
     assert_eq!(
         codes(&linted.diagnostics),
-        [Code::MissingDown, Code::DestructiveStatement]
+        [
+            Code::MissingDown,
+            Code::DestructiveStatement,
+            Code::LintSkipped
+        ]
     );
     let last_line = text.lines().count() as u32 - 1;
     assert_eq!(linted.diagnostics[1].range.unwrap().start.line, last_line);
@@ -325,7 +330,11 @@ fn a_file_of_more_statements_than_are_handed_over_keeps_its_findings() {
     let parsed = parse_migration("m/0001_many.sql", text.as_bytes());
     assert_eq!(
         codes(&parsed.diagnostics),
-        [Code::FileTooLarge, Code::DestructiveStatement]
+        [
+            Code::FileTooLarge,
+            Code::DestructiveStatement,
+            Code::LintSkipped
+        ]
     );
     assert!(parsed.diagnostics[0].message.contains("1000002 statements"));
     assert!(parsed.up.is_empty());
@@ -337,6 +346,6 @@ fn a_file_of_more_statements_than_are_handed_over_keeps_its_findings() {
     // Linting keeps no statement, so it has no such limit.
     assert_eq!(
         codes(&lint_migration("m/0001_many.sql", text.as_bytes()).diagnostics),
-        [Code::DestructiveStatement]
+        [Code::DestructiveStatement, Code::LintSkipped]
     );
 }

@@ -10,6 +10,7 @@ mod missing_semicolon;
 mod no_transaction_multiple_statements;
 mod non_transactional_statement;
 mod psql_meta_command;
+pub mod squawk;
 mod transaction_control;
 
 use crate::diagnostic::{Code, Diagnostic, Span};
@@ -263,6 +264,16 @@ impl<'a> Linter<'a> {
         missing_semicolon::check(context, statement, found);
     }
 
+    /// Whether any finding so far has a code that `matches`.
+    pub fn found_any(&self, matches: impl Fn(Code) -> bool) -> bool {
+        self.found.any(matches)
+    }
+
+    /// squawk's rules over a whole section (see [`squawk::check_section`]).
+    pub fn section(&mut self, text: &str, at: usize, is_up: bool, syntax: bool) {
+        squawk::check_section(&self.context, text, at, is_up, syntax, &mut self.found);
+    }
+
     /// The findings, rule by rule, each rule's in file order.
     pub fn finish(mut self) -> Vec<Diagnostic> {
         no_transaction_multiple_statements::check(
@@ -271,8 +282,13 @@ impl<'a> Linter<'a> {
             self.second_up,
             &mut self.found,
         );
-        self.found
-            .sort_by_key(|code| RULE_ORDER.iter().position(|c| *c == code));
+        // Our rules in their order, then squawk's in table order.
+        self.found.sort_by_key(|code| {
+            RULE_ORDER
+                .iter()
+                .position(|c| *c == code)
+                .unwrap_or(RULE_ORDER.len() + code as usize)
+        });
         self.found.finish(self.context.label)
     }
 }
@@ -323,6 +339,11 @@ impl Findings {
         } else if first_dropped.is_none() {
             *first_dropped = Some(diagnostic);
         }
+    }
+
+    /// Whether any finding so far has a code that `matches`.
+    pub fn any(&self, matches: impl Fn(Code) -> bool) -> bool {
+        self.counts.iter().any(|(code, ..)| matches(*code))
     }
 
     /// Whether another finding of `code` would be listed or would be the

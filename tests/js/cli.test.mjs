@@ -431,7 +431,7 @@ test('lint formats: a summary table, compact lines, GitHub annotations, SARIF 2.
   const dir = copyExample();
   writeFileSync(join(dir, 'migrations', '0005_x.sql'), '-- Migration: X\nDELETE FROM customers;\nBEGIN;\n-- Down Migration\nSELECT 1;\n');
   writeFileSync(join(dir, 'migrations', '0006_y.sql'), '-- Migration: Y\nUPDATE products SET price = 0;\n-- Down Migration\nSELECT 1;\n');
-  const lint = (...args) => kmb(['lint', ...args], { cwd: dir });
+  const lint = (...args) => kmb(['lint', 'migrations/0005_x.sql', 'migrations/0006_y.sql', ...args], { cwd: dir });
 
   let run = lint();
   assert.equal(run.code, 1, run.stderr);

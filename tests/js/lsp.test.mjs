@@ -67,7 +67,7 @@ test('diagnostics, fixes and hovers over stdio', async () => {
 
     // An emoji before the offending statement: ranges must count UTF-16 units.
     const uri = pathToFileURL(join(root, 'migrations', '0002_index.sql')).href;
-    const text = "-- Migration: Index\nSELECT '😀😀'; CREATE INDEX CONCURRENTLY users_id ON users (id);\n-- Down Migration\nDROP INDEX users_id;\n";
+    const text = "-- Migration: Index\nSELECT '😀😀'; CREATE INDEX CONCURRENTLY users_id ON users (id);\n-- Down Migration\nDROP INDEX CONCURRENTLY users_id;\n";
     let published = next(uri);
     connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
     let { diagnostics } = await published;

@@ -78,7 +78,7 @@ test('load examples/shop, inspect a tampered file, create a migration, try apply
   await page.screenshot({ path: join(SHOTS, '2-tampered.png'), fullPage: true });
 
   // By keyboard: Tab reaches the diagnostics, Enter opens one.
-  await page.locator('#diagnostics button').last().focus();
+  await page.locator('#diagnostics button').nth(1).focus();
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Enter');
   assert.equal(await page.locator('#diagnostics button').first().getAttribute('aria-pressed'), 'true');

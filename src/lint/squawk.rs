@@ -1,0 +1,136 @@
+//! squawk's rules about locks, table rewrites, failures at apply time and
+//! renames, run over each section on squawk's own PostgreSQL parser.
+//!
+//! The rules of squawk that run are the ones that have a code in our table
+//! (`diagnostic.rs`, the rows marked "(squawk)"): the default preset. squawk's
+//! style rules (`prefer-*`, `ban-char-field`) and the ones that repeat ours
+//! (`transaction-nesting` and `ban-uncommitted-transaction` as
+//! `transaction-control`, `ban-concurrent-index-creation-in-transaction` as
+//! `non-transactional-statement`, `ban-drop-table` and `ban-drop-column` as
+//! `destructive-statement`) do not, and neither does `require-lock-timeout`
+//! for now: it reports once per file, at the first statement that locks,
+//! and that is often a table created a line earlier in the same migration,
+//! which no one else can be waiting on; it comes back with the schema model
+//! that knows which objects exist before a migration. squawk's own `-- squawk-ignore`
+//! comments work as in squawk; ours work on these codes as on any other.
+
+use squawk_linter::{Linter as Squawk, LinterSettings, Rule};
+use squawk_syntax::SourceFile;
+
+use super::{Findings, LintContext};
+use crate::diagnostic::{Code, Span};
+use crate::sql::lexer::Lexer;
+
+/// The largest section the rules read (1 MiB). squawk's syntax tree takes
+/// 40 to 80 bytes a byte; a section this large is a data load, where the
+/// lock rules have little to say.
+pub const MAX_SECTION_BYTES: usize = 1 << 20;
+
+/// Whether the constraint `ADD [CONSTRAINT name] ...` adds is one that only
+/// `NOT VALID` makes quick: a `CHECK`. squawk also reports primary keys and
+/// unique constraints under `constraint-missing-not-valid`, whose advice
+/// cannot apply to them (they cannot be `NOT VALID`; their own rules,
+/// `adding-serial-primary-key-field` and `disallowed-unique-constraint`,
+/// say what to do), and foreign keys, which `adding-foreign-key-constraint`
+/// reports as well: one finding each, not two. Other text it reports (a
+/// `VALIDATE` in the transaction that added the constraint) is kept.
+fn needs_not_valid(add: &str) -> bool {
+    let mut words = Lexer::new(add).filter(|t| !t.is_trivia());
+    let first = words.next().map(|t| t.text(add).to_ascii_uppercase());
+    if first.as_deref() != Some("ADD") {
+        return true;
+    }
+    let mut kind = words.next().map(|t| t.text(add).to_ascii_uppercase());
+    if kind.as_deref() == Some("CONSTRAINT") {
+        kind = words.nth(1).map(|t| t.text(add).to_ascii_uppercase());
+    }
+    kind.as_deref() == Some("CHECK")
+}
+
+/// squawk's rule of a code, for the codes that are squawk's.
+pub fn rule_of(code: Code) -> Option<Rule> {
+    Rule::try_from(code.as_str()).ok()
+}
+
+/// Runs the rules over one section: `text` starts `at` bytes into the whole
+/// contents. `syntax` says whether to report what the parser cannot read
+/// (not when the file's own findings already explain it).
+pub fn check_section(
+    context: &LintContext<'_>,
+    text: &str,
+    at: usize,
+    is_up: bool,
+    syntax: bool,
+    found: &mut Findings,
+) {
+    if text.len() > MAX_SECTION_BYTES {
+        found.push(context.diagnostic(
+            Code::LintSkipped,
+            Span::new(at, at),
+            format!(
+                "The {} section of {} is {} KiB, more than the {} KiB the lock rules read; only the token rules checked it.",
+                if is_up { "Up" } else { "Down" },
+                context.label,
+                text.len() >> 10,
+                MAX_SECTION_BYTES >> 10
+            ),
+            "Keep schema changes in migrations of their own, apart from data loads, so that they are checked.",
+        ));
+        return;
+    }
+    let file = SourceFile::parse(text);
+    if syntax && let Some(error) = file.errors().first() {
+        let range = error.range();
+        let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+        found.push(context.diagnostic(
+            Code::SyntaxError,
+            Span::new(at + start, at + end.max(start)),
+            format!(
+                "squawk's PostgreSQL parser cannot read the {} section of {} here ({}); the lock rules did not check what follows.",
+                if is_up { "Up" } else { "Down" },
+                context.label,
+                error.message()
+            ),
+            "Check the SQL near this point. If PostgreSQL accepts it (newer syntax), ignore this with `-- kimberlite:ignore syntax-error` above the statement.",
+        ));
+    }
+    // A Down section undoes: renaming back is its job.
+    let rules = Code::ALL
+        .iter()
+        .filter(|&&code| {
+            is_up
+                || !matches!(
+                    code,
+                    Code::RenamingColumn | Code::RenamingTable | Code::RenamingObject
+                )
+        })
+        .filter_map(|&code| rule_of(code));
+    let mut linter = Squawk::from(rules);
+    linter.settings = LinterSettings {
+        assume_in_transaction: context.transactional,
+        ..LinterSettings::default()
+    };
+    for violation in linter.lint(&file, text) {
+        let Some(code) = Code::parse(&violation.code.to_string()) else {
+            continue;
+        };
+        let range = violation.text_range;
+        let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+        if code == Code::ConstraintMissingNotValid && !needs_not_valid(&text[start..end.max(start)])
+        {
+            continue;
+        }
+        let help = violation.help.unwrap_or_else(|| {
+            format!(
+                "See https://squawkhq.com/docs/{} for why and how to do it safely.",
+                code.as_str()
+            )
+        });
+        found.push(context.diagnostic(
+            code,
+            Span::new(at + start, at + end.max(start)),
+            format!("{}: {}", context.label, violation.message),
+            &help,
+        ));
+    }
+}
