@@ -877,13 +877,14 @@ impl<'a, 'm> Parser<'a, 'm> {
         is_up: bool,
         keep: bool,
         linter: &mut Linter<'a>,
-    ) -> Section {
+    ) -> Section<'a> {
         let src = self.src;
-        let mut section = Section::default();
+        let mut section = Section {
+            is_up,
+            keep,
+            ..Section::default()
+        };
         let mut splitter = Splitter::default();
-        // `-- kimberlite:ignore` comments since the last statement.
-        let mut ignore_comments: Vec<Span> = Vec::new();
-        let mut words = Words::default();
         let mut depth = 0usize;
         let mut trimming_start = trim.start;
         for mut token in tokens {
@@ -905,17 +906,19 @@ impl<'a, 'm> Parser<'a, 'm> {
                     if let Some(args) = comment.strip_prefix("kimberlite:ignore")
                         && (args.is_empty() || args.starts_with(char::is_whitespace))
                     {
-                        ignore_comments.push(Span::new(token.start, token.end));
+                        section
+                            .ignore_comments
+                            .push(Span::new(token.start, token.end));
                     }
                 }
                 TokenKind::OpenParen => {
-                    words.open_paren(depth);
+                    section.words.open_paren(depth);
                     depth += 1;
                 }
                 TokenKind::CloseParen => depth = depth.saturating_sub(1),
                 TokenKind::DollarQuoted | TokenKind::String if !token.unterminated => {
                     let (text, at) = quoted_body(&src[token.start..token.end], token.kind);
-                    words.body(text, token.start + at + self.bom);
+                    section.words.body(text, token.start + at + self.bom);
                 }
                 TokenKind::Word => {
                     let word = Word {
@@ -924,54 +927,33 @@ impl<'a, 'm> Parser<'a, 'm> {
                         span: self.span(token.start, token.end),
                     };
                     linter.word(&word);
-                    words.push(word);
+                    section.words.push(word);
                 }
                 TokenKind::Backslash => linter.backslash(token.start),
                 _ => {}
             }
             if let Some(found) = splitter.push(src, &token) {
-                self.statement(
-                    found,
-                    &words,
-                    &mut ignore_comments,
-                    is_up,
-                    keep,
-                    linter,
-                    &mut section,
-                );
-                words = Words::default();
+                self.statement(found, &mut section, linter);
                 depth = 0;
             }
         }
         if let Some(found) = splitter.finish() {
-            self.statement(
-                found,
-                &words,
-                &mut ignore_comments,
-                is_up,
-                keep,
-                linter,
-                &mut section,
-            );
+            self.statement(found, &mut section, linter);
         }
         section
     }
 
     /// One statement of a section, with the ignore comments before it.
-    #[allow(clippy::too_many_arguments)]
     fn statement(
         &mut self,
         found: StatementSpan,
-        words: &Words<'a>,
-        ignore_comments: &mut Vec<Span>,
-        is_up: bool,
-        keep: bool,
+        section: &mut Section<'a>,
         linter: &mut Linter<'a>,
-        section: &mut Section,
     ) {
         let src = self.src;
+        let words = std::mem::take(&mut section.words);
         let mut ignored = Vec::new();
-        for comment in ignore_comments.drain(..) {
+        for comment in std::mem::take(&mut section.ignore_comments) {
             let text = src[comment.start..comment.end]
                 .trim_start_matches('-')
                 .trim();
@@ -981,10 +963,10 @@ impl<'a, 'm> Parser<'a, 'm> {
         }
         let span = self.span(found.span.start, found.span.end);
         linter.statement(&StatementView {
-            is_up,
+            is_up: section.is_up,
             span,
             terminated: found.terminated,
-            words,
+            words: &words,
         });
         section.count += 1;
         section.first.get_or_insert(span);
@@ -992,7 +974,7 @@ impl<'a, 'm> Parser<'a, 'm> {
         if !ignored.is_empty() {
             self.silenced.push((span, ignored.clone()));
         }
-        if !keep || self.kept > MAX_KEPT_STATEMENTS {
+        if !section.keep || self.kept > MAX_KEPT_STATEMENTS {
             return;
         }
         // What Kimberlite sends: its lines joined with `\n`.
@@ -1041,14 +1023,22 @@ struct Trim {
     kept_end: usize,
 }
 
-/// One section's statements.
+/// One section's statements, and what is gathered for the one being read.
 #[derive(Default)]
-struct Section {
+struct Section<'a> {
+    /// The Up section (else Down).
+    is_up: bool,
+    /// Whether statements are kept (else only read and checked).
+    keep: bool,
     count: usize,
     /// The first statement's span.
     first: Option<Span>,
     /// Every statement, when kept.
     statements: Vec<Statement>,
+    /// The words of the statement being read.
+    words: Words<'a>,
+    /// `-- kimberlite:ignore` comments since the last statement.
+    ignore_comments: Vec<Span>,
 }
 
 /// The tokens of a file's text from the first token at or after `from`

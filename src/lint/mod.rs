@@ -245,7 +245,12 @@ impl<'a> Linter<'a> {
         let (context, found) = (&self.context, &mut self.found);
         if let Some((span, word)) = words.body_commit {
             if words.starts_with(&["DO"]) {
-                transaction_control::check_do_block(context, span, word, found);
+                transaction_control::check_body(
+                    context,
+                    span,
+                    transaction_control::Body::Do(word),
+                    found,
+                );
             } else if let Some(name) = words.routine {
                 self.committing_procedures.push(name.to_ascii_lowercase());
             }
@@ -256,7 +261,12 @@ impl<'a> Linter<'a> {
                 .committing_procedures
                 .contains(&name.to_ascii_lowercase())
         {
-            transaction_control::check_call(context, statement.span, name, found);
+            transaction_control::check_body(
+                context,
+                statement.span,
+                transaction_control::Body::Call(name),
+                found,
+            );
         }
         transaction_control::check(context, statement, found);
         non_transactional_statement::check(context, statement, found);

@@ -73,37 +73,43 @@ pub fn in_body(body: &str) -> Option<(usize, usize, &str)> {
     None
 }
 
-/// `COMMIT` or `ROLLBACK` inside a `DO` block of a migration that runs in a
-/// transaction (`span` is the word's).
-pub fn check_do_block(context: &LintContext<'_>, span: Span, word: &str, found: &mut Findings) {
+/// Transaction control inside a quoted body, in a migration that runs in a
+/// transaction: `COMMIT` or `ROLLBACK` in a `DO` block (`span` is the word,
+/// `what` says `DO`), or a `CALL` of a procedure of this migration whose body
+/// has one (`span` is the call, `what` names the procedure).
+pub fn check_body(context: &LintContext<'_>, span: Span, what: Body<'_>, found: &mut Findings) {
     if !context.transactional {
         return;
     }
+    let (message, help) = match what {
+        Body::Do(word) => (
+            format!(
+                "{} has `{}` inside a `DO` block",
+                context.label,
+                word.to_ascii_uppercase()
+            ),
+            "Remove it, or move the block to a migration of its own whose first line is `-- kimberlite:no-transaction`.",
+        ),
+        Body::Call(name) => (
+            format!(
+                "{} calls `{name}`, whose body ends the transaction (`COMMIT` or `ROLLBACK`)",
+                context.label
+            ),
+            "Call it from a migration of its own whose first line is `-- kimberlite:no-transaction`, or take the transaction control out of the procedure.",
+        ),
+    };
     found.push(context.diagnostic(
         Code::TransactionControl,
         span,
-        format!(
-            "{} has `{}` inside a `DO` block, which PostgreSQL refuses inside the transaction the runner opens (\"invalid transaction termination\").",
-            context.label,
-            word.to_ascii_uppercase()
-        ),
-        "Remove it, or move the block to a migration of its own whose first line is `-- kimberlite:no-transaction`.",
+        format!("{message}; PostgreSQL refuses it inside the transaction the runner opens (\"invalid transaction termination\")."),
+        help,
     ));
 }
 
-/// `CALL` of a procedure of this migration whose body has `COMMIT` or
-/// `ROLLBACK`, in a migration that runs in a transaction.
-pub fn check_call(context: &LintContext<'_>, span: Span, name: &str, found: &mut Findings) {
-    if !context.transactional {
-        return;
-    }
-    found.push(context.diagnostic(
-        Code::TransactionControl,
-        span,
-        format!(
-            "{} calls `{name}`, whose body ends the transaction (`COMMIT` or `ROLLBACK`); inside the transaction the runner opens, PostgreSQL refuses it (\"invalid transaction termination\").",
-            context.label
-        ),
-        "Call it from a migration of its own whose first line is `-- kimberlite:no-transaction`, or take the transaction control out of the procedure.",
-    ));
+/// Which body [`check_body`] reports on.
+pub enum Body<'a> {
+    /// A `DO` block with this word (`COMMIT` or `ROLLBACK`) as written.
+    Do(&'a str),
+    /// A `CALL` of this procedure.
+    Call(&'a str),
 }
