@@ -48,3 +48,4 @@ export const planApply = guard('planApply');
 export const planRollback = guard('planRollback');
 export const codes = guard('codes');
 export const version = guard('version');
+export const readConfig = guard('readConfig');

@@ -18,6 +18,7 @@ export const planApply = guarded('planApply');
 export const planRollback = guarded('planRollback');
 export const codes = guarded('codes');
 export const version = guarded('version');
+export const readConfig = guarded('readConfig');
 
 const analyzeReport = guarded('analyze');
 /** Analyzes a whole project; each migration's statements are parsed when first read (report.js). */

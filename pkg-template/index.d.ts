@@ -30,7 +30,7 @@ export type Code =
   | 'ban-alter-domain-with-add-constraint' | 'identifier-too-long'
   | 'ban-duplicate-column-assignments' | 'unused-ignore' | 'syntax-error'
   | 'lint-skipped'
-  | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
+  | 'invalid-config' | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
 
 /** UTF-8 byte offsets `[start, end)` into the input as given. */
 export interface Span { start: number; end: number }
@@ -225,6 +225,14 @@ export function planApply(input: ProjectInput & { to?: number }): Plan;
 export function planRollback(input: ProjectInput & ({ steps?: number; to?: never } | { to: number; steps?: never })): Plan;
 export function codes(): CodeInfo[];
 export function version(): string;
+/**
+ * This tool's settings in a project file (`kimberlite.toml`, Kimberlite's
+ * own): `[migrations] directory` and `[migrations.lint.rules]` (`code =
+ * "off" | "error" | "warning" | "info" | "hint"`). `diagnostics` lists what
+ * is wrong in them (`invalid-config`), each at its place; `path` names the
+ * file in them.
+ */
+export function readConfig(path: string, text: string): { directory: string | null; rules: Record<string, string>; diagnostics: Diagnostic[] };
 
 // ---- Node only: projects on disk and databases (not in the browser entry) ----
 

@@ -5,7 +5,7 @@
 // against the lock, duplicate ids, gaps); offers quick fixes (no-transaction
 // directive, ignore comments) and hovers with each code's help.
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import lsp from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -26,14 +26,26 @@ const WHOLE_FILE = { start: { line: 0, character: 0 }, end: { line: 0, character
 const IGNORABLE = new Set(core.codes().filter((c) => c.silenceable).map((c) => c.code));
 
 /**
- * The project a file belongs to: a file in a folder named `migrations` is
- * part of the project above it, with its lock and tracker; any other `.sql`
- * file is checked on its own.
+ * The project a file belongs to: the nearest folder above it with a
+ * `kimberlite.toml` whose `[migrations] directory` (default `migrations`)
+ * is the file's folder, with that file's rule levels; else, for a file in a
+ * folder named `migrations`, the project above it. Any other `.sql` file is
+ * checked on its own.
  */
 function projectOf(path) {
   const folder = dirname(path);
+  for (let dir = folder; ; dir = dirname(dir)) {
+    const file = readFileSafe(join(dir, 'kimberlite.toml'));
+    const text = file === null ? null : file.toString('utf8');
+    if (text !== null) {
+      const config = core.readConfig('kimberlite.toml', text);
+      if (resolve(dir, config.directory ?? 'migrations') === folder) return { root: dir, folder, rules: config.rules };
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
   if (basename(folder) !== 'migrations') return null;
-  return { root: dirname(folder), folder };
+  return { root: dirname(folder), folder, rules: {} };
 }
 
 function pathOf(uri) {
@@ -74,6 +86,7 @@ function analyzeDocument(document) {
     lock: readText(join(state, '.lock')),
     tracker: readText(join(state, 'applied.toml')),
     statements: false,
+    options: { rules: project.rules },
   });
   const mine = relative(project.root, path);
   // `unlocked` is news for `kmb migration status`, not for a file being written.

@@ -18,4 +18,5 @@ export const planApply = wasm.planApply;
 export const planRollback = wasm.planRollback;
 export const codes = wasm.codes;
 export const version = wasm.version;
+export const readConfig = wasm.readConfig;
 export { openProject } from './project.js';

@@ -210,6 +210,7 @@ codes! {
     UnusedIgnore => "unused-ignore", Lint, Info, Allowed, "A `-- squawk-ignore` comment that names no squawk rule (squawk).";
     SyntaxError => "syntax-error", Lint, Warning, Allowed, "SQL that squawk's PostgreSQL parser cannot read: PostgreSQL will likely refuse it, and the lock rules could not check it.";
     LintSkipped => "lint-skipped", Lint, Info, Allowed, "A section too large for the lock rules (over 1 MiB, a data load): only the token rules checked it.";
+    InvalidConfig => "invalid-config", Call, Error, Never, "The project file `kimberlite.toml` is not valid TOML, or this tool's settings in it (`[migrations] directory`, `[migrations.lint.rules]`) are wrong.";
     InvalidName => "invalid-name", Call, Error, Never, "A name for a new migration that cannot become a file name.";
     InvalidTarget => "invalid-target", Call, Error, Never, "A target id or step count that names no migration.";
     UnknownCode => "unknown-code", Call, Warning, Never, "Options or an ignore comment name a code that does not exist.";

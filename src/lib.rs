@@ -6,6 +6,7 @@
 
 mod bytes;
 pub mod checksum;
+pub mod config;
 pub mod create;
 pub mod diagnostic;
 pub mod line_index;

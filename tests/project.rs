@@ -207,3 +207,73 @@ fn create_continues_the_sequence() {
     // not see it, but with no SQL after it both tools run the same (nothing).
     assert!(!new_file.contains(&Code::MisplacedMarker), "{new_file:?}");
 }
+
+/// `kimberlite.toml`: Kimberlite's keys are left alone, ours are read, and
+/// anything wrong in ours is `invalid-config` at its place.
+#[test]
+fn the_project_file_gives_the_directory_and_rule_levels() {
+    use kimberlite_migration::config::read_config;
+    let text = "[database]\nurl = \"kimberlite://x\"\n\n[migrations]\ndirectory = \"db/migrations\"\nauto_timestamp = true\n\n[migrations.lint.rules]\ndestructive-statement = \"off\"\nrenaming-column = \"error\"\n";
+    let config = read_config("kimberlite.toml", text);
+    assert!(config.diagnostics.is_empty(), "{:?}", config.diagnostics);
+    assert_eq!(config.directory.as_deref(), Some("db/migrations"));
+    assert_eq!(
+        config.rules,
+        [
+            ("destructive-statement".to_string(), "off".to_string()),
+            ("renaming-column".to_string(), "error".to_string())
+        ]
+    );
+    assert_eq!(read_config("kimberlite.toml", ""), Default::default());
+
+    for (bad, problem, line) in [
+        ("[migrations\n", "", 1),
+        ("migrations = 3\n", "`migrations` is not a table", 1),
+        (
+            "[migrations]\ndirectory = 3\n",
+            "`directory` is not a string",
+            2,
+        ),
+        ("[migrations]\ndirectory = \" \"\n", "names no folder", 2),
+        (
+            "[migrations.lint]\nrule = {}\n",
+            "`migrations.lint.rule` is not a setting",
+            2,
+        ),
+        (
+            "[migrations.lint.rules]\ndestructive-statment = \"off\"\n",
+            "not a diagnostic code",
+            2,
+        ),
+        ("[migrations.lint.rules]\nmissing-down = \"loud\"\n", "", 2),
+        (
+            "[migrations.lint.rules]\nmissing-down = 1\n",
+            "is not a string",
+            2,
+        ),
+    ] {
+        let config = read_config("kimberlite.toml", bad);
+        assert_eq!(
+            config.diagnostics.len(),
+            1,
+            "{bad}: {:?}",
+            config.diagnostics
+        );
+        let found = &config.diagnostics[0];
+        assert_eq!(found.code, Code::InvalidConfig, "{bad}");
+        assert!(found.message.contains(problem), "{bad}: {}", found.message);
+        assert_eq!(
+            found.range.unwrap().start.line + 1,
+            line,
+            "{bad}: {found:?}"
+        );
+        assert!(found.help.is_some());
+    }
+    // Integrity codes cannot be turned off from the project file either.
+    let config = read_config(
+        "kimberlite.toml",
+        "[migrations.lint.rules]\nchecksum-mismatch = \"off\"\n",
+    );
+    assert_eq!(config.diagnostics[0].code, Code::IgnoreNotAllowed);
+    assert!(config.rules.is_empty());
+}

@@ -194,6 +194,30 @@ pub fn lint(path: JsValue, contents: JsValue) -> Result<JsValue, JsValue> {
     to_js(&diagnostics(&lint_migration(&path, &bytes).diagnostics))
 }
 
+/// The settings of a project file (`kimberlite.toml`): `{ directory, rules,
+/// diagnostics }`, `rules` as `{ code: level }`.
+#[wasm_bindgen(js_name = readConfig)]
+pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
+    let path = string_of(&path, "path")?;
+    let text = string_of(&text, "text")?;
+    let config = crate::config::read_config(&path, &text);
+    #[derive(Serialize)]
+    struct ConfigDto<'a> {
+        directory: Option<&'a str>,
+        rules: std::collections::BTreeMap<&'a str, &'a str>,
+        diagnostics: Vec<DiagnosticDto<'a>>,
+    }
+    to_js(&ConfigDto {
+        directory: config.directory.as_deref(),
+        rules: config
+            .rules
+            .iter()
+            .map(|(c, l)| (c.as_str(), l.as_str()))
+            .collect(),
+        diagnostics: diagnostics(&config.diagnostics),
+    })
+}
+
 /// The Kimberlite-compatible checksum of a file's contents; `null` when they are not UTF-8.
 #[wasm_bindgen(js_name = checksum)]
 pub fn checksum(contents: JsValue) -> Result<JsValue, JsValue> {

@@ -2,7 +2,7 @@
 // real PostgreSQL server: create, status, apply, status, rollback, apply.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, rmSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync, rmSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kmb, kmbAsync, watch, copyExample, readState, hasStackTrace } from './cli.mjs';
@@ -479,5 +479,38 @@ test('lint formats: a summary table, compact lines, GitHub annotations, SARIF 2.
   run = lint('--format', 'xml');
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--format takes text, compact, json, github, sarif, gitlab/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('kimberlite.toml: [migrations] directory and [migrations.lint.rules] are honoured, --rule wins, and mistakes are invalid-config at their line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-config-'));
+  mkdirSync(join(dir, 'db'), { recursive: true });
+  cpSync(new URL('../../examples/shop/migrations', import.meta.url), join(dir, 'db', 'migrations'), { recursive: true });
+  writeFileSync(join(dir, 'db', 'migrations', '0005_wipe.sql'), '-- Migration: Wipe\nDELETE FROM customers;\n-- Down Migration\nSELECT 1;\n');
+  const toml = (rules) => `[database]\nurl = "kimberlite://localhost"\n\n[migrations]\ndirectory = "db/migrations"\n\n[migrations.lint.rules]\n${rules}`;
+  writeFileSync(join(dir, 'kimberlite.toml'), toml('destructive-statement = "off"\n'));
+  let run = kmb(['validate', '--json'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  let report = JSON.parse(run.stdout);
+  assert.equal(report.summary.total, 5);
+  assert.ok(!report.diagnostics.some((d) => d.code === 'destructive-statement'));
+  assert.equal(report.migrations.at(-1).path, 'db/migrations/0005_wipe.sql');
+  // A --rule flag wins over the file.
+  run = kmb(['validate', '--json', '--rule', 'destructive-statement=error'], { cwd: dir });
+  assert.equal(run.code, 1);
+  report = JSON.parse(run.stdout);
+  assert.equal(report.diagnostics.find((d) => d.code === 'destructive-statement').severity, 'error');
+
+  writeFileSync(join(dir, 'kimberlite.toml'), toml('destructive-statment = "off"\nchecksum-mismatch = "off"\n'));
+  run = kmb(['status'], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /error\[invalid-config\]: kimberlite\.toml names `destructive-statment`, which is not a diagnostic code\.\n  --> kimberlite\.toml:8:1/);
+  assert.match(run.stderr, /ignore-not-allowed\]: kimberlite\.toml sets `checksum-mismatch` to `off`/);
+  assert.match(run.stderr, /kimberlite\.toml:9:1/);
+  assert.ok(!hasStackTrace(run.stderr));
+  writeFileSync(join(dir, 'kimberlite.toml'), '[migrations\n');
+  run = kmb(['validate', '--json'], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.equal(JSON.parse(run.stdout).error.code, 'invalid-config');
   rmSync(dir, { recursive: true, force: true });
 });

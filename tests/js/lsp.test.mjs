@@ -148,3 +148,25 @@ test('diagnostics, fixes and hovers over stdio', async () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a project laid out by kimberlite.toml: its migrations directory is the project, its rule levels apply', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'kmb-lsp-config-'));
+  mkdirSync(join(root, 'db', 'migrations'), { recursive: true });
+  writeFileSync(join(root, 'kimberlite.toml'), '[migrations]\ndirectory = "db/migrations"\n\n[migrations.lint.rules]\ndestructive-statement = "error"\nmissing-down = "off"\n');
+  writeFileSync(join(root, 'db', 'migrations', '0001_a.sql'), '-- Migration: A\nCREATE TABLE a (id BIGINT);\n');
+  const { child, connection, next } = start();
+  try {
+    await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {} });
+    connection.sendNotification('initialized', {});
+    // The second file of the project: no gap, and the file's own levels.
+    const uri = pathToFileURL(join(root, 'db', 'migrations', '0002_wipe.sql')).href;
+    const published = next(uri);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text: '-- Migration: Wipe\nDELETE FROM a;\n' } });
+    const { diagnostics } = await published;
+    assert.deepEqual(diagnostics.map((d) => [d.code, d.severity]), [['destructive-statement', 1]]);
+  } finally {
+    connection.dispose();
+    child.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

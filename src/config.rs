@@ -1,0 +1,145 @@
+//! The project file `kimberlite.toml`: Kimberlite's own, which ignores keys
+//! it does not know, so this tool's settings live there too.
+//!
+//! ```toml
+//! [migrations]
+//! directory = "db/migrations"      # Kimberlite's key: where the files are
+//!
+//! [migrations.lint.rules]          # this tool's: a level per code
+//! destructive-statement = "off"
+//! renaming-column = "error"
+//! ```
+//!
+//! Everything else in the file is Kimberlite's and left alone. Inside
+//! `[migrations.lint]` every key is this tool's, so one it does not know is
+//! a mistake (a typo would otherwise silently change nothing) and is
+//! reported, as is a wrong type or a code or level that does not exist.
+
+use toml_edit::{Item, TableLike, Value};
+
+use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::project::Options;
+use crate::toml_doc::StateDoc;
+
+/// What the project file says.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ProjectConfig {
+    /// `[migrations] directory`, as written (relative to the project).
+    pub directory: Option<String>,
+    /// `[migrations.lint.rules]`: `(code, level)` pairs, as `--rule` takes them.
+    pub rules: Vec<(String, String)>,
+    /// Everything wrong in it (`invalid-config`), each at its place.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The keys this tool reads in `[migrations.lint]`.
+const LINT_KEYS: &[&str] = &["rules"];
+
+/// Reads `kimberlite.toml` (`path` names it in findings).
+pub fn read_config(path: &str, text: &str) -> ProjectConfig {
+    let mut doc = StateDoc::new(path, text, Code::InvalidConfig, "project file");
+    let mut config = ProjectConfig::default();
+    let Some(document) = doc.parse(text) else {
+        config.diagnostics = doc.diagnostics;
+        return config;
+    };
+    if let Some(migrations) = document.get("migrations") {
+        match migrations.as_table_like() {
+            None => doc.invalid(item_span(migrations), "`migrations` is not a table", HELP),
+            Some(table) => read_migrations(&mut doc, table, &mut config),
+        }
+    }
+    config.diagnostics = doc.diagnostics;
+    config
+}
+
+const HELP: &str = "Write it as `[migrations]` with `directory = \"migrations\"`, and this tool's settings under `[migrations.lint.rules]` as `code = \"off\"` (or `\"error\"`, `\"warning\"`, `\"info\"`, `\"hint\"`).";
+
+fn item_span(item: &Item) -> Span {
+    item.span()
+        .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end))
+}
+
+fn read_migrations(doc: &mut StateDoc<'_>, table: &dyn TableLike, config: &mut ProjectConfig) {
+    if let Some(directory) = table.get("directory") {
+        match directory.as_value() {
+            Some(Value::String(text)) if !text.value().trim().is_empty() => {
+                config.directory = Some(text.value().clone());
+            }
+            Some(Value::String(text)) => doc.invalid(
+                item_span(directory),
+                &format!("`directory = {:?}` names no folder", text.value()),
+                HELP,
+            ),
+            _ => doc.invalid(item_span(directory), "`directory` is not a string", HELP),
+        }
+    }
+    let Some(lint) = table.get("lint") else {
+        return;
+    };
+    let Some(lint) = lint.as_table_like() else {
+        doc.invalid(item_span(lint), "`migrations.lint` is not a table", HELP);
+        return;
+    };
+    for (key, item) in lint.iter() {
+        if !LINT_KEYS.contains(&key) {
+            doc.invalid(
+                item_span(item),
+                &format!(
+                    "`migrations.lint.{key}` is not a setting this tool knows (it reads `rules`)"
+                ),
+                HELP,
+            );
+        }
+    }
+    let Some(rules) = lint.get("rules") else {
+        return;
+    };
+    let Some(rules) = rules.as_table_like() else {
+        doc.invalid(
+            item_span(rules),
+            "`migrations.lint.rules` is not a table",
+            HELP,
+        );
+        return;
+    };
+    for (code, item) in rules.iter() {
+        let level = match item.as_value() {
+            Some(Value::String(level)) => level.value().clone(),
+            _ => {
+                doc.invalid(
+                    item_span(item),
+                    &format!("the level of `{code}` is not a string"),
+                    HELP,
+                );
+                continue;
+            }
+        };
+        // The same checks as `--rule`, reported here at the line they come from.
+        let (_, problems) = Options::from_rules(&[(code, level.as_str())]);
+        if problems.is_empty() {
+            config.rules.push((code.to_string(), level));
+            continue;
+        }
+        for problem in problems {
+            let span = rules
+                .key(code)
+                .and_then(|k| k.span())
+                .map_or(item_span(item), |r| Span::new(r.start, r.end));
+            let code = if problem.code == Code::IgnoreNotAllowed {
+                Code::IgnoreNotAllowed
+            } else {
+                Code::InvalidConfig
+            };
+            doc.report(
+                code,
+                span,
+                problem
+                    .message
+                    .replacen("The options name ", &format!("{} names ", doc.path), 1)
+                    .replacen("The options set ", &format!("{} sets ", doc.path), 1),
+                problem.help.unwrap_or_default(),
+            );
+        }
+    }
+}
