@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, analyze, createMigration, updateLock, planApply } from './vendor/kimberlite-migration/browser.js';
+import { ready, analyze, createMigration, updateLock, planApply, readConfig } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -46,7 +46,16 @@ async function loadProject(items) {
   const inMigrations = sql.filter((item) => segments(item.path).at(-2) === 'migrations');
   let chosen;
   let root = '';
-  if (inMigrations.length > 0) {
+  // A kimberlite.toml at the top of what was opened says where the
+  // migrations are and which rule levels apply, as for the CLI.
+  const configDepth = Math.min(...items.filter((item) => segments(item.path).at(-1) === 'kimberlite.toml').map((item) => segments(item.path).length));
+  const configItem = items.find((item) => segments(item.path).at(-1) === 'kimberlite.toml' && segments(item.path).length === configDepth);
+  const config = configItem ? readConfig('kimberlite.toml', await configItem.file.text()) : { directory: null, rules: {}, diagnostics: [] };
+  if (configItem && config.directory) {
+    root = segments(configItem.path).slice(0, -1).join('/');
+    const folder = segments([root, config.directory].join('/')).join('/');
+    chosen = sql.filter((item) => segments(item.path).slice(0, -1).join('/') === folder);
+  } else if (inMigrations.length > 0) {
     const depth = Math.min(...inMigrations.map((item) => segments(item.path).length));
     const folder = segments(inMigrations.find((item) => segments(item.path).length === depth).path).slice(0, -1).join('/');
     chosen = inMigrations.filter((item) => segments(item.path).slice(0, -1).join('/') === folder);
@@ -70,6 +79,8 @@ async function loadProject(items) {
     files,
     lock: lockItem ? await lockItem.file.text() : null,
     tracker: trackerItem ? await trackerItem.file.text() : null,
+    options: { rules: config.rules },
+    configDiagnostics: config.diagnostics,
   };
   render();
 }
@@ -101,10 +112,12 @@ for (const button of document.querySelectorAll('[data-opens]')) {
 
 // ---- rendering the report ----
 
-const input = (extra = {}) => ({ files: project.files, lock: project.lock, tracker: project.tracker, ...extra });
+const input = (extra = {}) => ({ files: project.files, lock: project.lock, tracker: project.tracker, options: project.options, ...extra });
 
 function render() {
   lastReport = analyze(input());
+  // What is wrong in kimberlite.toml is shown with the rest.
+  if (project.configDiagnostics?.length) lastReport = { ...lastReport, diagnostics: [...project.configDiagnostics, ...lastReport.diagnostics] };
   const report = lastReport;
   for (const id of ['overview', 'problems', 'actions']) $(id).hidden = false;
   $('project-name').textContent = `${project.name}: ${project.files.length} migration file${project.files.length === 1 ? '' : 's'}, ${project.lock === null ? 'no lock' : 'lock'}, ${project.tracker === null ? 'no applied.toml' : 'applied.toml'}.`;

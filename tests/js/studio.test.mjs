@@ -164,3 +164,28 @@ test('hostile file names and SQL are shown as text and never run', async () => {
   await context.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a folder with kimberlite.toml: its migrations directory is the one shown, its rule levels apply, its mistakes are listed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-studio-config-'));
+  const project = join(dir, 'app');
+  cpSync(join(EXAMPLE, 'migrations'), join(project, 'db', 'migrations'), { recursive: true });
+  // A decoy folder named migrations, which only the setting tells apart.
+  mkdirSync(join(project, 'vendor', 'migrations'), { recursive: true });
+  writeFileSync(join(project, 'vendor', 'migrations', '0001_other.sql'), '-- Migration: Other\nSELECT 1;\n');
+  writeFileSync(join(project, 'db', 'migrations', '0005_wipe.sql'), '-- Migration: Wipe\nDELETE FROM customers;\n-- Down Migration\nSELECT 1;\n');
+  writeFileSync(join(project, 'kimberlite.toml'), '[migrations]\ndirectory = "db/migrations"\n\n[migrations.lint.rules]\ndestructive-statement = "error"\n');
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', project);
+  await page.waitForSelector('#status tbody tr');
+  const ids = await page.$$eval('#status tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
+  assert.deepEqual(ids, ['0001', '0002', '0003', '0004', '0005']);
+  const wipe = page.locator('#diagnostics button', { hasText: 'destructive-statement' });
+  assert.match(await wipe.textContent(), /error/);
+
+  writeFileSync(join(project, 'kimberlite.toml'), '[migrations]\ndirectory = "db/migrations"\n\n[migrations.lint.rules]\ndestructive-statment = "off"\n');
+  await page.setInputFiles('#folder', project);
+  await page.locator('#diagnostics button', { hasText: 'invalid-config' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(dir, { recursive: true, force: true });
+});
