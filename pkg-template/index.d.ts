@@ -57,6 +57,16 @@ export interface Diagnostic {
   /** What to do about it. */
   help?: string;
   related?: Related[];
+  /** A change to the same file that fixes it, when one is known (squawk's rules). */
+  fix?: Fix;
+}
+
+/** Edits to a finding's file that fix it. */
+export interface Fix {
+  /** What it does, as an editor offers it. */
+  title: string;
+  /** Non-overlapping edits: replace `span`/`range` (empty: insert) with `text`. */
+  edits: { span: Span; range: Range; text: string }[];
 }
 
 /** One SQL statement. */

@@ -108,7 +108,8 @@ function toLsp(diagnostic) {
     code: diagnostic.code,
     source: 'kmb',
     message: diagnostic.help ? `${diagnostic.message}\n${diagnostic.help}` : diagnostic.message,
-    data: { code: diagnostic.code },
+    // The fix travels with the finding, for the code action that applies it.
+    data: diagnostic.fix ? { code: diagnostic.code, fix: diagnostic.fix } : { code: diagnostic.code },
   };
 }
 
@@ -159,6 +160,17 @@ connection.onCodeAction(({ textDocument, context }) => {
   for (const diagnostic of context.diagnostics) {
     const code = diagnostic.data?.code ?? diagnostic.code;
     if (typeof code !== 'string') continue;
+    const fix = diagnostic.data?.fix;
+    if (fix && !seen.has(`fix ${code} ${diagnostic.range.start.line}`)) {
+      seen.add(`fix ${code} ${diagnostic.range.start.line}`);
+      actions.push({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: true,
+        edit: { changes: { [textDocument.uri]: fix.edits.map((edit) => ({ range: edit.range, newText: edit.text })) } },
+      });
+    }
     if ((code === 'non-transactional-statement' || code === 'transaction-control') && !seen.has('no-transaction')) {
       seen.add('no-transaction');
       actions.push({

@@ -266,6 +266,28 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places that explain it.
     pub related: Vec<Related>,
+    /// A change to the same file that fixes it, when one is known.
+    pub fix: Option<Fix>,
+}
+
+/// A change that fixes a finding: edits to the finding's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What it does, as an editor offers it ("Add `CONCURRENTLY`").
+    pub title: String,
+    /// The edits, in the order given, none overlapping.
+    pub edits: Vec<Edit>,
+}
+
+/// Replace the text of `span` (empty: insert there) with `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// Byte offsets into the file.
+    pub span: Span,
+    /// The same place as an LSP range.
+    pub range: Range,
+    /// The new text.
+    pub text: String,
 }
 
 impl Diagnostic {
@@ -286,7 +308,30 @@ impl Diagnostic {
             range: None,
             help: None,
             related: Vec::new(),
+            fix: None,
         }
+    }
+
+    /// Adds a fix: `edits` as `(span, new text)` in the file `index` indexes.
+    pub fn with_fix(
+        mut self,
+        title: impl Into<String>,
+        edits: impl IntoIterator<Item = (Span, String)>,
+        index: &LineIndex,
+    ) -> Diagnostic {
+        let edits = edits
+            .into_iter()
+            .map(|(span, text)| Edit {
+                span,
+                range: index.range(span),
+                text,
+            })
+            .collect();
+        self.fix = Some(Fix {
+            title: title.into(),
+            edits,
+        });
+        self
     }
 
     /// Places the diagnostic at `span`, computing its LSP range from `index`.

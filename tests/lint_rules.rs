@@ -422,3 +422,41 @@ fn findings_of_one_code_are_capped_with_a_count() {
     assert_eq!(last.range.unwrap().start.line, 101);
     assert!(last.help.is_some());
 }
+
+/// squawk's fixes come with the finding, as edits at the right place of
+/// the whole file (a BOM and a header before the section included).
+#[test]
+fn squawk_fixes_are_edits_of_the_file() {
+    let text = "\u{feff}-- Migration: x\n-- Up Migration\nCREATE INDEX users_email ON users (email);\n-- Down Migration\nDROP INDEX users_email;\n";
+    let migration = parse_migration("m/0001_x.sql", text.as_bytes());
+    for code in [
+        Code::RequireConcurrentIndexCreation,
+        Code::RequireConcurrentIndexDeletion,
+    ] {
+        let found = migration
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("{code:?} in {:?}", migration.diagnostics));
+        let fix = found.fix.as_ref().expect("a fix");
+        let mut fixed = text.to_string();
+        for edit in fix.edits.iter().rev() {
+            fixed.replace_range(edit.span.start..edit.span.end, &edit.text);
+        }
+        assert!(
+            fixed.to_ascii_uppercase().contains("CONCURRENTLY"),
+            "{fixed}"
+        );
+        // Applied, the fix leaves that finding gone.
+        let again = parse_migration("m/0001_x.sql", fixed.as_bytes());
+        assert!(!again.diagnostics.iter().any(|d| d.code == code), "{fixed}");
+        assert_eq!(
+            fix.edits[0].range.start.line,
+            if code == Code::RequireConcurrentIndexCreation {
+                2
+            } else {
+                4
+            }
+        );
+    }
+}

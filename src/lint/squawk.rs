@@ -120,17 +120,38 @@ pub fn check_section(
         {
             continue;
         }
+        let fix = violation.fix.map(|fix| {
+            let edits: Vec<(Span, String)> = fix
+                .edits
+                .into_iter()
+                .map(|edit| {
+                    let (start, end) = (
+                        usize::from(edit.text_range.start()),
+                        usize::from(edit.text_range.end()),
+                    );
+                    (
+                        Span::new(at + start, at + end),
+                        edit.text.unwrap_or_default(),
+                    )
+                })
+                .collect();
+            (fix.title, edits)
+        });
         let help = violation.help.unwrap_or_else(|| {
             format!(
                 "See https://squawkhq.com/docs/{} for why and how to do it safely.",
                 code.as_str()
             )
         });
-        found.push(context.diagnostic(
+        let mut diagnostic = context.diagnostic(
             code,
             Span::new(at + start, at + end.max(start)),
             format!("{}: {}", context.label, violation.message),
             &help,
-        ));
+        );
+        if let Some((title, edits)) = fix {
+            diagnostic = diagnostic.with_fix(title, edits, context.index);
+        }
+        found.push(diagnostic);
     }
 }

@@ -96,6 +96,23 @@ pub struct DiagnosticDto<'a> {
     pub help: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedDto<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixDto<'a>>,
+}
+
+/// A fix: a title and edits, each with its span and range.
+#[derive(Debug, Serialize)]
+pub struct FixDto<'a> {
+    pub title: &'a str,
+    pub edits: Vec<EditDto<'a>>,
+}
+
+/// One edit of a fix.
+#[derive(Debug, Serialize)]
+pub struct EditDto<'a> {
+    pub span: SpanDto,
+    pub range: RangeDto,
+    pub text: &'a str,
 }
 
 impl<'a> From<&'a Diagnostic> for DiagnosticDto<'a> {
@@ -109,6 +126,18 @@ impl<'a> From<&'a Diagnostic> for DiagnosticDto<'a> {
             range: diagnostic.range.map(Into::into),
             help: diagnostic.help.as_deref(),
             related: diagnostic.related.iter().map(Into::into).collect(),
+            fix: diagnostic.fix.as_ref().map(|fix| FixDto {
+                title: &fix.title,
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|edit| EditDto {
+                        span: edit.span.into(),
+                        range: edit.range.into(),
+                        text: &edit.text,
+                    })
+                    .collect(),
+            }),
         }
     }
 }

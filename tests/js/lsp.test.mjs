@@ -164,6 +164,24 @@ test('a project laid out by kimberlite.toml: its migrations directory is the pro
     connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text: '-- Migration: Wipe\nDELETE FROM a;\n' } });
     const { diagnostics } = await published;
     assert.deepEqual(diagnostics.map((d) => [d.code, d.severity]), [['destructive-statement', 1]]);
+
+    // squawk's fix, offered as the preferred quick fix, clears its finding.
+    const indexUri = pathToFileURL(join(root, 'db', 'migrations', '0003_index.sql')).href;
+    const text = '-- Migration: Index\n-- kimberlite:no-transaction\nCREATE INDEX a_id ON a (id);\n';
+    let next3 = next(indexUri);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri: indexUri, languageId: 'sql', version: 1, text } });
+    let found = (await next3).diagnostics;
+    const index = found.find((d) => d.code === 'require-concurrent-index-creation');
+    assert.ok(index, JSON.stringify(found));
+    const actions = await connection.sendRequest('textDocument/codeAction', { textDocument: { uri: indexUri }, range: index.range, context: { diagnostics: [index] } });
+    const fix = actions.find((a) => a.isPreferred);
+    assert.ok(fix && /concurrently/i.test(fix.title), JSON.stringify(actions.map((a) => a.title)));
+    const fixed = applyEdits(text, fix.edit.changes[indexUri]);
+    assert.match(fixed, /CREATE INDEX concurrently a_id ON a \(id\);/i);
+    next3 = next(indexUri);
+    connection.sendNotification('textDocument/didChange', { textDocument: { uri: indexUri, version: 2 }, contentChanges: [{ text: fixed }] });
+    found = (await next3).diagnostics;
+    assert.ok(!found.some((d) => d.code === 'require-concurrent-index-creation'), JSON.stringify(found));
   } finally {
     connection.dispose();
     child.kill();
