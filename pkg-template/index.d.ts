@@ -158,6 +158,8 @@ export interface Options {
   allowOutOfOrder?: boolean;
   /** Per code: turn it off or change its severity. */
   rules?: Partial<Record<Code, RuleSetting>>;
+  /** The PostgreSQL version the migrations run on (`"16"`, `"15.4"`), as squawk's `--pg-version`; default 15. */
+  pgVersion?: string;
 }
 
 /** A whole project in one call. */
@@ -225,7 +227,7 @@ export function checksum(contents: Uint8Array | string): string | null;
 export function parseMigration(path: string, contents: Uint8Array | string): Migration;
 export function splitStatements(sql: string): Statement[];
 /** One file's own findings: file checks and lint rules (no lock, tracker or folder checks). */
-export function lint(path: string, contents: Uint8Array | string): Diagnostic[];
+export function lint(path: string, contents: Uint8Array | string, options?: { pgVersion?: string }): Diagnostic[];
 export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null }): Created;
 /** The lock with the unlocked migrations (or only `ids`) added; refused while there are errors. */
 export function updateLock(input: ProjectInput & { ids?: number[] }): DocumentResult;
@@ -242,7 +244,7 @@ export function version(): string;
  * is wrong in them (`invalid-config`), each at its place; `path` names the
  * file in them.
  */
-export function readConfig(path: string, text: string): { directory: string | null; rules: Record<string, string>; diagnostics: Diagnostic[] };
+export function readConfig(path: string, text: string): { directory: string | null; rules: Record<string, string>; pgVersion: string | null; diagnostics: Diagnostic[] };
 
 // ---- Node only: projects on disk and databases (not in the browser entry) ----
 
@@ -279,6 +281,8 @@ export interface Project {
   root: string;
   migrationsDir: string;
   stateDir: string;
+  /** The target PostgreSQL version (`pgVersion` of the options, else `[migrations.lint] pg-version`), or null. */
+  pgVersion: string | null;
   /** The report from the files (and `history`, when given). */
   analyze(extra?: { history?: AppliedRecord[] }): Report;
   /** The report checked against the database (the embedded one when it exists). */
@@ -305,4 +309,4 @@ export interface Project {
 }
 
 /** Opens a project folder (Node only). */
-export function openProject(dir?: string, options?: { migrationsDir?: string; stateDir?: string; allowOutOfOrder?: boolean; rules?: Options['rules'] }): Project;
+export function openProject(dir?: string, options?: { migrationsDir?: string; stateDir?: string; allowOutOfOrder?: boolean; rules?: Options['rules']; pgVersion?: string }): Project;

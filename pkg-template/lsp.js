@@ -39,7 +39,7 @@ function projectOf(path) {
     const text = file === null ? null : file.toString('utf8');
     if (text !== null) {
       const config = core.readConfig('kimberlite.toml', text);
-      if (resolve(dir, config.directory ?? 'migrations') === folder) return { root: dir, folder, rules: config.rules };
+      if (resolve(dir, config.directory ?? 'migrations') === folder) return { root: dir, folder, rules: config.rules, pgVersion: config.pgVersion };
       break;
     }
     if (dirname(dir) === dir) break;
@@ -86,7 +86,7 @@ function analyzeDocument(document) {
     lock: readText(join(state, '.lock')),
     tracker: readText(join(state, 'applied.toml')),
     statements: false,
-    options: { rules: project.rules },
+    options: { rules: project.rules, ...(project.pgVersion ? { pgVersion: project.pgVersion } : {}) },
   });
   const mine = relative(project.root, path);
   // `unlocked` is news for `kmb migration status`, not for a file being written.

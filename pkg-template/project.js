@@ -47,6 +47,7 @@ export function openProject(dir = '.', options = {}) {
   const config = projectConfig(root);
   // `--rule` flags win over the project file's rules.
   options = { ...options, rules: { ...config.rules, ...(options.rules ?? {}) } };
+  const pgVersion = options.pgVersion ?? config.pgVersion ?? null;
   const migrationsDir = resolve(root, options.migrationsDir ?? config.directory ?? 'migrations');
   const stateDir = resolve(root, options.stateDir ?? '.kimberlite/migrations');
   const lockPath = join(stateDir, '.lock');
@@ -104,7 +105,7 @@ export function openProject(dir = '.', options = {}) {
       tracker: readText(trackerPath),
       lockPath: rel(lockPath),
       trackerPath: rel(trackerPath),
-      options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules },
+      options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules, ...(pgVersion ? { pgVersion } : {}) },
       ...extra,
     };
   }
@@ -255,6 +256,8 @@ export function openProject(dir = '.', options = {}) {
     root,
     migrationsDir,
     stateDir,
+    /** The target PostgreSQL version from kimberlite.toml (or the options), for `lint`. */
+    pgVersion,
 
     /** The report from files only (plus `history` when given). */
     analyze(extra = {}) {

@@ -5,7 +5,10 @@
 //! [migrations]
 //! directory = "db/migrations"      # Kimberlite's key: where the files are
 //!
-//! [migrations.lint.rules]          # this tool's: a level per code
+//! [migrations.lint]                # this tool's:
+//! pg-version = "16"                # the PostgreSQL version run on
+//!
+//! [migrations.lint.rules]          # a level per code
 //! destructive-statement = "off"
 //! renaming-column = "error"
 //! ```
@@ -28,12 +31,15 @@ pub struct ProjectConfig {
     pub directory: Option<String>,
     /// `[migrations.lint.rules]`: `(code, level)` pairs, as `--rule` takes them.
     pub rules: Vec<(String, String)>,
+    /// `[migrations.lint] pg-version`: the PostgreSQL version the migrations
+    /// run on (`"16"`, `16`, `"15.4"`).
+    pub pg_version: Option<String>,
     /// Everything wrong in it (`invalid-config`), each at its place.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// The keys this tool reads in `[migrations.lint]`.
-const LINT_KEYS: &[&str] = &["rules"];
+const LINT_KEYS: &[&str] = &["rules", "pg-version"];
 
 /// Reads `kimberlite.toml` (`path` names it in findings).
 pub fn read_config(path: &str, text: &str) -> ProjectConfig {
@@ -86,10 +92,26 @@ fn read_migrations(doc: &mut StateDoc<'_>, table: &dyn TableLike, config: &mut P
             doc.invalid(
                 item_span(item),
                 &format!(
-                    "`migrations.lint.{key}` is not a setting this tool knows (it reads `rules`)"
+                    "`migrations.lint.{key}` is not a setting this tool knows (it reads `rules` and `pg-version`)"
                 ),
                 HELP,
             );
+        }
+    }
+    if let Some(version) = lint.get("pg-version") {
+        let text = match version.as_value() {
+            Some(Value::String(text)) => Some(text.value().clone()),
+            Some(Value::Integer(number)) => Some(number.value().to_string()),
+            Some(Value::Float(number)) => Some(number.value().to_string()),
+            _ => None,
+        };
+        match text {
+            Some(text) if is_pg_version(&text) => config.pg_version = Some(text),
+            _ => doc.invalid(
+                item_span(version),
+                "`pg-version` is not a PostgreSQL version such as \"16\" or \"15.4\"",
+                HELP,
+            ),
         }
     }
     let Some(rules) = lint.get("rules") else {
@@ -142,4 +164,16 @@ fn read_migrations(doc: &mut StateDoc<'_>, table: &dyn TableLike, config: &mut P
             );
         }
     }
+}
+
+/// Whether `text` is a version squawk reads: `16`, `15.4`, `9.6.24`, from 9 on.
+pub fn is_pg_version(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() <= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0]
+            .parse::<u32>()
+            .is_ok_and(|major| (9..=99).contains(&major))
 }

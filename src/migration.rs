@@ -6,7 +6,7 @@
 use crate::checksum::{body_start, checksum_without_bom, is_header_line, lines_with_offsets};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::line_index::{LineIndex, Range};
-use crate::lint::{Findings, LintContext, Linter, StatementView, Word, Words};
+use crate::lint::{Findings, LintContext, LintSettings, Linter, StatementView, Word, Words};
 use crate::rfc3339;
 use crate::sql::lexer::{Lexer, Token, TokenKind};
 use crate::sql::split::{Keywords, Splitter, StatementSpan};
@@ -171,7 +171,12 @@ pub fn parse_file_name(file_name: &str) -> Option<FileName<'_>> {
 
 /// Parses one migration file. Never panics; problems become diagnostics.
 pub fn parse_migration(path: &str, contents: &[u8]) -> Migration {
-    parse(path, contents, true, true)
+    parse_migration_with(path, contents, &LintSettings::default())
+}
+
+/// [`parse_migration`] with the project's lint settings.
+pub fn parse_migration_with(path: &str, contents: &[u8], settings: &LintSettings) -> Migration {
+    parse(path, contents, true, true, settings)
 }
 
 /// [`parse_migration`] for linting: the findings only, without the checksum
@@ -181,10 +186,21 @@ pub fn parse_migration(path: &str, contents: &[u8]) -> Migration {
 /// and `down` are empty): each is read, checked and dropped, so memory
 /// stays a small multiple of the file's size however many it has.
 pub fn lint_migration(path: &str, contents: &[u8]) -> Migration {
-    parse(path, contents, false, false)
+    lint_migration_with(path, contents, &LintSettings::default())
 }
 
-fn parse(path: &str, contents: &[u8], hash: bool, keep_statements: bool) -> Migration {
+/// [`lint_migration`] with the project's lint settings.
+pub fn lint_migration_with(path: &str, contents: &[u8], settings: &LintSettings) -> Migration {
+    parse(path, contents, false, false, settings)
+}
+
+fn parse(
+    path: &str,
+    contents: &[u8],
+    hash: bool,
+    keep_statements: bool,
+    settings: &LintSettings,
+) -> Migration {
     let file_name = file_name_of(path).to_string();
     let mut diagnostics = Vec::new();
     let parsed_name = parse_file_name(&file_name);
@@ -278,8 +294,11 @@ fn parse(path: &str, contents: &[u8], hash: bool, keep_statements: bool) -> Migr
     let too_large_to_keep = keep_statements && full_text.len() > MAX_PARSED_BYTES;
     let keep_statements = keep_statements && !too_large_to_keep;
     let index = LineIndex::new(full_text);
-    let silenced =
-        Parser::new(path, full_text, &index, &label, &mut migration).run(hash, keep_statements);
+    let silenced = Parser::new(path, full_text, &index, &label, &mut migration).run(
+        hash,
+        keep_statements,
+        settings,
+    );
     let silencer = Silencer {
         path: migration.path.clone(),
         file_codes: migration.directives.ignore_file.clone(),
@@ -402,7 +421,12 @@ impl<'a, 'm> Parser<'a, 'm> {
     }
 
     /// Reads the file; returns the statements' ignore comments.
-    fn run(mut self, hash: bool, keep_statements: bool) -> Vec<(Span, Vec<Code>)> {
+    fn run(
+        mut self,
+        hash: bool,
+        keep_statements: bool,
+        settings: &'a LintSettings,
+    ) -> Vec<(Span, Vec<Code>)> {
         let label = self.label;
         if self.bom > 0 {
             let diagnostic = Diagnostic::new(
@@ -431,6 +455,7 @@ impl<'a, 'm> Parser<'a, 'm> {
             bom: self.bom,
             index: self.index,
             transactional: !self.migration.directives.no_transaction,
+            settings,
         };
         let mut linter = Linter::new(context);
         self.read_sections(&scan, body, keep_statements, &mut linter);

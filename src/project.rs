@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic, Severity, range_in, short_checksum};
 use crate::lock::{LockEntry, parse_lock};
-use crate::migration::{Migration, Silencer, describe, file_name_of, parse_migration};
+use crate::migration::{Migration, Silencer, describe, file_name_of, parse_migration_with};
 use crate::tracker::{AppliedEntry, parse_tracker};
 
 /// Where Kimberlite keeps the lock file, relative to the project.
@@ -92,6 +92,8 @@ pub struct Options {
     pub allow_out_of_order: bool,
     /// Per-code overrides.
     pub rules: Vec<(Code, RuleSetting)>,
+    /// Settings the rules read while they run (the target PostgreSQL version).
+    pub lint: crate::lint::LintSettings,
 }
 
 impl Options {
@@ -328,7 +330,7 @@ pub fn analyze(input: &Input<'_>) -> Report {
         .files
         .iter()
         .filter(|file| file_name_of(file.path).ends_with(".sql"))
-        .map(|file| parse_migration(file.path, file.contents))
+        .map(|file| parse_migration_with(file.path, file.contents, &input.options.lint))
         .collect();
     parsed.sort_by(|a, b| (a.id, &a.file_name, &a.path).cmp(&(b.id, &b.file_name, &b.path)));
 

@@ -460,3 +460,24 @@ fn squawk_fixes_are_edits_of_the_file() {
         );
     }
 }
+
+/// The target PostgreSQL version reaches squawk's rules: before 11, adding
+/// a column with any default rewrote the table.
+#[test]
+fn the_target_postgresql_version_changes_what_is_reported() {
+    use kimberlite_migration::lint::LintSettings;
+    use kimberlite_migration::migration::parse_migration_with;
+    let text = up("ALTER TABLE accounts ADD COLUMN score int DEFAULT 0;");
+    let with = |version: Option<&str>| {
+        let settings = LintSettings {
+            pg_version: version.map(str::to_string),
+        };
+        parse_migration_with("m/0001_x.sql", text.as_bytes(), &settings)
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::AddingFieldWithDefault)
+    };
+    assert!(with(Some("10")));
+    assert!(!with(Some("16")));
+    assert!(!with(None));
+}

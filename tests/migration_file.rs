@@ -248,6 +248,7 @@ fn statement_ignores_and_file_ignores_and_rule_options() {
             (Code::MissingDown, RuleSetting::Severity(Severity::Error)),
             (Code::Unlocked, RuleSetting::Off),
         ],
+        ..Options::default()
     };
     let report = analyze(&input);
     assert_eq!(codes(&report.diagnostics), [Code::MissingDown]);

@@ -269,6 +269,31 @@ fn the_project_file_gives_the_directory_and_rule_levels() {
         );
         assert!(found.help.is_some());
     }
+    // The target PostgreSQL version, as a string or a number.
+    for (written, read) in [("\"16\"", "16"), ("15", "15"), ("\"15.4\"", "15.4")] {
+        let config = read_config(
+            "kimberlite.toml",
+            &format!("[migrations.lint]\npg-version = {written}\n"),
+        );
+        assert!(
+            config.diagnostics.is_empty(),
+            "{written}: {:?}",
+            config.diagnostics
+        );
+        assert_eq!(config.pg_version.as_deref(), Some(read));
+    }
+    for bad in ["\"sixteen\"", "\"8\"", "true", "\"16.\""] {
+        let config = read_config(
+            "kimberlite.toml",
+            &format!("[migrations.lint]\npg-version = {bad}\n"),
+        );
+        assert_eq!(config.diagnostics[0].code, Code::InvalidConfig, "{bad}");
+        assert!(
+            config.diagnostics[0]
+                .message
+                .contains("not a PostgreSQL version")
+        );
+    }
     // Integrity codes cannot be turned off from the project file either.
     let config = read_config(
         "kimberlite.toml",

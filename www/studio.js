@@ -79,7 +79,7 @@ async function loadProject(items) {
     files,
     lock: lockItem ? await lockItem.file.text() : null,
     tracker: trackerItem ? await trackerItem.file.text() : null,
-    options: { rules: config.rules },
+    options: { rules: config.rules, ...(config.pgVersion ? { pgVersion: config.pgVersion } : {}) },
     configDiagnostics: config.diagnostics,
   };
   render();

@@ -30,6 +30,18 @@ pub struct LintContext<'a> {
     pub index: &'a LineIndex<'a>,
     /// Whether the migration runs in a transaction.
     pub transactional: bool,
+    /// What the project says about linting.
+    pub settings: &'a LintSettings,
+}
+
+/// Project settings that change what the rules report
+/// (`[migrations.lint]` in `kimberlite.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LintSettings {
+    /// The PostgreSQL version the migrations run on (`"16"`, `"15.4"`), as
+    /// squawk's `--pg-version`: some operations stopped rewriting tables in
+    /// later versions. `None`: squawk's default, 15.
+    pub pg_version: Option<String>,
 }
 
 impl LintContext<'_> {

@@ -108,7 +108,12 @@ pub fn check_section(
     let mut linter = Squawk::from(rules);
     linter.settings = LinterSettings {
         assume_in_transaction: context.transactional,
-        ..LinterSettings::default()
+        pg_version: context
+            .settings
+            .pg_version
+            .as_deref()
+            .and_then(|version| version.parse().ok())
+            .unwrap_or_default(),
     };
     for violation in linter.lint(&file, text) {
         let Some(code) = Code::parse(&violation.code.to_string()) else {

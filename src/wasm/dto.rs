@@ -497,7 +497,7 @@ pub struct CodeInfoDto {
     pub summary: &'static str,
 }
 
-/// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" } }`.
+/// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" }, pgVersion }`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OptionsDto {
@@ -505,6 +505,8 @@ pub struct OptionsDto {
     pub allow_out_of_order: Option<bool>,
     #[serde(default)]
     pub rules: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(default)]
+    pub pg_version: Option<String>,
 }
 
 /// Everything of a project input but the files (read separately, so that

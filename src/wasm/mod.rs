@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::create::create_migration;
 use crate::diagnostic::Code;
-use crate::migration::{lint_migration, parse_migration};
+use crate::migration::{lint_migration_with, parse_migration};
 use crate::plan::{RollbackTarget, plan_apply, plan_rollback};
 use crate::project::{
     DEFAULT_LOCK_PATH, DEFAULT_TRACKER_PATH, Input, Options, SourceFile,
@@ -119,6 +119,7 @@ fn read_project(input: &JsValue) -> Result<Project, JsValue> {
             )));
         }
     }
+    pg_version_of(rest.options.as_ref().and_then(|o| o.pg_version.as_deref()))?;
     Ok(Project { files, rest })
 }
 
@@ -154,6 +155,8 @@ impl Project {
             .collect();
         let (mut parsed, problems) = Options::from_rules(&rules);
         parsed.allow_out_of_order = options.allow_out_of_order.unwrap_or(false);
+        // Checked in `read_project`.
+        parsed.lint.pg_version = options.pg_version.clone();
         input.options = parsed;
         input.unreadable = self
             .rest
@@ -186,12 +189,30 @@ pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
     to_js(&ReportDto::new(&report))
 }
 
-/// One file's own findings (file checks and lint rules), without the project.
+/// One file's own findings (file checks and lint rules), without the
+/// project; `options` may give `{ pgVersion }`.
 #[wasm_bindgen(js_name = lint)]
-pub fn lint(path: JsValue, contents: JsValue) -> Result<JsValue, JsValue> {
+pub fn lint(path: JsValue, contents: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let path = string_of(&path, "path")?;
     let bytes = contents_of(&contents, "contents")?;
-    to_js(&diagnostics(&lint_migration(&path, &bytes).diagnostics))
+    let version = get(&options, "pgVersion").as_string();
+    let settings = crate::lint::LintSettings {
+        pg_version: pg_version_of(version.as_deref())?,
+    };
+    to_js(&diagnostics(
+        &lint_migration_with(&path, &bytes, &settings).diagnostics,
+    ))
+}
+
+/// A PostgreSQL version given by a caller, checked.
+fn pg_version_of(version: Option<&str>) -> Result<Option<String>, JsValue> {
+    match version {
+        None => Ok(None),
+        Some(text) if crate::config::is_pg_version(text) => Ok(Some(text.to_string())),
+        Some(text) => Err(misuse(format!(
+            "pgVersion must be a PostgreSQL version such as \"16\" or \"15.4\", not {text:?}"
+        ))),
+    }
 }
 
 /// The settings of a project file (`kimberlite.toml`): `{ directory, rules,
@@ -205,6 +226,8 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
     struct ConfigDto<'a> {
         directory: Option<&'a str>,
         rules: std::collections::BTreeMap<&'a str, &'a str>,
+        #[serde(rename = "pgVersion")]
+        pg_version: Option<&'a str>,
         diagnostics: Vec<DiagnosticDto<'a>>,
     }
     to_js(&ConfigDto {
@@ -214,6 +237,7 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
             .iter()
             .map(|(c, l)| (c.as_str(), l.as_str()))
             .collect(),
+        pg_version: config.pg_version.as_deref(),
         diagnostics: diagnostics(&config.diagnostics),
     })
 }

@@ -512,5 +512,19 @@ test('kimberlite.toml: [migrations] directory and [migrations.lint.rules] are ho
   run = kmb(['validate', '--json'], { cwd: dir });
   assert.equal(run.code, 1);
   assert.equal(JSON.parse(run.stdout).error.code, 'invalid-config');
+
+  // The target PostgreSQL version: before 11 any default rewrote the table.
+  writeFileSync(join(dir, 'db', 'migrations', '0005_wipe.sql'), '-- Migration: Score\nALTER TABLE customers ADD COLUMN score int DEFAULT 0;\n-- Down Migration\nSELECT 1;\n');
+  const rewrites = (version) => {
+    writeFileSync(join(dir, 'kimberlite.toml'), `[migrations]\ndirectory = "db/migrations"\n${version ? `\n[migrations.lint]\npg-version = "${version}"\n` : ''}`);
+    const project = JSON.parse(kmb(['lint', '--format', 'json'], { cwd: dir }).stdout);
+    const file = JSON.parse(kmb(['lint', '--format', 'json', 'db/migrations/0005_wipe.sql'], { cwd: dir }).stdout);
+    const has = (found) => found.some((d) => d.code === 'adding-field-with-default');
+    assert.equal(has(project), has(file), version);
+    return has(project);
+  };
+  assert.equal(rewrites('10'), true);
+  assert.equal(rewrites('16'), false);
+  assert.equal(rewrites(null), false);
   rmSync(dir, { recursive: true, force: true });
 });
