@@ -184,6 +184,25 @@ fn squawk_cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
             vec!["SELECT 1;"],
         ),
         (
+            Code::AddingSerialPrimaryKeyField,
+            vec!["CREATE TABLE other (id int);\nALTER TABLE users ADD PRIMARY KEY (id);"],
+            vec![
+                // Tables made earlier in the migration are new and empty,
+                // however they were made (squawk misses `AS` and views).
+                "CREATE TABLE t AS SELECT * FROM users;\nALTER TABLE t ADD PRIMARY KEY (id);",
+                "CREATE TABLE IF NOT EXISTS app.t (id int);\nALTER TABLE ONLY app.t ADD PRIMARY KEY (id);",
+                "CREATE UNLOGGED TABLE \"T\" (id int);\nALTER TABLE \"T\" ADD PRIMARY KEY (id);",
+            ],
+        ),
+        (
+            Code::RequireConcurrentIndexCreation,
+            vec!["CREATE TABLE t (id int);\nCREATE INDEX i ON t2 (id);"],
+            vec![
+                "CREATE MATERIALIZED VIEW v AS SELECT id FROM users;\nCREATE UNIQUE INDEX i ON v (id);",
+                "CREATE TABLE t AS SELECT id FROM users;\nCREATE INDEX IF NOT EXISTS i ON ONLY public.t (id);",
+            ],
+        ),
+        (
             Code::ConstraintMissingNotValid,
             vec!["ALTER TABLE users ADD CONSTRAINT c CHECK (age > 0);"],
             vec![

@@ -19,7 +19,8 @@ use squawk_syntax::SourceFile;
 
 use super::{Findings, LintContext};
 use crate::diagnostic::{Code, Span};
-use crate::sql::lexer::Lexer;
+use crate::sql::lexer::{Lexer, TokenKind};
+use crate::sql::split::Splitter;
 
 /// The largest section the rules read (1 MiB). squawk's syntax tree takes
 /// 40 to 80 bytes a byte; a section this large is a data load, where the
@@ -45,6 +46,139 @@ fn needs_not_valid(add: &str) -> bool {
         kind = words.nth(1).map(|t| t.text(add).to_ascii_uppercase());
     }
     kind.as_deref() == Some("CHECK")
+}
+
+/// The rules that are about a table that already has rows and users:
+/// on a table created earlier in the same section they say nothing true.
+fn about_existing_objects(code: Code) -> bool {
+    matches!(
+        code,
+        Code::RequireConcurrentIndexCreation
+            | Code::ConstraintMissingNotValid
+            | Code::AddingFieldWithDefault
+            | Code::AddingForeignKeyConstraint
+            | Code::ChangingColumnType
+            | Code::AddingNotNullableField
+            | Code::AddingSerialPrimaryKeyField
+            | Code::DisallowedUniqueConstraint
+            | Code::AddingRequiredField
+            | Code::RenamingColumn
+            | Code::RenamingTable
+    )
+}
+
+/// A section's statements, as spans with the table each creates or changes:
+/// enough to tell a table created earlier in the section (`CREATE TABLE`,
+/// `CREATE TABLE ... AS`, `CREATE MATERIALIZED VIEW`, which squawk does not
+/// all count as new) from one that existed before the migration.
+struct Statements {
+    /// `(start, end, created table, table changed)` per statement.
+    list: Vec<(usize, usize, Option<String>, Option<String>)>,
+}
+
+impl Statements {
+    fn of(text: &str) -> Statements {
+        let mut list = Vec::new();
+        let mut splitter = Splitter::default();
+        let mut words: Vec<(String, bool)> = Vec::new();
+        let mut open = false;
+        for token in Lexer::new(text) {
+            if !token.is_trivia() && !open {
+                words.clear();
+            }
+            match token.kind {
+                TokenKind::Word => words.push((token.text(text).to_ascii_lowercase(), false)),
+                TokenKind::QuotedIdent => {
+                    words.push((token.text(text).trim_matches('"').to_string(), true))
+                }
+                TokenKind::Other if token.text(text) == "." => words.push((".".to_string(), false)),
+                TokenKind::OpenParen => words.push(("(".to_string(), false)),
+                _ => {}
+            }
+            let done = splitter.push(text, &token);
+            open = splitter.in_statement();
+            if let Some(statement) = done {
+                let (created, changed) = tables_of(&words);
+                list.push((statement.span.start, statement.span.end, created, changed));
+                words.clear();
+            }
+        }
+        if let Some(statement) = splitter.finish() {
+            let (created, changed) = tables_of(&words);
+            list.push((statement.span.start, statement.span.end, created, changed));
+        }
+        Statements { list }
+    }
+
+    /// Whether the statement at `offset` changes a table an earlier
+    /// statement of the section created.
+    fn on_new_table(&self, offset: usize) -> bool {
+        let Some(at) = self
+            .list
+            .iter()
+            .position(|(start, end, ..)| (*start..=*end).contains(&offset))
+        else {
+            return false;
+        };
+        let Some(changed) = &self.list[at].3 else {
+            return false;
+        };
+        self.list[..at]
+            .iter()
+            .any(|(.., created, _)| created.as_ref() == Some(changed))
+    }
+}
+
+/// The table a statement creates and the one it changes, from its first
+/// words (`words`: identifiers lowercased unless quoted, `.` and `(`).
+fn tables_of(words: &[(String, bool)]) -> (Option<String>, Option<String>) {
+    let plain: Vec<&str> = words
+        .iter()
+        .map(|(w, quoted)| if *quoted { "" } else { w.as_str() })
+        .collect();
+    // The name starting at `from`, schema-qualified or not: its last part.
+    let name_at = |mut from: usize| -> Option<String> {
+        let mut name = words.get(from)?.0.clone();
+        while words.get(from + 1).is_some_and(|(w, q)| w == "." && !q) {
+            name = words.get(from + 2)?.0.clone();
+            from += 2;
+        }
+        (name != "(" && name != ".").then_some(name)
+    };
+    let skip = |mut at: usize, optional: &[&[&str]]| {
+        for phrase in optional {
+            if plain.get(at..at + phrase.len()) == Some(*phrase) {
+                at += phrase.len();
+            }
+        }
+        at
+    };
+    match plain.first().copied() {
+        Some("create") => {
+            let mut at = skip(
+                1,
+                &[&["or", "replace"], &["temporary"], &["temp"], &["unlogged"]],
+            );
+            match plain.get(at).copied() {
+                Some("table") => at += 1,
+                Some("materialized") if plain.get(at + 1) == Some(&"view") => at += 2,
+                Some("unique") | Some("index") => {
+                    let Some(on) = plain.iter().position(|w| *w == "on") else {
+                        return (None, None);
+                    };
+                    return (None, name_at(skip(on + 1, &[&["only"]])));
+                }
+                _ => return (None, None),
+            }
+            let at = skip(at, &[&["if", "not", "exists"]]);
+            (name_at(at), None)
+        }
+        Some("alter") if plain.get(1) == Some(&"table") => {
+            let at = skip(2, &[&["if", "exists"], &["only"]]);
+            (None, name_at(at))
+        }
+        _ => (None, None),
+    }
 }
 
 /// squawk's rule of a code, for the codes that are squawk's.
@@ -115,12 +249,16 @@ pub fn check_section(
             .and_then(|version| version.parse().ok())
             .unwrap_or_default(),
     };
+    let statements = Statements::of(text);
     for violation in linter.lint(&file, text) {
         let Some(code) = Code::parse(&violation.code.to_string()) else {
             continue;
         };
         let range = violation.text_range;
         let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+        if about_existing_objects(code) && statements.on_new_table(start) {
+            continue;
+        }
         if code == Code::ConstraintMissingNotValid && !needs_not_valid(&text[start..end.max(start)])
         {
             continue;
