@@ -326,7 +326,18 @@ fn squawk_cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
         vec![up(&"INSERT INTO t VALUES (1);\n".repeat(45_000))],
         vec![up("SELECT 1;")],
     ));
-    // A Down section undoes: its renames are not findings; its locks are.
+    // A Down section undoes: its index drops lock and are findings; its
+    // renames and the mirror of Up's changes are not.
+    cases.push((
+        Code::ChangingColumnType,
+        vec![],
+        vec![down("ALTER TABLE users ALTER COLUMN name TYPE text;")],
+    ));
+    cases.push((
+        Code::AddingSerialPrimaryKeyField,
+        vec![],
+        vec![down("ALTER TABLE users ADD PRIMARY KEY (id);")],
+    ));
     cases.push((
         Code::RequireConcurrentIndexDeletion,
         vec![down("DROP INDEX i;")],
