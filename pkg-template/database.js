@@ -17,7 +17,7 @@ const LOCK_KEY = '7339406127934580521';
  * up under it (it was seen to spin at full CPU for 15 minutes), so a disk
  * this full is refused before it is opened.
  */
-export const PGLITE_MIN_FREE = 64 * 1024 * 1024;
+const PGLITE_MIN_FREE = 64 * 1024 * 1024;
 
 /** Free bytes on the file system that holds `dir`, or null when unknown. */
 function freeBytes(dir) {

@@ -85,6 +85,10 @@ fn about_existing_objects(code: Code) -> bool {
     )
 }
 
+/// How many leading words [`tables_of`] reads: enough for the longest
+/// form, `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON ONLY s.t`.
+const LEADING_WORDS: usize = 16;
+
 /// A section's statements, as spans with the table each creates or changes:
 /// enough to tell a table created earlier in the section (`CREATE TABLE`,
 /// `CREATE TABLE ... AS`, `CREATE MATERIALIZED VIEW`, which squawk does not
@@ -98,13 +102,11 @@ impl Statements {
     fn of(text: &str) -> Statements {
         let mut list = Vec::new();
         let mut splitter = Splitter::default();
+        // Only a statement's first words name its table; the rest are not kept.
         let mut words: Vec<(String, bool)> = Vec::new();
-        let mut open = false;
         for token in Lexer::new(text) {
-            if !token.is_trivia() && !open {
-                words.clear();
-            }
             match token.kind {
+                _ if words.len() >= LEADING_WORDS => {}
                 TokenKind::Word => words.push((token.text(text).to_ascii_lowercase(), false)),
                 TokenKind::QuotedIdent => {
                     words.push((token.text(text).trim_matches('"').to_string(), true))
@@ -113,9 +115,7 @@ impl Statements {
                 TokenKind::OpenParen => words.push(("(".to_string(), false)),
                 _ => {}
             }
-            let done = splitter.push(text, &token);
-            open = splitter.in_statement();
-            if let Some(statement) = done {
+            if let Some(statement) = splitter.push(text, &token) {
                 let (created, changed) = tables_of(&words);
                 list.push((statement.span.start, statement.span.end, created, changed));
                 words.clear();
@@ -260,14 +260,19 @@ pub fn check_section(
             .and_then(|version| version.parse().ok())
             .unwrap_or_default(),
     };
-    let statements = Statements::of(text);
+    // Made only when a finding needs it: most sections have none.
+    let statements = std::cell::OnceCell::new();
     for violation in linter.lint(&file, text) {
         let Some(code) = Code::parse(&violation.code.to_string()) else {
             continue;
         };
         let range = violation.text_range;
         let (start, end) = (usize::from(range.start()), usize::from(range.end()));
-        if about_existing_objects(code) && statements.on_new_table(start) {
+        if about_existing_objects(code)
+            && statements
+                .get_or_init(|| Statements::of(text))
+                .on_new_table(start)
+        {
             continue;
         }
         if code == Code::ConstraintMissingNotValid && !needs_not_valid(&text[start..end.max(start)])
