@@ -160,6 +160,13 @@ export interface Options {
   rules?: Partial<Record<Code, RuleSetting>>;
   /** The PostgreSQL version the migrations run on (`"16"`, `"15.4"`), as squawk's `--pg-version`; default 15. */
   pgVersion?: string;
+  /**
+   * The paths (as in `files`) whose lint rules run; absent: every file's.
+   * The other files are still read for the project's findings and for the
+   * schema the later ones are linted against (the language server lints
+   * only the file being typed in).
+   */
+  lintOnly?: string[];
 }
 
 /** A whole project in one call. */

@@ -81,14 +81,15 @@ function analyzeDocument(document) {
     if (contents !== null) files.push({ path: relative(project.root, full), contents });
   }
   const state = join(project.root, '.kimberlite', 'migrations');
+  const mine = relative(project.root, path);
   const report = core.analyze({
     files,
     lock: readText(join(state, '.lock')),
     tracker: readText(join(state, 'applied.toml')),
     statements: false,
-    options: { rules: project.rules, ...(project.pgVersion ? { pgVersion: project.pgVersion } : {}) },
+    // Only this file's lint rules run: the others' findings are not shown here.
+    options: { rules: project.rules, lintOnly: [mine], ...(project.pgVersion ? { pgVersion: project.pgVersion } : {}) },
   });
-  const mine = relative(project.root, path);
   // `unlocked` is news for `kmb migration status`, not for a file being written.
   return report.diagnostics.filter((d) => d.file === mine && d.code !== 'unlocked');
 }
@@ -135,15 +136,25 @@ connection.onInitialize(() => ({
 }));
 
 documents.onDidOpen(({ document }) => validate(document));
+/** The pending check of the other open files after a change. */
+let others = null;
 documents.onDidChangeContent(({ document }) => {
   validate(document);
-  // Other open files of the same project may gain or lose project findings.
-  for (const other of documents.all()) if (other.uri !== document.uri) validate(other);
+  // Other open files of the same project may gain or lose project findings
+  // (a duplicate id, the schema a later file is linted against): checked
+  // once typing pauses, not on every keystroke.
+  clearTimeout(others);
+  others = setTimeout(() => {
+    for (const other of documents.all()) if (other.uri !== document.uri) validate(other);
+  }, OTHERS_DELAY_MS);
 });
 documents.onDidClose(({ document }) => {
   published.delete(document.uri);
   connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
+
+/** How long typing must pause before the other open files are checked again. */
+const OTHERS_DELAY_MS = 300;
 
 /** Where a new first line goes: after a BOM, at the top. */
 const TOP = { line: 0, character: 0 };

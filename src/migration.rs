@@ -6,6 +6,7 @@
 use crate::checksum::{body_start, checksum_without_bom, is_header_line, lines_with_offsets};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::line_index::{LineIndex, Range};
+use crate::lint::schema::Schema;
 use crate::lint::{Findings, LintContext, LintSettings, Linter, StatementView, Word, Words};
 use crate::rfc3339;
 use crate::sql::lexer::{Lexer, Token, TokenKind};
@@ -176,7 +177,29 @@ pub fn parse_migration(path: &str, contents: &[u8]) -> Migration {
 
 /// [`parse_migration`] with the project's lint settings.
 pub fn parse_migration_with(path: &str, contents: &[u8], settings: &LintSettings) -> Migration {
-    parse(path, contents, true, true, settings)
+    parse(
+        path,
+        contents,
+        true,
+        true,
+        settings,
+        &Schema::default(),
+        true,
+    )
+}
+
+/// [`parse_migration_with`] for a migration of a project: its lint rules
+/// know the `schema` the earlier migrations built, and run only when
+/// `lint` is set (a caller that needs one file's findings, such as the
+/// language server, saves the others' time).
+pub fn parse_in_project(
+    path: &str,
+    contents: &[u8],
+    settings: &LintSettings,
+    schema: &Schema,
+    lint: bool,
+) -> Migration {
+    parse(path, contents, true, true, settings, schema, lint)
 }
 
 /// [`parse_migration`] for linting: the findings only, without the checksum
@@ -191,7 +214,15 @@ pub fn lint_migration(path: &str, contents: &[u8]) -> Migration {
 
 /// [`lint_migration`] with the project's lint settings.
 pub fn lint_migration_with(path: &str, contents: &[u8], settings: &LintSettings) -> Migration {
-    parse(path, contents, false, false, settings)
+    parse(
+        path,
+        contents,
+        false,
+        false,
+        settings,
+        &Schema::default(),
+        true,
+    )
 }
 
 fn parse(
@@ -200,6 +231,8 @@ fn parse(
     hash: bool,
     keep_statements: bool,
     settings: &LintSettings,
+    schema: &Schema,
+    lint: bool,
 ) -> Migration {
     let file_name = file_name_of(path).to_string();
     let mut diagnostics = Vec::new();
@@ -298,6 +331,8 @@ fn parse(
         hash,
         keep_statements,
         settings,
+        schema,
+        lint,
     );
     let silencer = Silencer {
         path: migration.path.clone(),
@@ -426,6 +461,8 @@ impl<'a, 'm> Parser<'a, 'm> {
         hash: bool,
         keep_statements: bool,
         settings: &'a LintSettings,
+        schema: &'a Schema,
+        lint: bool,
     ) -> Vec<(Span, Vec<Code>)> {
         let label = self.label;
         if self.bom > 0 {
@@ -456,8 +493,9 @@ impl<'a, 'm> Parser<'a, 'm> {
             index: self.index,
             transactional: !self.migration.directives.no_transaction,
             settings,
+            schema,
         };
-        let mut linter = Linter::new(context);
+        let mut linter = Linter::new(context, lint);
         self.read_sections(&scan, body, keep_statements, &mut linter);
         if keep_statements && self.kept > MAX_KEPT_STATEMENTS {
             self.migration.drop_statements(&format!(

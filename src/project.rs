@@ -3,8 +3,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic, Severity, range_in, short_checksum};
+use crate::lint::schema::Schema;
 use crate::lock::{LockEntry, parse_lock};
-use crate::migration::{Migration, Silencer, describe, file_name_of, parse_migration_with};
+use crate::migration::{Migration, Silencer, describe, file_name_of, parse_in_project};
 use crate::tracker::{AppliedEntry, parse_tracker};
 
 /// Where Kimberlite keeps the lock file, relative to the project.
@@ -94,6 +95,9 @@ pub struct Options {
     pub rules: Vec<(Code, RuleSetting)>,
     /// Settings the rules read while they run (the target PostgreSQL version).
     pub lint: crate::lint::LintSettings,
+    /// The paths whose lint rules run; `None`: every file's. The other
+    /// files are still read for the project's findings and the schema.
+    pub lint_only: Option<Vec<String>>,
 }
 
 impl Options {
@@ -326,13 +330,44 @@ impl Report {
 pub fn analyze(input: &Input<'_>) -> Report {
     let mut diagnostics = Vec::new();
     let mut by_id: BTreeMap<u32, Migration> = BTreeMap::new();
-    let mut parsed: Vec<Migration> = input
+    // In the order they apply, each linted knowing the schema the ones
+    // before it built.
+    let mut files: Vec<&SourceFile<'_>> = input
         .files
         .iter()
         .filter(|file| file_name_of(file.path).ends_with(".sql"))
-        .map(|file| parse_migration_with(file.path, file.contents, &input.options.lint))
         .collect();
-    parsed.sort_by(|a, b| (a.id, &a.file_name, &a.path).cmp(&(b.id, &b.file_name, &b.path)));
+    let order = |file: &SourceFile<'_>| {
+        let name = file_name_of(file.path);
+        (
+            crate::migration::parse_file_name(name).map(|n| n.id),
+            name.to_string(),
+            file.path.to_string(),
+        )
+    };
+    files.sort_by_cached_key(|file| order(file));
+    let mut schema = Schema::default();
+    let mut parsed: Vec<Migration> = Vec::with_capacity(files.len());
+    for file in files {
+        let lint = input
+            .options
+            .lint_only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|path| path == file.path));
+        let migration =
+            parse_in_project(file.path, file.contents, &input.options.lint, &schema, lint);
+        for statement in &migration.up {
+            let verb = statement.keyword_ranges.words(&statement.text).next();
+            if verb.is_some_and(|verb| {
+                ["CREATE", "ALTER", "DROP"]
+                    .iter()
+                    .any(|v| verb.eq_ignore_ascii_case(v))
+            }) {
+                schema.apply(&statement.text);
+            }
+        }
+        parsed.push(migration);
+    }
 
     // File findings, with the file's own ignore comments applied.
     let mut silencers: HashMap<String, Silencer> = HashMap::new();

@@ -8,7 +8,35 @@ use std::fs;
 use std::path::Path;
 
 use kimberlite_migration::migration::parse_migration;
+use kimberlite_migration::project::{Input, SourceFile, analyze};
 use kimberlite_migration::{Code, Diagnostic, Group};
+
+/// The findings of `text`, a fixture's `bad.sql` or `good.sql`: on its own,
+/// or, when the folder has a `before.sql`, as the migration after it (so
+/// that the rules know the schema it made).
+fn findings(folder: &Path, kind: &str, text: &str) -> Vec<Diagnostic> {
+    let Ok(before) = fs::read_to_string(folder.join("before.sql")) else {
+        return parse_migration(&format!("migrations/0001_{kind}.sql"), text.as_bytes())
+            .diagnostics;
+    };
+    let path = format!("migrations/0002_{kind}.sql");
+    let files = vec![
+        SourceFile {
+            path: "migrations/0001_before.sql",
+            contents: before.as_bytes(),
+        },
+        SourceFile {
+            path: &path,
+            contents: text.as_bytes(),
+        },
+    ];
+    let report = analyze(&Input::new(files, None, None));
+    report
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.file == path)
+        .collect()
+}
 
 fn render(text: &str, findings: &[&Diagnostic]) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
@@ -59,24 +87,18 @@ fn every_rule_has_a_fixture_folder_whose_bad_file_fires_and_good_file_does_not()
         let code = Code::parse(&name).unwrap_or_else(|| panic!("{name} is not a code"));
         seen.push(code);
         let bad = fs::read_to_string(folder.join("bad.sql")).unwrap();
-        let parsed = parse_migration("migrations/0001_bad.sql", bad.as_bytes());
-        let found: Vec<&Diagnostic> = parsed
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == code)
-            .collect();
+        let diagnostics = findings(&folder, "bad", &bad);
+        let found: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.code == code).collect();
         assert!(
             !found.is_empty(),
-            "{name}/bad.sql: no {name} in {:?}",
-            parsed.diagnostics
+            "{name}/bad.sql: no {name} in {diagnostics:?}"
         );
         insta::assert_snapshot!(format!("lint_fixture__{name}"), render(&bad, &found));
         let good = fs::read_to_string(folder.join("good.sql")).unwrap();
-        let parsed = parse_migration("migrations/0001_good.sql", good.as_bytes());
+        let diagnostics = findings(&folder, "good", &good);
         assert!(
-            !parsed.diagnostics.iter().any(|d| d.code == code),
-            "{name}/good.sql: {:?}",
-            parsed.diagnostics
+            !diagnostics.iter().any(|d| d.code == code),
+            "{name}/good.sql: {diagnostics:?}"
         );
     }
     // `lint-skipped` needs a file over 1 MiB; its case is in tests/lint_rules.rs.

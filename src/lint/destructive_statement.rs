@@ -2,7 +2,7 @@
 //! DROP TABLE, ALTER TABLE ... DROP COLUMN, TRUNCATE, and DELETE or UPDATE
 //! without a WHERE. Rolling the migration back does not bring the data back.
 
-use super::{Findings, LintContext, StatementView, Words};
+use super::{Findings, LintContext, Made, StatementView, Words};
 use crate::diagnostic::Code;
 
 const HELP: &str = "Make sure the data is backed up or no longer needed. If this is intended, put `-- kimberlite:ignore destructive-statement` on the line above the statement.";
@@ -36,12 +36,22 @@ fn destroys(words: &Words<'_>) -> Option<(&'static str, usize)> {
     }
 }
 
-/// Reports them in the Up section.
-pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found: &mut Findings) {
+/// Reports them in the Up section, unless they only reach what the section
+/// `made` (a table it created, a column it added and now fills).
+pub fn check(
+    context: &LintContext<'_>,
+    statement: &StatementView<'_, '_>,
+    made: &Made,
+    found: &mut Findings,
+) {
     if !statement.is_up {
         return;
     }
     if let Some((what, length)) = destroys(statement.words) {
+        let reach = super::schema::reach(context.text_of(statement.span));
+        if reach.is_some_and(|reach| made.holds(&reach)) {
+            return;
+        }
         found.push(context.diagnostic(
             Code::DestructiveStatement,
             statement.words.span_of(length),

@@ -10,6 +10,7 @@ mod missing_semicolon;
 mod no_transaction_multiple_statements;
 mod non_transactional_statement;
 mod psql_meta_command;
+pub mod schema;
 pub mod squawk;
 mod transaction_control;
 
@@ -32,6 +33,8 @@ pub struct LintContext<'a> {
     pub transactional: bool,
     /// What the project says about linting.
     pub settings: &'a LintSettings,
+    /// The schema the earlier migrations built.
+    pub schema: &'a schema::Schema,
 }
 
 /// Project settings that change what the rules report
@@ -45,6 +48,13 @@ pub struct LintSettings {
 }
 
 impl LintContext<'_> {
+    /// The text at `span` (offsets in the whole contents).
+    pub fn text_of(&self, span: Span) -> &str {
+        self.src
+            .get(span.start.saturating_sub(self.bom)..span.end.saturating_sub(self.bom))
+            .unwrap_or("")
+    }
+
     /// A finding at `span` (offsets in the whole contents).
     pub fn diagnostic(&self, code: Code, span: Span, message: String, help: &str) -> Diagnostic {
         Diagnostic::new(code, self.path, message)
@@ -216,37 +226,83 @@ pub struct StatementView<'s, 'a> {
 /// Runs the rules over a file read one statement at a time.
 pub struct Linter<'a> {
     context: LintContext<'a>,
+    /// Whether the rules run at all.
+    on: bool,
     found: Findings,
     up_statements: usize,
     second_up: Option<Span>,
     /// Procedures this file creates whose bodies end the transaction.
     committing_procedures: Vec<String>,
+    /// What the Up section made so far.
+    made: Made,
+}
+
+/// The tables an Up section created and the columns it added so far: data
+/// in them is the migration's own, so emptying or filling them destroys
+/// nothing that was there before.
+#[derive(Debug, Default)]
+pub struct Made {
+    tables: schema::Schema,
+    columns: Vec<(String, String)>,
+}
+
+impl Made {
+    fn record(&mut self, sql: &str) {
+        let applied = self.tables.apply(sql);
+        self.columns.extend(applied.added_columns);
+    }
+
+    /// Whether `reach` only touches what the section made: tables it
+    /// created, or columns it added (an `UPDATE` that fills a new column).
+    pub fn holds(&self, reach: &schema::Reach) -> bool {
+        let new_tables = reach.tables.iter().all(|t| self.tables.has_table(t));
+        let new_columns = match reach.tables.as_slice() {
+            [table] if !reach.columns.is_empty() => reach.columns.iter().all(|c| {
+                self.columns
+                    .iter()
+                    .any(|(t, column)| t == table && column == c)
+            }),
+            _ => false,
+        };
+        new_tables || new_columns
+    }
 }
 
 impl<'a> Linter<'a> {
-    /// A linter for one file.
-    pub fn new(context: LintContext<'a>) -> Linter<'a> {
+    /// A linter for one file; with `on` unset, one that reports nothing.
+    pub fn new(context: LintContext<'a>, on: bool) -> Linter<'a> {
         Linter {
             context,
+            on,
             found: Findings::default(),
             up_statements: 0,
             second_up: None,
             committing_procedures: Vec::new(),
+            made: Made::default(),
         }
     }
 
     /// A word of the statement being read (`span` in the whole contents).
     pub fn word(&mut self, word: &Word<'a>) {
+        if !self.on {
+            return;
+        }
         invisible_character::check(&self.context, word, &mut self.found);
     }
 
     /// A `\` token at `start` (an offset in `src`).
     pub fn backslash(&mut self, start: usize) {
+        if !self.on {
+            return;
+        }
         psql_meta_command::check(&self.context, start, &mut self.found);
     }
 
     /// A whole statement.
     pub fn statement(&mut self, statement: &StatementView<'_, 'a>) {
+        if !self.on {
+            return;
+        }
         if statement.is_up {
             self.up_statements += 1;
             if self.up_statements == 2 {
@@ -282,7 +338,12 @@ impl<'a> Linter<'a> {
         }
         transaction_control::check(context, statement, found);
         non_transactional_statement::check(context, statement, found);
-        destructive_statement::check(context, statement, found);
+        destructive_statement::check(context, statement, &self.made, found);
+        let makes_table = words.starts_with(&["ALTER", "TABLE"])
+            || (words.starts_with(&["CREATE"]) && words.leading().iter().any(|w| w.is("TABLE")));
+        if statement.is_up && makes_table {
+            self.made.record(context.text_of(statement.span));
+        }
         missing_semicolon::check(context, statement, found);
     }
 
@@ -293,11 +354,17 @@ impl<'a> Linter<'a> {
 
     /// squawk's rules over a whole section (see [`squawk::check_section`]).
     pub fn section(&mut self, text: &str, at: usize, is_up: bool, syntax: bool) {
+        if !self.on {
+            return;
+        }
         squawk::check_section(&self.context, text, at, is_up, syntax, &mut self.found);
     }
 
     /// The findings, rule by rule, each rule's in file order.
     pub fn finish(mut self) -> Vec<Diagnostic> {
+        if !self.on {
+            return Vec::new();
+        }
         no_transaction_multiple_statements::check(
             &self.context,
             self.up_statements,

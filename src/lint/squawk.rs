@@ -17,6 +17,7 @@
 use squawk_linter::{Linter as Squawk, LinterSettings, Rule};
 use squawk_syntax::SourceFile;
 
+use super::schema::{Applied, Schema, TypeChange};
 use super::{Findings, LintContext};
 use crate::diagnostic::{Code, Span};
 use crate::sql::lexer::{Lexer, TokenKind};
@@ -89,21 +90,47 @@ fn about_existing_objects(code: Code) -> bool {
 /// form, `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON ONLY s.t`.
 const LEADING_WORDS: usize = 16;
 
-/// A section's statements, as spans with the table each creates or changes:
-/// enough to tell a table created earlier in the section (`CREATE TABLE`,
-/// `CREATE TABLE ... AS`, `CREATE MATERIALIZED VIEW`, which squawk does not
-/// all count as new) from one that existed before the migration.
+/// A section's statements, as spans with the table each creates or changes
+/// and what the schema model makes of it: enough to tell a table created
+/// earlier in the section (`CREATE TABLE`, `CREATE TABLE ... AS`,
+/// `CREATE MATERIALIZED VIEW`, which squawk does not all count as new) from
+/// one that existed before the migration, and a type change that rewrites
+/// from one that does not.
 struct Statements {
-    /// `(start, end, created table, table changed)` per statement.
-    list: Vec<(usize, usize, Option<String>, Option<String>)>,
+    list: Vec<Read>,
+}
+
+/// One statement of a section.
+struct Read {
+    start: usize,
+    end: usize,
+    /// The table it creates.
+    created: Option<String>,
+    /// The table it changes.
+    changed: Option<String>,
+    /// What it did to the schema model (offsets from `start`).
+    applied: Applied,
 }
 
 impl Statements {
-    fn of(text: &str) -> Statements {
+    fn of(text: &str, schema: &Schema) -> Statements {
+        let mut schema = schema.clone();
         let mut list = Vec::new();
         let mut splitter = Splitter::default();
         // Only a statement's first words name its table; the rest are not kept.
         let mut words: Vec<(String, bool)> = Vec::new();
+        let mut read = |words: &mut Vec<(String, bool)>, start: usize, end: usize| {
+            let (created, changed) = tables_of(words);
+            words.clear();
+            let applied = schema.apply(&text[start..end]);
+            list.push(Read {
+                start,
+                end,
+                created,
+                changed,
+                applied,
+            });
+        };
         for token in Lexer::new(text) {
             match token.kind {
                 _ if words.len() >= LEADING_WORDS => {}
@@ -116,34 +143,63 @@ impl Statements {
                 _ => {}
             }
             if let Some(statement) = splitter.push(text, &token) {
-                let (created, changed) = tables_of(&words);
-                list.push((statement.span.start, statement.span.end, created, changed));
-                words.clear();
+                read(&mut words, statement.span.start, statement.span.end);
             }
         }
         if let Some(statement) = splitter.finish() {
-            let (created, changed) = tables_of(&words);
-            list.push((statement.span.start, statement.span.end, created, changed));
+            read(&mut words, statement.span.start, statement.span.end);
         }
         Statements { list }
+    }
+
+    /// The statement `offset` is in, with the ones before it.
+    fn at(&self, offset: usize) -> Option<(&Read, &[Read])> {
+        let at = self
+            .list
+            .iter()
+            .position(|read| (read.start..=read.end).contains(&offset))?;
+        Some((&self.list[at], &self.list[..at]))
     }
 
     /// Whether the statement at `offset` changes a table an earlier
     /// statement of the section created.
     fn on_new_table(&self, offset: usize) -> bool {
-        let Some(at) = self
-            .list
-            .iter()
-            .position(|(start, end, ..)| (*start..=*end).contains(&offset))
-        else {
+        let Some((read, before)) = self.at(offset) else {
             return false;
         };
-        let Some(changed) = &self.list[at].3 else {
+        let Some(changed) = &read.changed else {
             return false;
         };
-        self.list[..at]
+        before
             .iter()
-            .any(|(.., created, _)| created.as_ref() == Some(changed))
+            .any(|earlier| earlier.created.as_ref() == Some(changed))
+    }
+
+    /// Whether what squawk reports at `offset` is, by the schema model, a
+    /// type change without a rewrite (`changing-column-type`) or a foreign
+    /// key on a new column that PostgreSQL does not check by a scan
+    /// (`adding-foreign-key-constraint`).
+    fn known_harmless(&self, code: Code, offset: usize) -> bool {
+        let Some((read, _)) = self.at(offset) else {
+            return false;
+        };
+        let inside = |(start, end): (usize, usize)| {
+            (read.start + start..=read.start + end).contains(&offset)
+        };
+        match code {
+            Code::ChangingColumnType => read
+                .applied
+                .type_changes
+                .iter()
+                .find(|change| inside(change.span))
+                .is_some_and(TypeChange::without_rewrite),
+            Code::AddingForeignKeyConstraint => read
+                .applied
+                .unchecked_foreign_keys
+                .iter()
+                .any(|&span| inside(span)),
+            _ => false,
+        }
     }
 }
 
@@ -268,12 +324,11 @@ pub fn check_section(
         };
         let range = violation.text_range;
         let (start, end) = (usize::from(range.start()), usize::from(range.end()));
-        if about_existing_objects(code)
-            && statements
-                .get_or_init(|| Statements::of(text))
-                .on_new_table(start)
-        {
-            continue;
+        if about_existing_objects(code) {
+            let statements = statements.get_or_init(|| Statements::of(text, context.schema));
+            if statements.on_new_table(start) || statements.known_harmless(code, start) {
+                continue;
+            }
         }
         if code == Code::ConstraintMissingNotValid && !needs_not_valid(&text[start..end.max(start)])
         {

@@ -497,7 +497,7 @@ pub struct CodeInfoDto {
     pub summary: &'static str,
 }
 
-/// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" }, pgVersion }`.
+/// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" }, pgVersion, lintOnly }`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OptionsDto {
@@ -507,6 +507,9 @@ pub struct OptionsDto {
     pub rules: Option<std::collections::BTreeMap<String, String>>,
     #[serde(default)]
     pub pg_version: Option<String>,
+    /// The paths whose lint rules run (all when absent).
+    #[serde(default)]
+    pub lint_only: Option<Vec<String>>,
 }
 
 /// Everything of a project input but the files (read separately, so that

@@ -157,6 +157,7 @@ impl Project {
         parsed.allow_out_of_order = options.allow_out_of_order.unwrap_or(false);
         // Checked in `read_project`.
         parsed.lint.pg_version = options.pg_version.clone();
+        parsed.lint_only = options.lint_only.clone();
         input.options = parsed;
         input.unreadable = self
             .rest

@@ -252,3 +252,21 @@ test('no input breaks the core for the rest of the process: 10,000 failing calls
   assert.equal(kmb.checksum('x'), createHash('sha256').update('x').digest('hex'));
   assert.equal(kmb.analyze({ files: [{ path: 'm/0001_a.sql', contents: 'SELECT 1;' }] }).migrations.length, 1);
 });
+
+test('options.lintOnly: only those files are linted, and they are linted against the schema the earlier files built', () => {
+  const files = [
+    { path: 'migrations/0001_a.sql', contents: '-- Migration: A\nCREATE TABLE a (id int, name varchar(10));\nDELETE FROM b;\n-- Down Migration\nDROP TABLE a;\n' },
+    { path: 'migrations/0002_b.sql', contents: '-- Migration: B\nALTER TABLE a ALTER COLUMN name TYPE text;\nALTER TABLE a ALTER COLUMN id TYPE bigint;\n-- Down Migration\nSELECT 1;\n' },
+  ];
+  const lintCodes = (report, file) => report.diagnostics.filter((d) => d.file === file && d.code !== 'unlocked').map((d) => d.code);
+  const all = kmb.analyze({ files, statements: false });
+  assert.deepEqual(lintCodes(all, 'migrations/0001_a.sql'), ['destructive-statement']);
+  // varchar(10) to text: the catalog only; int to bigint: a rewrite.
+  assert.deepEqual(lintCodes(all, 'migrations/0002_b.sql'), ['changing-column-type']);
+  assert.match(all.diagnostics.find((d) => d.code === 'changing-column-type').message, /Migration 2/);
+  const one = kmb.analyze({ files, statements: false, options: { lintOnly: ['migrations/0002_b.sql'] } });
+  assert.deepEqual(lintCodes(one, 'migrations/0001_a.sql'), []);
+  assert.deepEqual(lintCodes(one, 'migrations/0002_b.sql'), ['changing-column-type']);
+  assert.throws(() => kmb.analyze({ files, options: { lintOnly: 'migrations/0002_b.sql' } }), /lintOnly|sequence|invalid/);
+});
+

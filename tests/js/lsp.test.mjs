@@ -23,12 +23,16 @@ function start() {
     for (const waiter of waiting.splice(0)) waiter(params);
   });
   connection.listen();
-  /** The next publishDiagnostics for `uri`. */
-  const next = (uri) =>
+  /**
+   * The next publishDiagnostics for `uri` (of `version`, when given: the
+   * other open files are checked again once typing pauses, so a publish
+   * for an older version may come first).
+   */
+  const next = (uri, version) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri}`)), 15000);
       const wait = (params) => {
-        if (params.uri === uri) {
+        if (params.uri === uri && (version === undefined || params.version === version)) {
           clearTimeout(timer);
           resolve(params);
         } else waiting.push(wait);
@@ -182,6 +186,18 @@ test('a project laid out by kimberlite.toml: its migrations directory is the pro
     connection.sendNotification('textDocument/didChange', { textDocument: { uri: indexUri, version: 2 }, contentChanges: [{ text: fixed }] });
     found = (await next3).diagnostics;
     assert.ok(!found.some((d) => d.code === 'require-concurrent-index-creation'), JSON.stringify(found));
+
+    // The schema the earlier files built: 0001 made `a.id` BIGINT, so
+    // `TYPE bigint` changes nothing and `TYPE text` rewrites the table.
+    const typeUri = pathToFileURL(join(root, 'db', 'migrations', '0004_type.sql')).href;
+    let next4 = next(typeUri, 1);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri: typeUri, languageId: 'sql', version: 1, text: '-- Migration: Type\nALTER TABLE a ALTER COLUMN id TYPE bigint;\n' } });
+    found = (await next4).diagnostics;
+    assert.deepEqual(found, []);
+    next4 = next(typeUri, 2);
+    connection.sendNotification('textDocument/didChange', { textDocument: { uri: typeUri, version: 2 }, contentChanges: [{ text: '-- Migration: Type\nALTER TABLE a ALTER COLUMN id TYPE text;\n' }] });
+    found = (await next4).diagnostics;
+    assert.deepEqual(found.map((d) => d.code), ['changing-column-type']);
   } finally {
     connection.dispose();
     child.kill();

@@ -1,0 +1,686 @@
+//! A small model of the schema the migrations build, replayed statement by
+//! statement from their Up sections: tables and their columns' types
+//! (created, altered, renamed, dropped). The lock rules read it to tell a
+//! type change that rewrites a table from one that only changes the
+//! catalog (`varchar(20)` to `varchar(40)` or `text`).
+//!
+//! Names are compared as PostgreSQL folds them (unquoted lowercased) and
+//! without their schema: `s.t` and `t` are the same table here. A table
+//! the migrations never created (made before the first migration, or by
+//! SQL the model does not read, such as `EXECUTE` in a function) is
+//! unknown, and unknown means "a real table with rows": the rules report
+//! as squawk does.
+
+use std::collections::HashMap;
+
+use crate::sql::lexer::{Lexer, TokenKind};
+
+/// The tables known so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schema {
+    tables: HashMap<String, Table>,
+}
+
+/// One table's columns and their types (see [`canonical_type`]); `None`
+/// when the model cannot know them (`CREATE TABLE ... AS`, `LIKE`,
+/// `PARTITION OF`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Table {
+    columns: Option<HashMap<String, String>>,
+}
+
+/// A column type change one statement makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeChange {
+    /// The column's type before, when the model knew it.
+    pub old: Option<String>,
+    /// The type it gets.
+    pub new: String,
+    /// Whether a `USING` expression computes the new values.
+    pub using: bool,
+    /// Its action's byte range in the statement.
+    pub span: (usize, usize),
+}
+
+impl TypeChange {
+    /// Whether PostgreSQL changes only the catalog: the old type is known
+    /// and binary coercible to the new one, with no `USING`.
+    pub fn without_rewrite(&self) -> bool {
+        !self.using
+            && self
+                .old
+                .as_deref()
+                .is_some_and(|old| no_rewrite(old, &self.new))
+    }
+}
+
+/// What one statement did that the rules ask about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Its `ALTER COLUMN ... TYPE` changes.
+    pub type_changes: Vec<TypeChange>,
+    /// The columns it adds to existing tables, as `(table, column)`.
+    pub added_columns: Vec<(String, String)>,
+    /// Byte ranges (in the statement) of its `ADD COLUMN` actions that
+    /// add a foreign key PostgreSQL does not check by a scan: the column is
+    /// new and has no `DEFAULT`, so every row holds NULL.
+    pub unchecked_foreign_keys: Vec<(usize, usize)>,
+}
+
+/// One significant token: a word (folded as PostgreSQL folds names), or
+/// punctuation, with its parenthesis depth and place.
+#[derive(Debug, Clone)]
+struct Item {
+    text: String,
+    /// Written as a plain word (not quoted): keywords are only these.
+    plain: bool,
+    depth: usize,
+    start: usize,
+    end: usize,
+}
+
+fn items(sql: &str) -> Vec<Item> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    for token in Lexer::new(sql) {
+        let text = token.text(sql);
+        let (text, plain) = match token.kind {
+            TokenKind::Word => (text.to_ascii_lowercase(), true),
+            TokenKind::QuotedIdent => (unquote(text), false),
+            TokenKind::OpenParen => {
+                depth += 1;
+                ("(".to_string(), true)
+            }
+            TokenKind::CloseParen => {
+                depth = depth.saturating_sub(1);
+                (")".to_string(), true)
+            }
+            TokenKind::Number | TokenKind::Other => (text.to_string(), true),
+            TokenKind::String | TokenKind::DollarQuoted | TokenKind::Param => {
+                ("'".to_string(), false)
+            }
+            _ => continue,
+        };
+        let depth = if text == "(" && plain {
+            depth - 1
+        } else {
+            depth
+        };
+        out.push(Item {
+            text,
+            plain,
+            depth,
+            start: token.start,
+            end: token.end,
+        });
+    }
+    out
+}
+
+fn unquote(text: &str) -> String {
+    text.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .map_or_else(|| text.to_string(), |t| t.replace("\"\"", "\""))
+}
+
+/// A cursor over a statement's items.
+struct Cursor<'i> {
+    items: &'i [Item],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<&Item> {
+        self.items.get(self.at)
+    }
+
+    fn is(&self, keyword: &str) -> bool {
+        self.peek().is_some_and(|i| i.plain && i.text == keyword)
+    }
+
+    /// Moves past `phrase` when it comes next.
+    fn eat(&mut self, phrase: &[&str]) -> bool {
+        let matches = phrase.iter().enumerate().all(|(k, word)| {
+            self.items
+                .get(self.at + k)
+                .is_some_and(|i| i.plain && i.text == *word)
+        });
+        if matches {
+            self.at += phrase.len();
+        }
+        matches
+    }
+
+    /// A name, schema-qualified or not: its last part.
+    fn name(&mut self) -> Option<String> {
+        let first = self.peek()?;
+        if first.plain && !first.text.chars().next().is_some_and(is_name_start) {
+            return None;
+        }
+        let mut name = first.text.clone();
+        self.at += 1;
+        while self.is(".") {
+            self.at += 1;
+            name = self.peek()?.text.clone();
+            self.at += 1;
+        }
+        Some(name)
+    }
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+/// Words that end a column's type in its definition.
+const AFTER_TYPE: &[&str] = &[
+    "not",
+    "null",
+    "default",
+    "primary",
+    "references",
+    "unique",
+    "check",
+    "constraint",
+    "generated",
+    "collate",
+    "using",
+    "compression",
+    "storage",
+];
+
+/// Words that start a table constraint, not a column, in a column list or
+/// after `ADD`.
+const TABLE_CONSTRAINT: &[&str] = &[
+    "constraint",
+    "primary",
+    "unique",
+    "check",
+    "foreign",
+    "exclude",
+    "like",
+];
+
+impl Schema {
+    /// Replays one statement (its text, from its first token).
+    pub fn apply(&mut self, sql: &str) -> Applied {
+        let items = items(sql);
+        let mut cursor = Cursor {
+            items: &items,
+            at: 0,
+        };
+        let mut applied = Applied::default();
+        if cursor.eat(&["create"]) {
+            cursor.eat(&["or", "replace"]);
+            while ["temporary", "temp", "unlogged", "global", "local"]
+                .iter()
+                .any(|w| cursor.is(w))
+            {
+                cursor.at += 1;
+            }
+            if !cursor.eat(&["table"]) {
+                return applied;
+            }
+            cursor.eat(&["if", "not", "exists"]);
+            let Some(name) = cursor.name() else {
+                return applied;
+            };
+            let columns = if cursor.is("(") {
+                column_list(&items[cursor.at..])
+            } else {
+                None
+            };
+            self.tables.insert(name, Table { columns });
+        } else if cursor.eat(&["alter", "table"]) {
+            cursor.eat(&["if", "exists"]);
+            cursor.eat(&["only"]);
+            let Some(name) = cursor.name() else {
+                return applied;
+            };
+            cursor.eat(&["*"]);
+            let actions = split_top(&items[cursor.at..]);
+            let adds_table_foreign_key = actions.iter().any(|action| {
+                let words: Vec<&str> = action.iter().take(4).map(|i| i.text.as_str()).collect();
+                words.first() == Some(&"add")
+                    && (words.get(1) == Some(&"foreign")
+                        || (words.get(1) == Some(&"constraint")
+                            && words.get(3) == Some(&"foreign")))
+            });
+            for action in actions {
+                self.alter(&name, action, adds_table_foreign_key, &mut applied);
+            }
+        } else if cursor.eat(&["drop", "table"]) {
+            cursor.eat(&["if", "exists"]);
+            for name in split_top(&items[cursor.at..]) {
+                let mut part = Cursor { items: name, at: 0 };
+                if let Some(name) = part.name() {
+                    self.tables.remove(&name);
+                }
+            }
+        }
+        applied
+    }
+
+    fn alter(&mut self, table: &str, action: &[Item], table_fk: bool, applied: &mut Applied) {
+        let mut cursor = Cursor {
+            items: action,
+            at: 0,
+        };
+        if cursor.eat(&["rename"]) {
+            if cursor.eat(&["to"]) {
+                if let (Some(new), Some(old)) = (cursor.name(), self.tables.remove(table)) {
+                    self.tables.insert(new, old);
+                }
+                return;
+            }
+            if cursor.is("constraint") {
+                return;
+            }
+            cursor.eat(&["column"]);
+            let (Some(from), true) = (cursor.name(), cursor.eat(&["to"])) else {
+                return;
+            };
+            if let (Some(to), Some(columns)) = (cursor.name(), self.columns(table))
+                && let Some(kind) = columns.remove(&from)
+            {
+                columns.insert(to, kind);
+            }
+        } else if cursor.eat(&["add"]) {
+            if TABLE_CONSTRAINT.iter().any(|w| cursor.is(w)) {
+                return;
+            }
+            cursor.eat(&["column"]);
+            cursor.eat(&["if", "not", "exists"]);
+            let Some(column) = cursor.name() else {
+                return;
+            };
+            let rest = &action[cursor.at..];
+            let kind = type_of(rest);
+            let has = |word: &str| {
+                rest.iter()
+                    .any(|i| i.plain && i.depth == 0 && i.text == word)
+            };
+            if has("references") && !has("default") && !has("generated") && !table_fk {
+                applied
+                    .unchecked_foreign_keys
+                    .push((action[0].start, action[action.len() - 1].end));
+            }
+            applied
+                .added_columns
+                .push((table.to_string(), column.clone()));
+            if let Some(columns) = self.columns(table) {
+                columns.insert(column, kind);
+            }
+        } else if cursor.eat(&["alter"]) {
+            cursor.eat(&["column"]);
+            let Some(column) = cursor.name() else {
+                return;
+            };
+            cursor.eat(&["set", "data"]);
+            if !cursor.eat(&["type"]) {
+                return;
+            }
+            let rest = &action[cursor.at..];
+            let new = type_of(rest);
+            let using = rest
+                .iter()
+                .any(|i| i.plain && i.depth == 0 && i.text == "using");
+            let old = self
+                .tables
+                .get(table)
+                .and_then(|t| t.columns.as_ref())
+                .and_then(|c| c.get(&column))
+                .cloned();
+            applied.type_changes.push(TypeChange {
+                old,
+                new: new.clone(),
+                using,
+                span: (action[0].start, action[action.len() - 1].end),
+            });
+            if let Some(columns) = self.columns(table) {
+                columns.insert(column, new);
+            }
+        } else if cursor.eat(&["drop"]) {
+            if !cursor.eat(&["column"])
+                && ["constraint", "not", "default", "expression", "identity"]
+                    .iter()
+                    .any(|w| cursor.is(w))
+            {
+                return;
+            }
+            cursor.eat(&["if", "exists"]);
+            if let (Some(column), Some(columns)) = (cursor.name(), self.columns(table)) {
+                columns.remove(&column);
+            }
+        }
+    }
+
+    fn columns(&mut self, table: &str) -> Option<&mut HashMap<String, String>> {
+        self.tables.get_mut(table)?.columns.as_mut()
+    }
+
+    /// Whether the migrations created `table` (and have not dropped it).
+    pub fn has_table(&self, table: &str) -> bool {
+        self.tables.contains_key(table)
+    }
+
+    /// The type of `table.column`, when the model knows it.
+    pub fn column_type(&self, table: &str, column: &str) -> Option<&str> {
+        self.tables
+            .get(table)?
+            .columns
+            .as_ref()?
+            .get(column)
+            .map(String::as_str)
+    }
+}
+
+/// The rows a data-destroying statement reaches: the tables of
+/// `DROP TABLE`, `TRUNCATE`, `DELETE FROM` and `UPDATE`, and for `UPDATE`
+/// the columns its `SET` writes. `None` for anything else, and for a
+/// statement that starts with `WITH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// The tables.
+    pub tables: Vec<String>,
+    /// The columns an `UPDATE` sets (empty for the other statements).
+    pub columns: Vec<String>,
+}
+
+/// What [`Reach`] a statement has.
+pub fn reach(sql: &str) -> Option<Reach> {
+    let items = items(sql);
+    let mut cursor = Cursor {
+        items: &items,
+        at: 0,
+    };
+    let mut tables = Vec::new();
+    if cursor.eat(&["drop", "table"]) || cursor.eat(&["truncate"]) {
+        cursor.eat(&["table"]);
+        cursor.eat(&["if", "exists"]);
+        for part in split_top(&items[cursor.at..]) {
+            let mut part = Cursor { items: part, at: 0 };
+            part.eat(&["only"]);
+            tables.push(part.name()?);
+        }
+        return Some(Reach {
+            tables,
+            columns: Vec::new(),
+        });
+    }
+    if cursor.eat(&["delete", "from"]) {
+        cursor.eat(&["only"]);
+        tables.push(cursor.name()?);
+        return Some(Reach {
+            tables,
+            columns: Vec::new(),
+        });
+    }
+    if !cursor.eat(&["update"]) {
+        return None;
+    }
+    cursor.eat(&["only"]);
+    tables.push(cursor.name()?);
+    let set = cursor.at
+        + items[cursor.at..]
+            .iter()
+            .position(|i| i.plain && i.depth == 0 && i.text == "set")?;
+    let end = items[set + 1..]
+        .iter()
+        .position(|i| {
+            i.plain && i.depth == 0 && ["from", "where", "returning"].contains(&i.text.as_str())
+        })
+        .map_or(items.len(), |at| set + 1 + at);
+    let mut columns = Vec::new();
+    for part in split_top(&items[set + 1..end]) {
+        if part[0].plain && part[0].text == "(" {
+            // `SET (a, b) = (...)`: the names up to its `)`.
+            let close = part
+                .iter()
+                .position(|i| i.plain && i.depth == part[0].depth && i.text == ")")?;
+            for name in split_top(&part[1..close]) {
+                columns.push(name[0].text.clone());
+            }
+        } else {
+            columns.push(part[0].text.clone());
+        }
+    }
+    Some(Reach { tables, columns })
+}
+
+/// The parts of `items` between top-level commas (at the first item's depth).
+fn split_top(items: &[Item]) -> Vec<&[Item]> {
+    let Some(first) = items.first() else {
+        return Vec::new();
+    };
+    let depth = first.depth;
+    items
+        .split(|i| i.plain && i.depth == depth && i.text == ",")
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+/// The columns of `CREATE TABLE t ( ... )`, `items` starting at `(`.
+fn column_list(items: &[Item]) -> Option<HashMap<String, String>> {
+    let close = items
+        .iter()
+        .skip(1)
+        .position(|i| i.plain && i.depth == items[0].depth && i.text == ")")?
+        + 1;
+    let inner = &items[1..close];
+    // `PARTITION OF`, `OF type`: no column list of its own.
+    let mut columns = HashMap::new();
+    for part in split_top(inner) {
+        let head = &part[0];
+        if head.plain && TABLE_CONSTRAINT.contains(&head.text.as_str()) {
+            if head.text == "like" {
+                return None;
+            }
+            continue;
+        }
+        columns.insert(head.text.clone(), type_of(&part[1..]));
+    }
+    Some(columns)
+}
+
+/// A column definition's type, from its first item to the first word of
+/// what follows it, as [`canonical_type`].
+fn type_of(items: &[Item]) -> String {
+    let depth = items.first().map_or(0, |i| i.depth);
+    let mut written = String::new();
+    for item in items {
+        if item.depth == depth
+            && item.plain
+            && (AFTER_TYPE.contains(&item.text.as_str()) || item.text == ",")
+        {
+            break;
+        }
+        let joins = matches!(item.text.as_str(), "(" | ")" | "," | "[" | "]" | ".")
+            || written.ends_with(['(', ',', '[', '.']);
+        if !written.is_empty() && !joins {
+            written.push(' ');
+        }
+        written.push_str(&item.text);
+    }
+    canonical_type(&written)
+}
+
+/// A type as PostgreSQL names it internally (`character varying(20)` is
+/// `varchar(20)`, `integer` is `int4`), so that equal types compare equal.
+pub fn canonical_type(written: &str) -> String {
+    let written = written.trim();
+    let written = written.strip_prefix("pg_catalog.").unwrap_or(written);
+    let (base, modifiers) = match written.find(['(', '[']) {
+        Some(at) => (written[..at].trim(), &written[at..]),
+        None => (written, ""),
+    };
+    let base = match base {
+        "character varying" | "varchar" => "varchar",
+        "character" | "char" | "bpchar" => "bpchar",
+        "int" | "integer" | "int4" | "serial" | "serial4" => "int4",
+        "smallint" | "int2" | "smallserial" | "serial2" => "int2",
+        "bigint" | "int8" | "bigserial" | "serial8" => "int8",
+        "boolean" | "bool" => "bool",
+        "real" | "float4" => "float4",
+        "double precision" | "float8" | "float" => "float8",
+        "decimal" | "numeric" => "numeric",
+        "timestamp" | "timestamp without time zone" => "timestamp",
+        "timestamptz" | "timestamp with time zone" => "timestamptz",
+        "time" | "time without time zone" => "time",
+        "timetz" | "time with time zone" => "timetz",
+        "bit varying" | "varbit" => "varbit",
+        other => other,
+    };
+    format!("{base}{}", modifiers.replace(' ', ""))
+}
+
+/// The numbers in a type's modifiers: `(10,2)` is `[10, 2]`.
+fn modifiers(kind: &str) -> Option<(&str, Vec<u64>)> {
+    let Some(open) = kind.find('(') else {
+        return Some((kind, Vec::new()));
+    };
+    let inner = kind[open..].strip_prefix('(')?.strip_suffix(')')?;
+    let numbers = inner
+        .split(',')
+        .map(|n| n.trim().parse().ok())
+        .collect::<Option<Vec<u64>>>()?;
+    Some((&kind[..open], numbers))
+}
+
+/// Whether changing a column from `old` to `new` (both canonical) leaves
+/// the table as it is: the same type, a longer or unlimited `varchar` or
+/// `varbit`, `varchar` to `text` and back without a limit, more digits of
+/// `numeric` at the same scale, `cidr` to `inet`. Arrays only when equal.
+pub fn no_rewrite(old: &str, new: &str) -> bool {
+    if old == new {
+        return true;
+    }
+    if old.contains('[') || new.contains('[') {
+        return false;
+    }
+    let (Some((old_base, old_mods)), Some((new_base, new_mods))) = (modifiers(old), modifiers(new))
+    else {
+        return false;
+    };
+    match (old_base, new_base) {
+        ("varchar", "varchar") | ("varbit", "varbit") => {
+            new_mods.is_empty()
+                || (old_mods.len() == 1 && new_mods.len() == 1 && new_mods[0] >= old_mods[0])
+        }
+        ("varchar", "text") => new_mods.is_empty(),
+        ("text", "varchar") => new_mods.is_empty(),
+        ("numeric", "numeric") => match (old_mods.as_slice(), new_mods.as_slice()) {
+            (_, []) => true,
+            ([p], [q]) => q >= p,
+            ([p], [q, 0]) => q >= p,
+            ([p, s], [q, t]) => q >= p && s == t,
+            _ => false,
+        },
+        ("cidr", "inet") => old_mods.is_empty() && new_mods.is_empty(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reach_names_tables_and_set_columns() {
+        let of = |sql| reach(sql).map(|r| (r.tables, r.columns));
+        let v = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            of("UPDATE ONLY s.\"T\" AS x SET a = 1, (b, c) = (2, f(3, 4)), d[1] = 0 FROM u"),
+            Some((v(&["T"]), v(&["a", "b", "c", "d"])))
+        );
+        assert_eq!(of("DELETE FROM t"), Some((v(&["t"]), v(&[]))));
+        assert_eq!(
+            of("TRUNCATE TABLE a, ONLY b CASCADE"),
+            Some((v(&["a", "b"]), v(&[])))
+        );
+        assert_eq!(
+            of("DROP TABLE IF EXISTS a, s.b"),
+            Some((v(&["a", "b"]), v(&[])))
+        );
+        assert_eq!(of("WITH x AS (SELECT 1) UPDATE t SET a = 1"), None);
+    }
+
+    fn replay(statements: &[&str]) -> (Schema, Vec<Applied>) {
+        let mut schema = Schema::default();
+        let applied = statements.iter().map(|s| schema.apply(s)).collect();
+        (schema, applied)
+    }
+
+    #[test]
+    fn types_follow_create_alter_rename_and_drop() {
+        let (schema, applied) = replay(&[
+            "CREATE TABLE IF NOT EXISTS public.\"Users\" (id serial PRIMARY KEY, name character varying(20) NOT NULL, price numeric(10, 2), CONSTRAINT k UNIQUE (name))",
+            "ALTER TABLE \"Users\" ALTER COLUMN name TYPE varchar(40), ADD COLUMN note text DEFAULT 'x'",
+            "ALTER TABLE \"Users\" RENAME COLUMN note TO remark",
+            "ALTER TABLE \"Users\" RENAME TO people",
+            "ALTER TABLE people ALTER price SET DATA TYPE numeric(12,2)",
+        ]);
+        assert_eq!(schema.column_type("people", "id"), Some("int4"));
+        assert_eq!(schema.column_type("people", "name"), Some("varchar(40)"));
+        assert_eq!(schema.column_type("people", "remark"), Some("text"));
+        assert_eq!(schema.column_type("people", "k"), None);
+        assert!(!schema.has_table("Users"));
+        let change = &applied[1].type_changes[0];
+        assert_eq!(
+            (change.old.as_deref(), change.new.as_str()),
+            (Some("varchar(20)"), "varchar(40)")
+        );
+        assert_eq!(
+            &"ALTER TABLE \"Users\" ALTER COLUMN name TYPE varchar(40)"
+                [change.span.0..change.span.1],
+            "ALTER COLUMN name TYPE varchar(40)"
+        );
+        assert!(applied[1].type_changes[0].without_rewrite());
+        assert!(applied[4].type_changes[0].without_rewrite());
+        let (schema, _) = replay(&[
+            "CREATE TABLE a (x int)",
+            "DROP TABLE IF EXISTS b, a CASCADE",
+        ]);
+        assert!(!schema.has_table("a"));
+    }
+
+    #[test]
+    fn rewrites_are_told_from_catalog_changes() {
+        for (old, new, quiet) in [
+            ("varchar(10)", "text", true),
+            ("text", "varchar", true),
+            ("text", "varchar(10)", false),
+            ("varchar(10)", "varchar(5)", false),
+            ("int4", "int8", false),
+            ("numeric(10,2)", "numeric(12,2)", true),
+            ("numeric(10,2)", "numeric(12,3)", false),
+            ("timestamp", "timestamptz", false),
+            ("uuid", "uuid", true),
+            ("text[]", "varchar[]", false),
+            ("cidr", "inet", true),
+        ] {
+            assert_eq!(no_rewrite(old, new), quiet, "{old} -> {new}");
+        }
+        let (_, applied) = replay(&[
+            "CREATE TABLE t (a varchar(5), b int)",
+            "ALTER TABLE t ALTER a TYPE text USING a || ''",
+            "ALTER TABLE unknown ALTER a TYPE text",
+        ]);
+        assert!(!applied[1].type_changes[0].without_rewrite());
+        assert!(!applied[2].type_changes[0].without_rewrite());
+    }
+
+    #[test]
+    fn foreign_keys_on_new_columns_without_default_are_not_scanned() {
+        let (_, applied) = replay(&[
+            "ALTER TABLE t ADD COLUMN u int REFERENCES u(id) ON DELETE CASCADE",
+            "ALTER TABLE t ADD COLUMN u int DEFAULT 1 REFERENCES u(id)",
+            "ALTER TABLE t ADD COLUMN u int REFERENCES u(id), ADD FOREIGN KEY (v) REFERENCES v(id)",
+            "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (u) REFERENCES u(id)",
+        ]);
+        assert_eq!(applied[0].unchecked_foreign_keys.len(), 1);
+        assert!(applied[1].unchecked_foreign_keys.is_empty());
+        assert!(applied[2].unchecked_foreign_keys.is_empty());
+        assert!(applied[3].unchecked_foreign_keys.is_empty());
+    }
+}
