@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // kmb migration <command>: the command line of kimberlite-migration.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { openProject } from './project.js';
 import { KmbError } from './files.js';
 import { isServerUrl, redact } from './database.js';
 import { lint as lintFile, codes, version } from './core.js';
 import { FORMATS, compact, github, gitlab, sarif, summaryTable } from './reporters.js';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 
 const USAGE = `Usage: kmb migration <command> [options]
 
@@ -196,7 +196,12 @@ async function main(argv, { out, write }) {
       // whole project, with the findings about its SQL files.
       let diagnostics;
       if (rest.length > 0) {
-        diagnostics = rest.flatMap((file) => {
+        // Files of the migrations folder are linted as part of the project,
+        // knowing the schema the migrations before them built; others on their own.
+        const inProject = (file) => file.endsWith('.sql') && dirname(resolve(file)) === project.migrationsDir && existsSync(file);
+        const named = rest.filter(inProject).map((file) => relative(project.root, resolve(file)));
+        const fromProject = named.length ? project.report({ lintOnly: named }).diagnostics.filter((d) => named.includes(d.file)) : [];
+        diagnostics = fromProject.concat(rest.filter((file) => !inProject(file)).flatMap((file) => {
           let contents;
           try {
             // A FIFO or a device named here would block or never end.
@@ -207,7 +212,7 @@ async function main(argv, { out, write }) {
             throw new UsageError(`Cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`);
           }
           return lintFile(file, contents, project.pgVersion ? { pgVersion: project.pgVersion } : undefined);
-        });
+        }));
       } else {
         diagnostics = project.report().diagnostics.filter((d) => d.file.endsWith('.sql'));
       }

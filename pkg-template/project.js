@@ -60,7 +60,7 @@ export function openProject(dir = '.', options = {}) {
     return error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : `${error.code ?? 'error'}: ${error.message}`;
   }
 
-  function readInput(extra = {}) {
+  function readInput({ lintOnly, ...extra } = {}) {
     let names = [];
     try {
       names = readdirSync(migrationsDir).filter((name) => name.endsWith('.sql')).sort();
@@ -105,7 +105,7 @@ export function openProject(dir = '.', options = {}) {
       tracker: readText(trackerPath),
       lockPath: rel(lockPath),
       trackerPath: rel(trackerPath),
-      options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules, ...(pgVersion ? { pgVersion } : {}) },
+      options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules, ...(pgVersion ? { pgVersion } : {}), ...(lintOnly ? { lintOnly } : {}) },
       ...extra,
     };
   }
@@ -264,7 +264,11 @@ export function openProject(dir = '.', options = {}) {
       return core.analyze(readInput(extra));
     },
 
-    /** The report for status and validate: findings and statuses, without statements. */
+    /**
+     * The report for status and validate: findings and statuses, without
+     * statements. `extra.lintOnly` (paths as the report names them) limits
+     * the lint rules to those files.
+     */
     report(extra = {}) {
       return core.analyze(readInput({ statements: false, ...extra }));
     },

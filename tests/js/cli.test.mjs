@@ -482,6 +482,26 @@ test('lint formats: a summary table, compact lines, GitHub annotations, SARIF 2.
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('lint knows the schema the earlier migrations built, for named files of the migrations folder too; a file elsewhere is linted on its own', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-lint-schema-'));
+  mkdirSync(join(dir, 'migrations'));
+  writeFileSync(join(dir, 'migrations', '0001_a.sql'), '-- Migration: A\nCREATE TABLE a (id bigint, name varchar(10));\n-- Down Migration\nDROP TABLE a;\n');
+  const widen = '-- Migration: B\nALTER TABLE a ALTER COLUMN name TYPE varchar(40);\n-- Down Migration\nSELECT 1;\n';
+  writeFileSync(join(dir, 'migrations', '0002_b.sql'), widen);
+  mkdirSync(join(dir, 'drafts'));
+  writeFileSync(join(dir, 'drafts', '0002_b.sql'), widen);
+  const codesOf = (args) => {
+    const run = kmb(['lint', '--format', 'json', ...args], { cwd: dir });
+    return JSON.parse(run.stdout).filter((d) => d.code !== 'unlocked').map((d) => `${d.file} ${d.code}`);
+  };
+  // varchar(10) to varchar(40) changes only the catalog.
+  assert.deepEqual(codesOf([]), []);
+  assert.deepEqual(codesOf(['migrations/0002_b.sql']), []);
+  // On its own, the old type is unknown: reported as squawk does.
+  assert.deepEqual(codesOf(['drafts/0002_b.sql']), ['drafts/0002_b.sql changing-column-type']);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('kimberlite.toml: [migrations] directory and [migrations.lint.rules] are honoured, --rule wins, and mistakes are invalid-config at their line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kmb-config-'));
   mkdirSync(join(dir, 'db'), { recursive: true });
