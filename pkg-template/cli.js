@@ -211,7 +211,7 @@ async function main(argv, { out, write }) {
             if (error instanceof UsageError) throw error;
             throw new UsageError(`Cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`);
           }
-          return lintFile(file, contents, project.pgVersion ? { pgVersion: project.pgVersion } : undefined);
+          return lintFile(file, contents, { rules: project.rules, ...(project.pgVersion ? { pgVersion: project.pgVersion } : {}) });
         }));
       } else {
         diagnostics = project.report().diagnostics.filter((d) => d.file.endsWith('.sql'));

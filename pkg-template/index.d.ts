@@ -29,6 +29,8 @@ export type Code =
   | 'ban-create-domain-with-constraint'
   | 'ban-alter-domain-with-add-constraint' | 'identifier-too-long'
   | 'ban-duplicate-column-assignments' | 'unused-ignore' | 'syntax-error'
+  | 'require-lock-timeout' | 'require-statement-timeout' | 'prefer-robust-stmts' | 'prefer-bigint-over-int'
+  | 'prefer-bigint-over-smallint' | 'prefer-identity' | 'prefer-text-field' | 'prefer-timestamptz' | 'ban-char-field'
   | 'lint-skipped'
   | 'invalid-config' | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
 
@@ -219,6 +221,8 @@ export interface CodeInfo {
   /** Whether an ignore comment or a run option may silence it: lint rules and
    * style findings only; integrity findings never. */
   silenceable: boolean;
+  /** Runs only when the project turns it on with a level (`[migrations.lint.rules]`, `--rule`, `options.rules`). */
+  optIn: boolean;
   summary: string;
 }
 
@@ -234,7 +238,7 @@ export function checksum(contents: Uint8Array | string): string | null;
 export function parseMigration(path: string, contents: Uint8Array | string): Migration;
 export function splitStatements(sql: string): Statement[];
 /** One file's own findings: file checks and lint rules (no lock, tracker or folder checks). */
-export function lint(path: string, contents: Uint8Array | string, options?: { pgVersion?: string }): Diagnostic[];
+export function lint(path: string, contents: Uint8Array | string, options?: { pgVersion?: string; rules?: Options['rules'] }): Diagnostic[];
 export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null }): Created;
 /** The lock with the unlocked migrations (or only `ids`) added; refused while there are errors. */
 export function updateLock(input: ProjectInput & { ids?: number[] }): DocumentResult;
@@ -290,6 +294,8 @@ export interface Project {
   stateDir: string;
   /** The target PostgreSQL version (`pgVersion` of the options, else `[migrations.lint] pg-version`), or null. */
   pgVersion: string | null;
+  /** The rule levels: `[migrations.lint.rules]` of kimberlite.toml, then the options' (which win). */
+  rules: Options['rules'];
   /** The report from the files (and `history`, when given). */
   analyze(extra?: { history?: AppliedRecord[] }): Report;
   /** The report checked against the database (the embedded one when it exists). */

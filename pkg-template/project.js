@@ -258,6 +258,8 @@ export function openProject(dir = '.', options = {}) {
     stateDir,
     /** The target PostgreSQL version from kimberlite.toml (or the options), for `lint`. */
     pgVersion,
+    /** The rule levels: kimberlite.toml's, then the options' (which win), for `lint`. */
+    rules: options.rules,
 
     /** The report from files only (plus `history` when given). */
     analyze(extra = {}) {

@@ -209,6 +209,15 @@ codes! {
     BanDuplicateColumnAssignments => "ban-duplicate-column-assignments", Lint, Error, Allowed, "One column assigned twice in an `UPDATE` or `INSERT`, which PostgreSQL refuses (squawk).";
     UnusedIgnore => "unused-ignore", Lint, Info, Allowed, "A `-- squawk-ignore` comment that names no squawk rule (squawk).";
     SyntaxError => "syntax-error", Lint, Warning, Allowed, "SQL that squawk's PostgreSQL parser cannot read: PostgreSQL will likely refuse it, and the lock rules could not check it.";
+    RequireLockTimeout => "require-lock-timeout", Lint, Warning, Allowed, "A statement that takes a lock with no `lock_timeout` set before it in the file: while it waits for the lock, every query behind it waits too (squawk; opt-in).";
+    RequireStatementTimeout => "require-statement-timeout", Lint, Warning, Allowed, "A statement that takes a lock with no `statement_timeout` set before it in the file: a slow one holds the lock as long as it runs (squawk; opt-in).";
+    PreferRobustStmts => "prefer-robust-stmts", Lint, Warning, Allowed, "A statement that fails when run twice (`CREATE TABLE` without `IF NOT EXISTS`, ...) in a migration outside a transaction, which a failure may leave half done (squawk; opt-in).";
+    PreferBigintOverInt => "prefer-bigint-over-int", Lint, Warning, Allowed, "An `integer` column, which can run out of values; `bigint` costs 4 more bytes (squawk; opt-in style).";
+    PreferBigintOverSmallint => "prefer-bigint-over-smallint", Lint, Warning, Allowed, "A `smallint` column, which can run out of values (squawk; opt-in style).";
+    PreferIdentity => "prefer-identity", Lint, Warning, Allowed, "A `serial` column; `GENERATED ... AS IDENTITY` is the standard form with fewer permission pitfalls (squawk; opt-in style).";
+    PreferTextField => "prefer-text-field", Lint, Warning, Allowed, "A `varchar(n)` column, whose limit can only grow later under a lock; `text` with a `CHECK` is easier to change (squawk; opt-in style).";
+    PreferTimestamptz => "prefer-timestamptz", Lint, Warning, Allowed, "A `timestamp` column without a time zone (squawk; opt-in style).";
+    BanCharField => "ban-char-field", Lint, Warning, Allowed, "A `char(n)` column, padded with spaces; use `text` or `varchar` (squawk; opt-in style).";
     LintSkipped => "lint-skipped", Lint, Info, Allowed, "A section too large for the lock rules (over 1 MiB, a data load): only the token rules checked it.";
     InvalidConfig => "invalid-config", Call, Error, Never, "The project file `kimberlite.toml` is not valid TOML, or this tool's settings in it (`[migrations] directory`, `[migrations.lint.rules]`) are wrong.";
     InvalidName => "invalid-name", Call, Error, Never, "A name for a new migration that cannot become a file name.";
@@ -218,6 +227,27 @@ codes! {
 }
 
 impl Code {
+    /// The rules that run only when the project turns them on
+    /// (`[migrations.lint.rules] prefer-text-field = "warning"`): style
+    /// rules, and squawk rules that ask for a habit rather than report a
+    /// hazard.
+    pub const OPT_IN: &'static [Code] = &[
+        Code::RequireLockTimeout,
+        Code::RequireStatementTimeout,
+        Code::PreferRobustStmts,
+        Code::PreferBigintOverInt,
+        Code::PreferBigintOverSmallint,
+        Code::PreferIdentity,
+        Code::PreferTextField,
+        Code::PreferTimestamptz,
+        Code::BanCharField,
+    ];
+
+    /// Whether it is one of [`Code::OPT_IN`].
+    pub fn is_opt_in(self) -> bool {
+        Code::OPT_IN.contains(&self)
+    }
+
     /// Whether ignore comments and options may silence it.
     pub fn is_silenceable(self) -> bool {
         self.silencing() == Silencing::Allowed

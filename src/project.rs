@@ -144,6 +144,12 @@ impl Options {
                 ),
             }
         }
+        options.lint.opt_in = options
+            .rules
+            .iter()
+            .filter(|(code, setting)| code.is_opt_in() && *setting != RuleSetting::Off)
+            .map(|(code, _)| *code)
+            .collect();
         (options, problems)
     }
 }
@@ -769,6 +775,11 @@ fn check_tracker(
             Some(_) => {}
         }
     }
+}
+
+/// Applies rule settings (levels, `off`) to one file's findings, then sorts.
+pub fn apply_rules(diagnostics: Vec<Diagnostic>, options: &Options) -> Vec<Diagnostic> {
+    settle(diagnostics, &HashMap::new(), options)
 }
 
 /// Applies ignore comments and rule settings, then sorts.

@@ -7,17 +7,26 @@
 use std::fs;
 use std::path::Path;
 
-use kimberlite_migration::migration::parse_migration;
+use kimberlite_migration::lint::LintSettings;
+use kimberlite_migration::migration::parse_migration_with;
 use kimberlite_migration::project::{Input, SourceFile, analyze};
 use kimberlite_migration::{Code, Diagnostic, Group};
 
 /// The findings of `text`, a fixture's `bad.sql` or `good.sql`: on its own,
 /// or, when the folder has a `before.sql`, as the migration after it (so
-/// that the rules know the schema it made).
-fn findings(folder: &Path, kind: &str, text: &str) -> Vec<Diagnostic> {
+/// that the rules know the schema it made). An opt-in rule is turned on.
+fn findings(folder: &Path, code: Code, kind: &str, text: &str) -> Vec<Diagnostic> {
+    let settings = LintSettings {
+        opt_in: if code.is_opt_in() {
+            vec![code]
+        } else {
+            Vec::new()
+        },
+        ..LintSettings::default()
+    };
     let Ok(before) = fs::read_to_string(folder.join("before.sql")) else {
-        return parse_migration(&format!("migrations/0001_{kind}.sql"), text.as_bytes())
-            .diagnostics;
+        let path = format!("migrations/0001_{kind}.sql");
+        return parse_migration_with(&path, text.as_bytes(), &settings).diagnostics;
     };
     let path = format!("migrations/0002_{kind}.sql");
     let files = vec![
@@ -30,7 +39,9 @@ fn findings(folder: &Path, kind: &str, text: &str) -> Vec<Diagnostic> {
             contents: text.as_bytes(),
         },
     ];
-    let report = analyze(&Input::new(files, None, None));
+    let mut input = Input::new(files, None, None);
+    input.options.lint = settings;
+    let report = analyze(&input);
     report
         .diagnostics
         .into_iter()
@@ -87,7 +98,7 @@ fn every_rule_has_a_fixture_folder_whose_bad_file_fires_and_good_file_does_not()
         let code = Code::parse(&name).unwrap_or_else(|| panic!("{name} is not a code"));
         seen.push(code);
         let bad = fs::read_to_string(folder.join("bad.sql")).unwrap();
-        let diagnostics = findings(&folder, "bad", &bad);
+        let diagnostics = findings(&folder, code, "bad", &bad);
         let found: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.code == code).collect();
         assert!(
             !found.is_empty(),
@@ -95,7 +106,7 @@ fn every_rule_has_a_fixture_folder_whose_bad_file_fires_and_good_file_does_not()
         );
         insta::assert_snapshot!(format!("lint_fixture__{name}"), render(&bad, &found));
         let good = fs::read_to_string(folder.join("good.sql")).unwrap();
-        let diagnostics = findings(&folder, "good", &good);
+        let diagnostics = findings(&folder, code, "good", &good);
         assert!(
             !diagnostics.iter().any(|d| d.code == code),
             "{name}/good.sql: {diagnostics:?}"

@@ -379,9 +379,10 @@ fn every_lint_code_has_cases_and_help() {
         .chain(&squawk_cases())
         .map(|(code, _, _)| *code)
         .collect();
+    // Opt-in rules: `opt_in_rules_run_only_when_turned_on` and their fixtures.
     for code in Code::ALL
         .iter()
-        .filter(|c| c.group() == kimberlite_migration::Group::Lint)
+        .filter(|c| c.group() == kimberlite_migration::Group::Lint && !c.is_opt_in())
     {
         assert!(covered.contains(code), "no cases for {}", code.as_str());
     }
@@ -501,6 +502,7 @@ fn the_target_postgresql_version_changes_what_is_reported() {
     let with = |version: Option<&str>| {
         let settings = LintSettings {
             pg_version: version.map(str::to_string),
+            ..LintSettings::default()
         };
         parse_migration_with("m/0001_x.sql", text.as_bytes(), &settings)
             .diagnostics
@@ -510,4 +512,46 @@ fn the_target_postgresql_version_changes_what_is_reported() {
     assert!(with(Some("10")));
     assert!(!with(Some("16")));
     assert!(!with(None));
+}
+
+/// An opt-in rule says nothing by default; a level in the project's rules
+/// (`[migrations.lint.rules]`, `--rule`, `options.rules`) turns it on at that
+/// level, and `off` keeps it off.
+#[test]
+fn opt_in_rules_run_only_when_turned_on() {
+    use kimberlite_migration::project::{Input, Options, SourceFile, analyze};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint");
+    for &code in Code::OPT_IN {
+        let bad = std::fs::read_to_string(root.join(code.as_str()).join("bad.sql")).unwrap();
+        let found = |setting: Option<&str>| {
+            let files = vec![SourceFile {
+                path: "migrations/0001_x.sql",
+                contents: bad.as_bytes(),
+            }];
+            let mut input = Input::new(files, None, None);
+            if let Some(setting) = setting {
+                let (options, problems) = Options::from_rules(&[(code.as_str(), setting)]);
+                assert!(problems.is_empty(), "{problems:?}");
+                input.options = options;
+            }
+            analyze(&input)
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.code == code)
+                .map(|d| d.severity)
+                .collect::<Vec<_>>()
+        };
+        assert!(found(None).is_empty(), "{} runs by default", code.as_str());
+        assert!(found(Some("off")).is_empty());
+        let on = found(Some("info"));
+        assert!(
+            !on.is_empty(),
+            "{} did not run when turned on",
+            code.as_str()
+        );
+        assert!(
+            on.iter()
+                .all(|s| *s == kimberlite_migration::Severity::Info)
+        );
+    }
 }

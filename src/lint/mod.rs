@@ -45,6 +45,8 @@ pub struct LintSettings {
     /// squawk's `--pg-version`: some operations stopped rewriting tables in
     /// later versions. `None`: squawk's default, 15.
     pub pg_version: Option<String>,
+    /// The opt-in rules ([`Code::OPT_IN`]) the project turned on.
+    pub opt_in: Vec<Code>,
 }
 
 impl LintContext<'_> {

@@ -305,6 +305,7 @@ pub fn check_section(
     let rules = Code::ALL
         .iter()
         .filter(|&&code| is_up || in_down_preset(code))
+        .filter(|&&code| !code.is_opt_in() || context.settings.opt_in.contains(&code))
         .filter_map(|&code| rule_of(code));
     let mut linter = Squawk::from(rules);
     linter.settings = LinterSettings {
@@ -319,7 +320,14 @@ pub fn check_section(
     // Made only when a finding needs it: most sections have none.
     let statements = std::cell::OnceCell::new();
     for violation in linter.lint(&file, text) {
-        let Some(code) = Code::parse(&violation.code.to_string()) else {
+        let name = violation.code.to_string();
+        // squawk names it `prefer-timestamp-tz` and accepts
+        // `prefer-timestamptz`, the name its documentation uses (and ours).
+        let code = match name.as_str() {
+            "prefer-timestamp-tz" => Some(Code::PreferTimestamptz),
+            _ => Code::parse(&name),
+        };
+        let Some(code) = code else {
             continue;
         };
         let range = violation.text_range;

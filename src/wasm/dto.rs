@@ -489,11 +489,14 @@ impl From<AppliedDto> for AppliedEntry {
 
 /// A code's entry in the code table (`codes()`).
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CodeInfoDto {
     pub code: &'static str,
     pub group: &'static str,
     pub severity: &'static str,
     pub silenceable: bool,
+    /// Runs only when the project turns it on.
+    pub opt_in: bool,
     pub summary: &'static str,
 }
 

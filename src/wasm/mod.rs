@@ -191,18 +191,29 @@ pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// One file's own findings (file checks and lint rules), without the
-/// project; `options` may give `{ pgVersion }`.
+/// project; `options` may give `{ pgVersion, rules }` (rule levels, which
+/// also turn on opt-in rules).
 #[wasm_bindgen(js_name = lint)]
 pub fn lint(path: JsValue, contents: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let path = string_of(&path, "path")?;
     let bytes = contents_of(&contents, "contents")?;
-    let version = get(&options, "pgVersion").as_string();
-    let settings = crate::lint::LintSettings {
-        pg_version: pg_version_of(version.as_deref())?,
+    let rest: OptionsDto = if options.is_undefined() || options.is_null() {
+        OptionsDto::default()
+    } else {
+        serde_wasm_bindgen::from_value(options)
+            .map_err(|e| misuse(format!("invalid lint options: {e}")))?
     };
-    to_js(&diagnostics(
-        &lint_migration_with(&path, &bytes, &settings).diagnostics,
-    ))
+    let rules: Vec<(&str, &str)> = rest
+        .rules
+        .iter()
+        .flatten()
+        .map(|(code, setting)| (code.as_str(), setting.as_str()))
+        .collect();
+    let (mut parsed, mut problems) = Options::from_rules(&rules);
+    parsed.lint.pg_version = pg_version_of(rest.pg_version.as_deref())?;
+    let found = lint_migration_with(&path, &bytes, &parsed.lint).diagnostics;
+    problems.extend(crate::project::apply_rules(found, &parsed));
+    to_js(&diagnostics(&problems))
 }
 
 /// A PostgreSQL version given by a caller, checked.
@@ -420,6 +431,7 @@ pub fn codes() -> Result<JsValue, JsValue> {
             group: code.group().as_str(),
             severity: code.default_severity().as_str(),
             silenceable: code.is_silenceable(),
+            opt_in: code.is_opt_in(),
             summary: code.summary(),
         })
         .collect();

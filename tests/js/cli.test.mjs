@@ -499,6 +499,13 @@ test('lint knows the schema the earlier migrations built, for named files of the
   assert.deepEqual(codesOf(['migrations/0002_b.sql']), []);
   // On its own, the old type is unknown: reported as squawk does.
   assert.deepEqual(codesOf(['drafts/0002_b.sql']), ['drafts/0002_b.sql changing-column-type']);
+  // An opt-in rule runs once the project file gives it a level; --rule still wins.
+  writeFileSync(join(dir, 'kimberlite.toml'), '[migrations.lint.rules]\nprefer-text-field = "info"\n');
+  assert.deepEqual(codesOf([]), ['migrations/0001_a.sql prefer-text-field', 'migrations/0002_b.sql prefer-text-field']);
+  assert.deepEqual(codesOf(['--rule', 'prefer-text-field=off']), []);
+  const run = kmb(['lint'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout);
+  assert.match(run.stdout, /^prefer-text-field +0 +0 +2$/m);
   rmSync(dir, { recursive: true, force: true });
 });
 
