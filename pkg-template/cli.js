@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // kmb migration <command>: the command line of kimberlite-migration.
+// First: how the WebAssembly core is compiled for a short-lived process.
+import './short-lived.js';
 import { parseArgs } from 'node:util';
 import { dirname, relative, resolve } from 'node:path';
 import { openProject } from './project.js';
