@@ -223,6 +223,8 @@ export interface CodeInfo {
   silenceable: boolean;
   /** Runs only when the project turns it on with a level (`[migrations.lint.rules]`, `--rule`, `options.rules`). */
   optIn: boolean;
+  /** For a lint rule: whether it reads Down sections as well as Up (else null). */
+  down: boolean | null;
   summary: string;
 }
 

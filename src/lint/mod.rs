@@ -37,6 +37,19 @@ pub struct LintContext<'a> {
     pub schema: &'a schema::Schema,
 }
 
+/// Whether a lint rule reads Down sections too (else only Up): squawk's
+/// rules by their Down preset, ours all but `destructive-statement` (undoing
+/// is a rollback's job) and `no-transaction-multiple-statements` (about Up).
+pub fn runs_on_down(code: Code) -> bool {
+    if squawk::rule_of(code).is_some() || code.is_opt_in() {
+        return squawk::in_down_preset(code);
+    }
+    !matches!(
+        code,
+        Code::DestructiveStatement | Code::NoTransactionMultipleStatements
+    )
+}
+
 /// Project settings that change what the rules report
 /// (`[migrations.lint]` in `kimberlite.toml`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -55,7 +55,7 @@ fn needs_not_valid(add: &str) -> bool {
 /// changed back, the key Up dropped) about half of all false findings.
 /// What still matters in a rollback: a `DROP INDEX` that locks its table
 /// (the one lock a rollback takes most), and what fails or destroys.
-fn in_down_preset(code: Code) -> bool {
+pub fn in_down_preset(code: Code) -> bool {
     matches!(
         code,
         Code::RequireConcurrentIndexDeletion

@@ -497,6 +497,8 @@ pub struct CodeInfoDto {
     pub silenceable: bool,
     /// Runs only when the project turns it on.
     pub opt_in: bool,
+    /// For a lint rule: whether it reads Down sections as well as Up.
+    pub down: Option<bool>,
     pub summary: &'static str,
 }
 

@@ -432,6 +432,8 @@ pub fn codes() -> Result<JsValue, JsValue> {
             severity: code.default_severity().as_str(),
             silenceable: code.is_silenceable(),
             opt_in: code.is_opt_in(),
+            down: (code.group() == crate::diagnostic::Group::Lint)
+                .then(|| crate::lint::runs_on_down(*code)),
             summary: code.summary(),
         })
         .collect();
