@@ -131,10 +131,15 @@ squawkRow('kmb lint ÷ squawk, generated', [corpus[1000]]);
 // (squawk's rules read sections up to 1 MiB: the 1 MB row is just over and
 // pays only for the token rules), and a keystroke in the last file of a
 // real project, as kmb-lsp pays it (analyze with lintOnly).
+// kmb-lsp, in a file over 16 KB, runs the token rules per keystroke and the
+// rules that need squawk's parser once typing pauses (250 ms): both rows.
 for (const [size, goal] of [[100 * 1024, 20], [1024 * 1024, 100]]) {
   const text = Buffer.from(migrationOfSize(size));
-  const ms = timeMs(() => analyze({ files: [{ path: 'migrations/0001_big.sql', contents: text }], statements: false }), 15);
-  row(`keystroke in a ${size >> 10} KB migration, median`, `${ms.toFixed(1)} ms`, `<= ${goal} ms`, ms <= goal);
+  const files = [{ path: 'migrations/0001_big.sql', contents: text }];
+  const keystroke = timeMs(() => analyze({ files, statements: false, options: { parserRules: false } }), 15);
+  const full = timeMs(() => analyze({ files, statements: false }), 15);
+  row(`keystroke in a ${size >> 10} KB migration (kmb-lsp), median`, `${keystroke.toFixed(1)} ms`, `<= ${goal} ms`, keystroke <= goal);
+  row(`  full check after a pause, median`, `${full.toFixed(1)} ms`, '', undefined);
 }
 for (const name of realProjects.filter((p) => p === 'lemmy' || p === 'kratos')) {
   const dir = join(realCorpus, name, 'migrations');

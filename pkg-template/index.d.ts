@@ -169,6 +169,12 @@ export interface Options {
    * only the file being typed in).
    */
   lintOnly?: string[];
+  /**
+   * `false`: only the token rules run, not the ones that need squawk's
+   * PostgreSQL parser (`codes()` marks them `parser: true`). kmb-lsp uses it
+   * per keystroke in large files and runs the rest once typing pauses.
+   */
+  parserRules?: boolean;
 }
 
 /** A whole project in one call. */
@@ -225,6 +231,8 @@ export interface CodeInfo {
   optIn: boolean;
   /** For a lint rule: whether it reads Down sections as well as Up (else null). */
   down: boolean | null;
+  /** For a lint rule: whether it needs squawk's parser (left out by `parserRules: false`), else null. */
+  parser: boolean | null;
   summary: string;
 }
 
@@ -240,7 +248,7 @@ export function checksum(contents: Uint8Array | string): string | null;
 export function parseMigration(path: string, contents: Uint8Array | string): Migration;
 export function splitStatements(sql: string): Statement[];
 /** One file's own findings: file checks and lint rules (no lock, tracker or folder checks). */
-export function lint(path: string, contents: Uint8Array | string, options?: { pgVersion?: string; rules?: Options['rules'] }): Diagnostic[];
+export function lint(path: string, contents: Uint8Array | string, options?: { pgVersion?: string; rules?: Options['rules']; parserRules?: boolean }): Diagnostic[];
 export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null }): Created;
 /** The lock with the unlocked migrations (or only `ids`) added; refused while there are errors. */
 export function updateLock(input: ProjectInput & { ids?: number[] }): DocumentResult;

@@ -60,6 +60,17 @@ pub struct LintSettings {
     pub pg_version: Option<String>,
     /// The opt-in rules ([`Code::OPT_IN`]) the project turned on.
     pub opt_in: Vec<Code>,
+    /// Leave out the rules that need squawk's parser ([`needs_parser`]):
+    /// the token rules alone, for an editor's keystroke in a large file.
+    pub without_parser: bool,
+}
+
+/// Whether a lint rule needs squawk's parser (squawk's rules,
+/// `syntax-error` and `lint-skipped`), so that `without_parser` leaves it out.
+pub fn needs_parser(code: Code) -> bool {
+    matches!(code, Code::SyntaxError | Code::LintSkipped)
+        || code.is_opt_in()
+        || squawk::rule_of(code).is_some()
 }
 
 impl LintContext<'_> {
@@ -369,7 +380,7 @@ impl<'a> Linter<'a> {
 
     /// squawk's rules over a whole section (see [`squawk::check_section`]).
     pub fn section(&mut self, text: &str, at: usize, is_up: bool, syntax: bool) {
-        if !self.on {
+        if !self.on || self.context.settings.without_parser {
             return;
         }
         squawk::check_section(&self.context, text, at, is_up, syntax, &mut self.found);

@@ -499,6 +499,9 @@ pub struct CodeInfoDto {
     pub opt_in: bool,
     /// For a lint rule: whether it reads Down sections as well as Up.
     pub down: Option<bool>,
+    /// For a lint rule: whether it needs squawk's parser (left out by
+    /// `parserRules: false`).
+    pub parser: Option<bool>,
     pub summary: &'static str,
 }
 
@@ -515,6 +518,9 @@ pub struct OptionsDto {
     /// The paths whose lint rules run (all when absent).
     #[serde(default)]
     pub lint_only: Option<Vec<String>>,
+    /// `false`: only the token rules, not the ones that need squawk's parser.
+    #[serde(default)]
+    pub parser_rules: Option<bool>,
 }
 
 /// Everything of a project input but the files (read separately, so that

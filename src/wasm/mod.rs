@@ -158,6 +158,7 @@ impl Project {
         // Checked in `read_project`.
         parsed.lint.pg_version = options.pg_version.clone();
         parsed.lint_only = options.lint_only.clone();
+        parsed.lint.without_parser = options.parser_rules == Some(false);
         input.options = parsed;
         input.unreadable = self
             .rest
@@ -211,6 +212,7 @@ pub fn lint(path: JsValue, contents: JsValue, options: JsValue) -> Result<JsValu
         .collect();
     let (mut parsed, mut problems) = Options::from_rules(&rules);
     parsed.lint.pg_version = pg_version_of(rest.pg_version.as_deref())?;
+    parsed.lint.without_parser = rest.parser_rules == Some(false);
     let found = lint_migration_with(&path, &bytes, &parsed.lint).diagnostics;
     problems.extend(crate::project::apply_rules(found, &parsed));
     to_js(&diagnostics(&problems))
@@ -434,6 +436,8 @@ pub fn codes() -> Result<JsValue, JsValue> {
             opt_in: code.is_opt_in(),
             down: (code.group() == crate::diagnostic::Group::Lint)
                 .then(|| crate::lint::runs_on_down(*code)),
+            parser: (code.group() == crate::diagnostic::Group::Lint)
+                .then(|| crate::lint::needs_parser(*code)),
             summary: code.summary(),
         })
         .collect();

@@ -198,6 +198,36 @@ test('a project laid out by kimberlite.toml: its migrations directory is the pro
     connection.sendNotification('textDocument/didChange', { textDocument: { uri: typeUri, version: 2 }, contentChanges: [{ text: '-- Migration: Type\nALTER TABLE a ALTER COLUMN id TYPE text;\n' }] });
     found = (await next4).diagnostics;
     assert.deepEqual(found.map((d) => d.code), ['changing-column-type']);
+
+    // A large file: a keystroke runs the token rules at once, and the
+    // parser's findings of the last full check move with the text until
+    // typing pauses and they are checked again.
+    const bigUri = pathToFileURL(join(root, 'db', 'migrations', '0005_big.sql')).href;
+    const filler = 'SELECT 1;\n'.repeat(2000);
+    const bigText = `-- Migration: Big\n${filler}CREATE INDEX a_big ON a (id);\n`;
+    const indexLine = bigText.split('\n').length - 2;
+    const opened = next(bigUri, 1);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri: bigUri, languageId: 'sql', version: 1, text: bigText } });
+    found = (await opened).diagnostics;
+    assert.deepEqual(found.map((d) => [d.code, d.range.start.line]), [['require-concurrent-index-creation', indexLine]]);
+    const quick = next(bigUri, 2);
+    connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: bigUri, version: 2 },
+      contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '-- a note\n' }],
+    });
+    found = (await quick).diagnostics;
+    assert.deepEqual(found.map((d) => [d.code, d.range.start.line]), [['require-concurrent-index-creation', indexLine + 1]]);
+    const full = next(bigUri, 2);
+    found = (await full).diagnostics;
+    assert.deepEqual(found.map((d) => [d.code, d.range.start.line]), [['require-concurrent-index-creation', indexLine + 1]]);
+    // An edit of the statement itself drops its old finding until the full check says again.
+    const edited = next(bigUri, 3);
+    connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: bigUri, version: 3 },
+      contentChanges: [{ range: { start: { line: indexLine + 1, character: 0 }, end: { line: indexLine + 1, character: 0 } }, text: '-- ' }],
+    });
+    found = (await edited).diagnostics;
+    assert.deepEqual(found, []);
   } finally {
     connection.dispose();
     child.kill();
