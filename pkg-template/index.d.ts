@@ -306,11 +306,16 @@ export interface Project {
   pgVersion: string | null;
   /** The rule levels: `[migrations.lint.rules]` of kimberlite.toml, then the options' (which win). */
   rules: Options['rules'];
-  /** The report from the files (and `history`, when given). */
-  analyze(extra?: { history?: AppliedRecord[] }): Report;
-  /** The report checked against the database (the embedded one when it exists). */
-  /** The report without statements (what status and validate print). */
-  report(extra?: { history?: AppliedRecord[] }): Report;
+  /** The report from the files (and `history`, when given), every lint rule included. */
+  analyze(extra?: { history?: AppliedRecord[]; lintOnly?: string[]; parserRules?: boolean }): Report;
+  /** The report without statements, every lint rule included (what `kmb migration lint` prints). */
+  report(extra?: { history?: AppliedRecord[]; lintOnly?: string[]; parserRules?: boolean }): Report;
+  /**
+   * The report checked against the database (the embedded one when it
+   * exists): what status and validate print. Its lint findings are the token
+   * rules' (the ones that decide whether a migration can run); squawk's lock
+   * rules are `report()`'s and `kmb migration lint`'s.
+   */
   status(options?: { database?: DatabaseTarget; statements?: boolean }): Promise<{ report: Report; database: string | null; trackerRewritten: boolean }>;
   /** Writes the next migration file. Throws (code `invalid-name`) for a bad name. */
   create(name: string, options?: { author?: string | null; now?: Date }): { id: number; path: string; fileName: string };
