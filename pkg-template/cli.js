@@ -9,7 +9,7 @@ import { KmbError } from './files.js';
 import { isServerUrl, redact } from './database.js';
 import { lint as lintFile, codes, version } from './core.js';
 import { FORMATS, compact, github, gitlab, sarif, summaryTable } from './reporters.js';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 const USAGE = `Usage: kmb migration <command> [options]
 
@@ -200,7 +200,15 @@ async function main(argv, { out, write }) {
       if (rest.length > 0) {
         // Files of the migrations folder are linted as part of the project,
         // knowing the schema the migrations before them built; others on their own.
-        const inProject = (file) => file.endsWith('.sql') && dirname(resolve(file)) === project.migrationsDir && existsSync(file);
+        const isFile = (file) => {
+          try {
+            return statSync(file).isFile();
+          } catch {
+            return false;
+          }
+        };
+        // Anything else (a FIFO, a missing file) is reported below, as a usage error.
+        const inProject = (file) => file.endsWith('.sql') && dirname(resolve(file)) === project.migrationsDir && isFile(file);
         const named = rest.filter(inProject).map((file) => relative(project.root, resolve(file)));
         const fromProject = named.length ? project.report({ lintOnly: named }).diagnostics.filter((d) => named.includes(d.file)) : [];
         diagnostics = fromProject.concat(rest.filter((file) => !inProject(file)).flatMap((file) => {

@@ -177,29 +177,36 @@ pub fn parse_migration(path: &str, contents: &[u8]) -> Migration {
 
 /// [`parse_migration`] with the project's lint settings.
 pub fn parse_migration_with(path: &str, contents: &[u8], settings: &LintSettings) -> Migration {
-    parse(
-        path,
-        contents,
-        true,
-        true,
-        settings,
-        &Schema::default(),
-        true,
-    )
+    let purpose = Purpose {
+        hash: true,
+        keep_statements: true,
+        lint: true,
+        hand_over: true,
+    };
+    parse(path, contents, purpose, settings, &Schema::default())
 }
 
 /// [`parse_migration_with`] for a migration of a project: its lint rules
 /// know the `schema` the earlier migrations built, and run only when
 /// `lint` is set (a caller that needs one file's findings, such as the
-/// language server, saves the others' time).
+/// language server, saves the others' time). With `hand_over` unset the
+/// caller reads findings only: a file too large to split into statements is
+/// then not reported as such (`file-too-large` is about handing them over).
 pub fn parse_in_project(
     path: &str,
     contents: &[u8],
     settings: &LintSettings,
     schema: &Schema,
     lint: bool,
+    hand_over: bool,
 ) -> Migration {
-    parse(path, contents, true, true, settings, schema, lint)
+    let purpose = Purpose {
+        hash: true,
+        keep_statements: true,
+        lint,
+        hand_over,
+    };
+    parse(path, contents, purpose, settings, schema)
 }
 
 /// [`parse_migration`] for linting: the findings only, without the checksum
@@ -214,26 +221,42 @@ pub fn lint_migration(path: &str, contents: &[u8]) -> Migration {
 
 /// [`lint_migration`] with the project's lint settings.
 pub fn lint_migration_with(path: &str, contents: &[u8], settings: &LintSettings) -> Migration {
-    parse(
-        path,
-        contents,
-        false,
-        false,
-        settings,
-        &Schema::default(),
-        true,
-    )
+    let purpose = Purpose {
+        hash: false,
+        keep_statements: false,
+        lint: true,
+        hand_over: false,
+    };
+    parse(path, contents, purpose, settings, &Schema::default())
+}
+
+/// What a parse is for.
+#[derive(Debug, Clone, Copy)]
+struct Purpose {
+    /// Compute the checksum.
+    hash: bool,
+    /// Keep the statements (within the limits).
+    keep_statements: bool,
+    /// Run the lint rules.
+    lint: bool,
+    /// The statements are handed over: a file too large to split is
+    /// reported as `file-too-large`.
+    hand_over: bool,
 }
 
 fn parse(
     path: &str,
     contents: &[u8],
-    hash: bool,
-    keep_statements: bool,
+    purpose: Purpose,
     settings: &LintSettings,
     schema: &Schema,
-    lint: bool,
 ) -> Migration {
+    let Purpose {
+        hash,
+        keep_statements,
+        hand_over,
+        ..
+    } = purpose;
     let file_name = file_name_of(path).to_string();
     let mut diagnostics = Vec::new();
     let parsed_name = parse_file_name(&file_name);
@@ -328,11 +351,12 @@ fn parse(
     let keep_statements = keep_statements && !too_large_to_keep;
     let index = LineIndex::new(full_text);
     let silenced = Parser::new(path, full_text, &index, &label, &mut migration).run(
-        hash,
-        keep_statements,
+        Purpose {
+            keep_statements,
+            ..purpose
+        },
         settings,
         schema,
-        lint,
     );
     let silencer = Silencer {
         path: migration.path.clone(),
@@ -340,7 +364,7 @@ fn parse(
         statements: silenced,
     };
     migration.diagnostics.retain(|d| !silencer.silences(d));
-    if too_large_to_keep {
+    if too_large_to_keep && hand_over {
         migration.drop_statements(&format!(
             "is {} MiB, more than the {} MiB this tool splits into statements to hand over",
             full_text.len() >> 20,
@@ -458,12 +482,16 @@ impl<'a, 'm> Parser<'a, 'm> {
     /// Reads the file; returns the statements' ignore comments.
     fn run(
         mut self,
-        hash: bool,
-        keep_statements: bool,
+        purpose: Purpose,
         settings: &'a LintSettings,
         schema: &'a Schema,
-        lint: bool,
     ) -> Vec<(Span, Vec<Code>)> {
+        let Purpose {
+            hash,
+            keep_statements,
+            lint,
+            hand_over,
+        } = purpose;
         let label = self.label;
         if self.bom > 0 {
             let diagnostic = Diagnostic::new(
@@ -497,7 +525,12 @@ impl<'a, 'm> Parser<'a, 'm> {
         };
         let mut linter = Linter::new(context, lint);
         self.read_sections(&scan, body, keep_statements, &mut linter);
-        if keep_statements && self.kept > MAX_KEPT_STATEMENTS {
+        if keep_statements && self.kept > MAX_KEPT_STATEMENTS && !hand_over {
+            self.migration.up.clear();
+            if let Some(down) = &mut self.migration.down {
+                down.clear();
+            }
+        } else if keep_statements && self.kept > MAX_KEPT_STATEMENTS {
             self.migration.drop_statements(&format!(
                 "has {} statements, more than the {MAX_KEPT_STATEMENTS} this tool hands over from one file",
                 self.kept

@@ -98,6 +98,9 @@ pub struct Options {
     /// The paths whose lint rules run; `None`: every file's. The other
     /// files are still read for the project's findings and the schema.
     pub lint_only: Option<Vec<String>>,
+    /// The caller reads findings only, no statements: a file too large to
+    /// split into statements is not reported as such.
+    pub findings_only: bool,
 }
 
 impl Options {
@@ -360,8 +363,14 @@ pub fn analyze(input: &Input<'_>) -> Report {
             .lint_only
             .as_ref()
             .is_none_or(|only| only.iter().any(|path| path == file.path));
-        let migration =
-            parse_in_project(file.path, file.contents, &input.options.lint, &schema, lint);
+        let migration = parse_in_project(
+            file.path,
+            file.contents,
+            &input.options.lint,
+            &schema,
+            lint,
+            !input.options.findings_only,
+        );
         for statement in &migration.up {
             let verb = statement.keyword_ranges.words(&statement.text).next();
             if verb.is_some_and(|verb| {

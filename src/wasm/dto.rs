@@ -528,6 +528,9 @@ pub struct OptionsDto {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectInputDto {
+    /// `false`: the caller reads findings only.
+    #[serde(default)]
+    pub statements: Option<bool>,
     #[serde(default)]
     pub lock: Option<String>,
     #[serde(default)]

@@ -159,6 +159,7 @@ impl Project {
         parsed.lint.pg_version = options.pg_version.clone();
         parsed.lint_only = options.lint_only.clone();
         parsed.lint.without_parser = options.parser_rules == Some(false);
+        parsed.findings_only = self.rest.statements == Some(false);
         input.options = parsed;
         input.unreadable = self
             .rest
