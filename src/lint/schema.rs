@@ -859,12 +859,21 @@ mod tests {
         assert_eq!(applied[2].already_not_null.len(), 2);
         let changes = &applied[3].type_changes;
         assert!(changes[0].without_rewrite(true) && !changes[0].without_rewrite(false));
-        assert!(!changes[1].without_rewrite(true), "c is unique: its index is rebuilt");
-        assert!(!changes[2].without_rewrite(true), "d is in an index's expression");
+        assert!(
+            !changes[1].without_rewrite(true),
+            "c is unique: its index is rebuilt"
+        );
+        assert!(
+            !changes[2].without_rewrite(true),
+            "d is in an index's expression"
+        );
         assert_eq!(changes[2].using, Some(true));
         assert_eq!(applied[4].type_changes[0].using, Some(false));
         assert_eq!(sets_time_zone("SET LOCAL TIME ZONE 'UTC'"), Some(true));
-        assert_eq!(sets_time_zone("set timezone to 'Europe/Paris'"), Some(false));
+        assert_eq!(
+            sets_time_zone("set timezone to 'Europe/Paris'"),
+            Some(false)
+        );
         assert_eq!(sets_time_zone("SET search_path = x"), None);
     }
 
