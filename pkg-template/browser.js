@@ -43,6 +43,7 @@ export const lint = guard('lint');
 export const createMigration = guard('createMigration');
 export const updateLock = guard('updateLock');
 export const recordApplied = guard('recordApplied');
+export const writeHistory = guard('writeHistory');
 export const removeApplied = guard('removeApplied');
 export const planApply = guard('planApply');
 export const planRollback = guard('planRollback');

@@ -13,6 +13,7 @@ export const lint = guarded('lint');
 export const createMigration = guarded('createMigration');
 export const updateLock = guarded('updateLock');
 export const recordApplied = guarded('recordApplied');
+export const writeHistory = guarded('writeHistory');
 export const removeApplied = guarded('removeApplied');
 export const planApply = guarded('planApply');
 export const planRollback = guarded('planRollback');

@@ -253,6 +253,8 @@ export function createMigration(input: { existing: string[]; name: string; creat
 /** The lock with the unlocked migrations (or only `ids`) added; refused while there are errors. */
 export function updateLock(input: ProjectInput & { ids?: number[] }): DocumentResult;
 export function recordApplied(input: { tracker: string | null; trackerPath?: string; entry: AppliedRecord }): DocumentResult;
+/** The tracker for a whole history in one call: the text `recordApplied` writes entry by entry into an empty tracker, each entry checked the same way. */
+export function writeHistory(input: { trackerPath?: string; entries: AppliedRecord[] }): DocumentResult;
 export function removeApplied(input: { tracker: string | null; trackerPath?: string; id: number }): DocumentResult;
 export function planApply(input: ProjectInput & { to?: number }): Plan;
 export function planRollback(input: ProjectInput & ({ steps?: number; to?: never } | { to: number; steps?: never })): Plan;

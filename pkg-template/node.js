@@ -13,6 +13,7 @@ export const lint = wasm.lint;
 export const createMigration = wasm.createMigration;
 export const updateLock = wasm.updateLock;
 export const recordApplied = wasm.recordApplied;
+export const writeHistory = wasm.writeHistory;
 export const removeApplied = wasm.removeApplied;
 export const planApply = wasm.planApply;
 export const planRollback = wasm.planRollback;

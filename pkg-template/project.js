@@ -125,12 +125,11 @@ export function openProject(dir = '.', options = {}) {
   /** Rewrites applied.toml from the database's history; returns whether it changed. */
   function syncTracker(rows) {
     const applied = toHistory(rows);
-    let text = 'migrations = []\n';
-    for (const entry of applied) {
-      const next = core.recordApplied({ tracker: text, trackerPath: rel(trackerPath), entry });
-      if (!next.ok) throw new KmbError(next.diagnostics[0].code, next.diagnostics[0].message, { help: next.diagnostics[0].help });
-      text = next.text;
-    }
+    // One call for the whole history (issue 14: entry by entry, applying n
+    // migrations read n² entries).
+    const written = core.writeHistory({ trackerPath: rel(trackerPath), entries: applied });
+    if (!written.ok) throw new KmbError(written.diagnostics[0].code, written.diagnostics[0].message, { help: written.diagnostics[0].help });
+    const text = written.text;
     if (applied.length === 0 && readText(trackerPath) === null) return false;
     if (readText(trackerPath) === text) return false;
     writeAtomic(trackerPath, text);

@@ -182,20 +182,20 @@ fn readable(path: &str, text: Option<&str>) -> Result<Tracker, Vec<Diagnostic>> 
     }
 }
 
-/// The tracker with `entry` appended. Refuses a second entry for one id
-/// (`duplicate-applied`) and a tracker with errors.
-pub fn record_applied(
+/// `entry` as a tracker records it, checked: its `applied_at` written as
+/// Kimberlite writes an instant, its checksum well formed, its id not
+/// `recorded` yet (`duplicate-applied`).
+fn checked_entry(
     path: &str,
-    text: Option<&str>,
     entry: &AppliedEntry,
-) -> Result<String, Vec<Diagnostic>> {
-    let tracker = readable(path, text)?;
+    recorded: impl Fn(u32) -> bool,
+) -> Result<AppliedEntry, Vec<Diagnostic>> {
     let refuse = |code: Code, message: String| {
         Err(vec![Diagnostic::new(code, path, message).with_help(
             "Record each migration once, with its checksum and the RFC 3339 time it was applied.",
         )])
     };
-    if tracker.entries.iter().any(|e| e.id == entry.id) {
+    if recorded(entry.id) {
         let message = format!(
             "Migration {} is already recorded as applied in {path}.",
             entry.id
@@ -218,10 +218,36 @@ pub fn record_applied(
     }
     // Written as Kimberlite writes an instant, so that both tools write the
     // same bytes for the same history.
-    let entry = &AppliedEntry {
+    Ok(AppliedEntry {
         applied_at,
+        span: None,
         ..entry.clone()
-    };
+    })
+}
+
+/// The tracker for a whole history, in one pass: the text [`record_applied`]
+/// writes when it records the entries one by one into an empty tracker
+/// (each checked the same way), without reading the growing text again for
+/// each (which made applying n migrations cost n² entries read).
+pub fn write_history(path: &str, entries: &[AppliedEntry]) -> Result<String, Vec<Diagnostic>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut checked = Vec::with_capacity(entries.len());
+    for entry in entries {
+        checked.push(checked_entry(path, entry, |id| seen.contains(&id))?);
+        seen.insert(entry.id);
+    }
+    Ok(write_tracker(&checked))
+}
+
+/// The tracker with `entry` appended. Refuses a second entry for one id
+/// (`duplicate-applied`) and a tracker with errors.
+pub fn record_applied(
+    path: &str,
+    text: Option<&str>,
+    entry: &AppliedEntry,
+) -> Result<String, Vec<Diagnostic>> {
+    let tracker = readable(path, text)?;
+    let entry = &checked_entry(path, entry, |id| tracker.entries.iter().any(|e| e.id == id))?;
     let text = text.unwrap_or("");
     let canonical = text.trim().is_empty() || write_tracker(&tracker.entries) == text;
     if canonical {

@@ -280,3 +280,37 @@ fn broken_documents_are_diagnostics_with_positions() {
         assert!(diagnostic.help.is_some());
     }
 }
+
+#[test]
+fn a_history_written_at_once_is_the_history_recorded_one_by_one() {
+    use kimberlite_migration::tracker::{AppliedEntry, record_applied, write_history};
+    let entry = |id: u32, at: &str, by: Option<&str>| AppliedEntry {
+        id,
+        name: format!("Step \"{id}\""),
+        checksum: format!("{:064x}", u64::from(id) * 7919),
+        applied_at: at.to_string(),
+        applied_by: by.map(str::to_string),
+        span: None,
+    };
+    let history = vec![
+        entry(1, "2026-11-28T10:00:00Z", None),
+        entry(2, "2026-11-28T12:00:00.120+02:00", Some("ci")),
+        entry(7, "2026-11-28T10:00:01.000001Z", None),
+    ];
+    let mut text = "migrations = []\n".to_string();
+    for e in &history {
+        text = record_applied("t.toml", Some(&text), e).unwrap();
+    }
+    assert_eq!(write_history("t.toml", &history).unwrap(), text);
+    assert_eq!(write_history("t.toml", &[]).unwrap(), "migrations = []\n");
+    let twice = vec![history[0].clone(), history[0].clone()];
+    assert_eq!(
+        write_history("t.toml", &twice).unwrap_err()[0].code,
+        kimberlite_migration::Code::DuplicateApplied
+    );
+    let bad = vec![entry(3, "yesterday", None)];
+    assert_eq!(
+        write_history("t.toml", &bad).unwrap_err()[0].code,
+        kimberlite_migration::Code::InvalidTracker
+    );
+}

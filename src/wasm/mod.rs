@@ -364,6 +364,23 @@ pub fn record_applied(input: JsValue) -> Result<JsValue, JsValue> {
     )))
 }
 
+/// The tracker for a whole history in one call: `{ trackerPath?, entries }`
+/// (what `recordApplied` writes entry by entry into an empty tracker).
+#[wasm_bindgen(js_name = writeHistory)]
+pub fn write_history(input: JsValue) -> Result<JsValue, JsValue> {
+    let (_, path) = tracker_of(&input)?;
+    let entries: Vec<AppliedDto> =
+        serde_wasm_bindgen::from_value(get(&input, "entries")).map_err(|e| {
+            misuse(format!(
+                "`entries` must be a list of {{ id, name, checksum, appliedAt, appliedBy? }}: {e}"
+            ))
+        })?;
+    let entries: Vec<AppliedEntry> = entries.into_iter().map(AppliedEntry::from).collect();
+    to_js(&DocumentDto::from(&crate::tracker::write_history(
+        &path, &entries,
+    )))
+}
+
 /// The tracker without one migration: `{ tracker, trackerPath?, id }`.
 #[wasm_bindgen(js_name = removeApplied)]
 pub fn remove_applied(input: JsValue) -> Result<JsValue, JsValue> {
