@@ -146,7 +146,8 @@ export function openProject(dir = '.', options = {}) {
    * ran (`strict`), not being able to lock it is an error.
    */
   function lockApplied(history, ids = history.map((entry) => entry.id), { strict = false } = {}) {
-    const locked = core.updateLock(readInput({ history, ids }));
+    // The lock needs checksums, not lint findings: no lint rule runs.
+    const locked = core.updateLock(readInput({ history, ids, lintOnly: [] }));
     if (locked.ok) {
       if (readText(lockPath) !== locked.text) writeAtomic(lockPath, locked.text);
       return;
