@@ -144,3 +144,14 @@ proptest! {
         let _ = create_migration(&["0001_a.sql"], &name, &created, Some(&name));
     }
 }
+
+/// Found by the `analyze` fuzzer: squawk-linter 2.68.0 asks its line index
+/// for an offset that is not a character boundary and panics (a lone `\r`,
+/// a `-- squawk-ignore` comment and a multi-byte character).
+#[test]
+fn squawk_ignore_comments_next_to_odd_line_ends_do_not_panic() {
+    let input: &[u8] = b"-5\n77*IAAAAAAAAAAA`AAAreg--squawk-ignorebreg -ban-alAAAAAAA`AAAregan-set-,sch(migrations/0002_b.sql,m,t,,,,,[/t-2[net-,/\x00.ban-set,,,,%squawk-ignorebreg -ban-alAAAAAAA`AAAregan-set-,sch(migrations/000\xef\x92\xba\t\xef\x92\xbae,m,t,,,,,[/t-2[net-,/\x00.ban-set,,,,%,,\x0c/\x00.ba,,\x0c/\x00.ban-s\x00[[/!;b--squawk-ig-aluer-ilentitytablef\r\x01z\r";
+    let migration =
+        kimberlite_migration::migration::parse_migration("migrations/0001_a.sql", input);
+    assert!(migration.checksum.is_some());
+}
