@@ -332,7 +332,7 @@ try {
     const failure = {
       ok: false,
       error: known
-        ? { code: error.code, message: error.message, help: error.help ?? null }
+        ? { code: error.code, message: error.message, help: error.help ?? null, ...(error.database ? { database: error.database } : {}) }
         : { code: 'internal', message: String(error?.message ?? error), help: 'this is a bug in kmb; please report it' },
       diagnostics: (known && error.diagnostics) || [],
     };

@@ -5,12 +5,14 @@ import { hostname } from 'node:os';
 
 /** An error the CLI reports as a message with a code, never a stack trace. */
 export class KmbError extends Error {
-  constructor(code, message, { help, exitCode = 1, diagnostics } = {}) {
+  constructor(code, message, { help, exitCode = 1, diagnostics, database } = {}) {
     super(message);
     this.code = code;
     this.help = help;
     this.exitCode = exitCode;
     this.diagnostics = diagnostics;
+    /** The database's own error: { sqlstate, message, detail, hint, context, file, line, column }. */
+    this.database = database;
   }
 }
 

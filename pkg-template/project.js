@@ -469,6 +469,45 @@ function connectionLost(error) {
   return !/^[0-9A-Z]{5}$/.test(code) && /terminated|ECONNRESET|EPIPE|ETIMEDOUT|closed|Connection/i.test(`${code} ${error?.message}`);
 }
 
+/**
+ * Where in the file a statement failed, as { line, character } (0-based,
+ * UTF-16): at the database's `position` in the statement; inside a body
+ * (a `DO` block, a function), at the failing query's `internalPosition`
+ * when the database names the query, else at the body's line that its
+ * context names ("PL/pgSQL function ... line 3 at RAISE"); else at the
+ * statement's start.
+ */
+function failedAt(statement, error) {
+  const { text } = statement;
+  const start = statement.range.start;
+  const at = (offset) => {
+    const lines = text.slice(0, offset).split(/\r\n|\r|\n/);
+    return lines.length > 1 ? { line: start.line + lines.length - 1, character: lines.at(-1).length } : { line: start.line, character: start.character + lines[0].length };
+  };
+  // Positions count characters (code points) from 1.
+  const offsetOf = (characters, within = text, from = 0) => from + [...within].slice(0, characters - 1).join('').length;
+  const position = Number(error?.position);
+  if (Number.isInteger(position) && position > 0) return at(offsetOf(position));
+  const internal = Number(error?.internalPosition);
+  const query = typeof error?.internalQuery === 'string' ? error.internalQuery : null;
+  const found = query ? text.indexOf(query) : -1;
+  if (found >= 0) return at(Number.isInteger(internal) && internal > 0 ? offsetOf(internal, query, found) : found);
+  const bodyLine = /\bline (\d+)\b/.exec(typeof error?.where === 'string' ? error.where : '');
+  const body = /\$([A-Za-z_][A-Za-z_0-9]*)?\$/.exec(text);
+  if (bodyLine && body) {
+    // PL/pgSQL counts the body's lines from the one its opening quote is on.
+    const opened = body.index + body[0].length;
+    const rest = text.slice(opened).split(/\r\n|\r|\n/);
+    const n = Number(bodyLine[1]);
+    if (n >= 1 && n <= rest.length) {
+      const offset = opened + rest.slice(0, n - 1).reduce((sum, l) => sum + l.length + 1, 0);
+      const indent = /^[ \t]*/.exec(rest[n - 1])[0].length;
+      return at(n === 1 ? offset : offset + indent);
+    }
+  }
+  return { line: start.line, character: start.character };
+}
+
 async function runStatement(db, step, statement) {
   try {
     await db.query(statement.text);
@@ -494,15 +533,23 @@ async function runStatement(db, step, statement) {
             : `This migration runs outside a transaction, so the statements before this one may stay applied: check the database, then run \`kmb migration repair ${step.id} --applied\` or \`--pending\`.`),
       });
     }
-    let { line, character } = statement.range.start;
-    const position = Number(error.position);
-    if (Number.isInteger(position) && position > 0) {
-      const before = [...statement.text].slice(0, position - 1).join('');
-      const lines = before.split(/\r\n|\r|\n/);
-      line += lines.length - 1;
-      character = lines.length > 1 ? lines.at(-1).length : character + lines[0].length;
+    const at = failedAt(statement, error);
+    const database = {
+      sqlstate: typeof error?.code === 'string' ? error.code : null,
+      message: error?.message ?? String(error),
+      detail: error?.detail ?? null,
+      hint: error?.hint ?? null,
+      context: error?.where ?? null,
+      file: step.path,
+      line: at.line + 1,
+      column: at.character + 1,
+    };
+    const lines = [`Migration ${step.id} (${step.path}) failed at ${step.path}:${at.line + 1}:${at.character + 1}: ${database.message}${database.sqlstate ? ` (SQLSTATE ${database.sqlstate})` : ''}`];
+    for (const [label, value] of [['detail', database.detail], ['hint', database.hint], ['context', database.context]]) {
+      if (value) lines.push(`  ${label}: ${String(value).replaceAll('\n', '\n    ')}`);
     }
-    throw new KmbError('migration-failed', `Migration ${step.id} (${step.path}) failed at ${step.path}:${line + 1}:${character + 1}: ${error.message}`, {
+    throw new KmbError('migration-failed', lines.join('\n'), {
+      database,
       help: step.transactional
         ? 'Nothing of this migration was applied (it ran in a transaction). Fix the SQL and run apply again.'
         : `This migration runs outside a transaction, so the statements before this one stay applied. Fix the database by hand, then run \`kmb migration repair ${step.id} --applied\` or \`--pending\`.`,

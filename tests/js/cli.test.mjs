@@ -555,3 +555,34 @@ test('kimberlite.toml: [migrations] directory and [migrations.lint.rules] are ho
   assert.equal(rewrites(null), false);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("a failed migration shows the database's whole error: SQLSTATE, DETAIL, HINT, CONTEXT, and the failing line inside a DO body, on PGlite and PostgreSQL", async () => {
+  await server.query('CREATE DATABASE whole_error');
+  for (const database of [[], ['--database', server.urlFor('whole_error')]]) {
+    const dir = mkdtempSync(join(tmpdir(), 'kmb-whole-error-'));
+    mkdirSync(join(dir, 'migrations'));
+    writeFileSync(join(dir, 'migrations', '0001_a.sql'), '-- Migration: A\nCREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n-- Down Migration\nDROP TABLE a;\n');
+    const second = join(dir, 'migrations', '0002_b.sql');
+    const attempt = (sql) => {
+      writeFileSync(second, `-- Migration: B\n${sql}\n-- Down Migration\nSELECT 1;\n`);
+      const run = kmb(['apply', '--json', ...database], { cwd: dir });
+      assert.equal(run.code, 1, run.stdout + run.stderr);
+      assert.ok(!hasStackTrace(run.stdout + run.stderr));
+      return { error: JSON.parse(run.stdout).error, stderr: run.stderr };
+    };
+    // DETAIL of a unique violation.
+    let { error, stderr } = attempt('INSERT INTO a\n  VALUES (1);');
+    assert.equal(error.code, 'migration-failed');
+    assert.deepEqual([error.database.sqlstate, error.database.detail, error.database.line], ['23505', 'Key (id)=(1) already exists.', 2]);
+    assert.match(stderr, /failed at migrations\/0002_b\.sql:2:1: duplicate key value violates unique constraint "a_pkey" \(SQLSTATE 23505\)\n {2}detail: Key \(id\)=\(1\) already exists\./);
+    // Inside a DO block: the failing query's own line and column, and the CONTEXT.
+    ({ error, stderr } = attempt('DO $$\nBEGIN\n  PERFORM 1;\n  INSERT INTO nope VALUES (1);\nEND\n$$;'));
+    assert.deepEqual([error.database.sqlstate, error.database.line, error.database.column], ['42P01', 5, 15]);
+    assert.match(error.database.context, /PL\/pgSQL function inline_code_block line 4 at SQL statement/);
+    assert.match(stderr, /0002_b\.sql:5:15: relation "nope" does not exist \(SQLSTATE 42P01\)\n {2}context: PL\/pgSQL function inline_code_block line 4/);
+    // RAISE with a HINT: the line PL/pgSQL names.
+    ({ error } = attempt("DO $$\nBEGIN\n  PERFORM 1;\n  RAISE EXCEPTION 'stop here' USING HINT = 'fix it';\nEND\n$$;"));
+    assert.deepEqual([error.database.sqlstate, error.database.message, error.database.hint, error.database.line, error.database.column], ['P0001', 'stop here', 'fix it', 5, 3]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
