@@ -177,13 +177,7 @@ pub fn parse_migration(path: &str, contents: &[u8]) -> Migration {
 
 /// [`parse_migration`] with the project's lint settings.
 pub fn parse_migration_with(path: &str, contents: &[u8], settings: &LintSettings) -> Migration {
-    let purpose = Purpose {
-        hash: true,
-        keep_statements: true,
-        lint: true,
-        hand_over: true,
-    };
-    parse(path, contents, purpose, settings, &Schema::default())
+    parse_in_project(path, contents, settings, &Schema::default(), true, true)
 }
 
 /// [`parse_migration_with`] for a migration of a project: its lint rules

@@ -505,7 +505,7 @@ pub struct CodeInfoDto {
     pub summary: &'static str,
 }
 
-/// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" }, pgVersion, lintOnly }`.
+/// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" }, pgVersion, lintOnly, parserRules }`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OptionsDto {

@@ -146,19 +146,8 @@ impl Project {
             .history
             .clone()
             .map(|rows| rows.into_iter().map(AppliedEntry::from).collect());
-        let options = self.rest.options.clone().unwrap_or_default();
-        let rules: Vec<(&str, &str)> = options
-            .rules
-            .iter()
-            .flatten()
-            .map(|(code, setting)| (code.as_str(), setting.as_str()))
-            .collect();
-        let (mut parsed, problems) = Options::from_rules(&rules);
-        parsed.allow_out_of_order = options.allow_out_of_order.unwrap_or(false);
-        // Checked in `read_project`.
-        parsed.lint.pg_version = options.pg_version.clone();
-        parsed.lint_only = options.lint_only.clone();
-        parsed.lint.without_parser = options.parser_rules == Some(false);
+        // `pgVersion` was checked in `read_project`.
+        let (mut parsed, problems) = options_of(&self.rest.options.clone().unwrap_or_default());
         parsed.findings_only = self.rest.statements == Some(false);
         input.options = parsed;
         input.unreadable = self
@@ -205,18 +194,28 @@ pub fn lint(path: JsValue, contents: JsValue, options: JsValue) -> Result<JsValu
         serde_wasm_bindgen::from_value(options)
             .map_err(|e| misuse(format!("invalid lint options: {e}")))?
     };
-    let rules: Vec<(&str, &str)> = rest
+    pg_version_of(rest.pg_version.as_deref())?;
+    let (parsed, mut problems) = options_of(&rest);
+    let found = lint_migration_with(&path, &bytes, &parsed.lint).diagnostics;
+    problems.extend(crate::project::apply_rules(found, &parsed));
+    to_js(&diagnostics(&problems))
+}
+
+/// Run options as the core takes them, with the problems of their rule
+/// settings (`pgVersion` is checked by the caller, `pg_version_of`).
+fn options_of(dto: &OptionsDto) -> (Options, Vec<crate::Diagnostic>) {
+    let rules: Vec<(&str, &str)> = dto
         .rules
         .iter()
         .flatten()
         .map(|(code, setting)| (code.as_str(), setting.as_str()))
         .collect();
-    let (mut parsed, mut problems) = Options::from_rules(&rules);
-    parsed.lint.pg_version = pg_version_of(rest.pg_version.as_deref())?;
-    parsed.lint.without_parser = rest.parser_rules == Some(false);
-    let found = lint_migration_with(&path, &bytes, &parsed.lint).diagnostics;
-    problems.extend(crate::project::apply_rules(found, &parsed));
-    to_js(&diagnostics(&problems))
+    let (mut options, problems) = Options::from_rules(&rules);
+    options.allow_out_of_order = dto.allow_out_of_order.unwrap_or(false);
+    options.lint.pg_version = dto.pg_version.clone();
+    options.lint.without_parser = dto.parser_rules == Some(false);
+    options.lint_only = dto.lint_only.clone();
+    (options, problems)
 }
 
 /// A PostgreSQL version given by a caller, checked.
