@@ -357,7 +357,16 @@ pub fn analyze(input: &Input<'_>) -> Report {
     files.sort_by_cached_key(|file| order(file));
     let mut schema = Schema::default();
     let mut parsed: Vec<Migration> = Vec::with_capacity(files.len());
+    // Consecutive files with the same slug are one change split into parts
+    // (kratos writes them so): what the earlier parts made stays the
+    // change's own for `destructive-statement`.
+    let mut slug: Option<&str> = None;
     for file in files {
+        let this = crate::migration::parse_file_name(file_name_of(file.path)).map(|n| n.slug);
+        if this.is_none() || this != slug {
+            schema.begin_change();
+        }
+        slug = this;
         let lint = input
             .options
             .lint_only

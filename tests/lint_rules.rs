@@ -277,8 +277,21 @@ fn squawk_cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
         ),
         (
             Code::RenamingObject,
-            vec!["ALTER FUNCTION f() RENAME TO g;"],
-            vec!["SELECT 1;"],
+            vec![
+                "ALTER FUNCTION f() RENAME TO g;",
+                "ALTER TYPE mood RENAME TO feeling;",
+                // Another name recreated: clients of `mood` break.
+                "ALTER TYPE mood RENAME TO mood_old;\nCREATE TYPE other AS ENUM ('a');",
+                // A function that is not a trigger function.
+                "CREATE FUNCTION score() RETURNS int LANGUAGE sql AS 'SELECT 1';\nALTER FUNCTION score() RENAME TO rating;",
+            ],
+            vec![
+                "SELECT 1;",
+                // A type swapped under the same name.
+                "ALTER TYPE public.mood RENAME TO mood_old;\nCREATE TYPE mood AS ENUM ('a');\nDROP TYPE mood_old;",
+                // Only triggers call a trigger function.
+                "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nALTER FUNCTION touch() RENAME TO touch_row;",
+            ],
         ),
         (
             Code::BanDropDatabase,
@@ -554,4 +567,52 @@ fn opt_in_rules_run_only_when_turned_on() {
                 .all(|s| *s == kimberlite_migration::Severity::Info)
         );
     }
+}
+
+/// A change split into consecutive files with the same slug (kratos writes
+/// them so) is one change for `destructive-statement`: filling a column an
+/// earlier part added, or emptying a table it created, destroys nothing.
+/// The same statements after a file with another slug are reported.
+#[test]
+fn a_change_split_into_parts_owns_what_its_parts_made() {
+    use kimberlite_migration::project::{Input, SourceFile, analyze};
+    let first = "-- Migration: a\n-- Up Migration\nALTER TABLE sessions ADD COLUMN nid uuid;\nCREATE TABLE scratch (id int);\n-- Down Migration\nSELECT 1;\n";
+    let second = "-- Migration: b\n-- Up Migration\nUPDATE sessions SET nid = gen_random_uuid();\nDELETE FROM scratch;\n-- Down Migration\nSELECT 1;\n";
+    let destructive = |names: [&str; 3]| {
+        let files = vec![
+            SourceFile {
+                path: names[0],
+                contents: first.as_bytes(),
+            },
+            SourceFile {
+                path: names[1],
+                contents: "-- Migration: m\n-- Up Migration\nCREATE INDEX i ON t (a);\n-- Down Migration\nSELECT 1;\n".as_bytes(),
+            },
+            SourceFile {
+                path: names[2],
+                contents: second.as_bytes(),
+            },
+        ];
+        analyze(&Input::new(files, None, None))
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == Code::DestructiveStatement)
+            .map(|d| d.file)
+            .collect::<Vec<_>>()
+    };
+    let split = [
+        "migrations/0001_network.sql",
+        "migrations/0002_network.sql",
+        "migrations/0003_network.sql",
+    ];
+    assert_eq!(destructive(split), Vec::<String>::new());
+    let broken = [
+        "migrations/0001_network.sql",
+        "migrations/0002_other.sql",
+        "migrations/0003_network.sql",
+    ];
+    assert_eq!(
+        destructive(broken),
+        vec!["migrations/0003_network.sql".to_string(); 2]
+    );
 }

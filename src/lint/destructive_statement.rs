@@ -49,7 +49,7 @@ pub fn check(
     }
     if let Some((what, length)) = destroys(statement.words) {
         let reach = super::schema::reach(context.text_of(statement.span));
-        if reach.is_some_and(|reach| made.holds(&reach)) {
+        if reach.is_some_and(|reach| made.holds(&reach, context.schema)) {
             return;
         }
         found.push(context.diagnostic(

@@ -263,31 +263,33 @@ pub struct Linter<'a> {
     made: Made,
 }
 
-/// The tables an Up section created and the columns it added so far: data
-/// in them is the migration's own, so emptying or filling them destroys
-/// nothing that was there before.
+/// The tables an Up section created and the columns it added so far, on
+/// top of what earlier files of the same change made (`earlier`, the
+/// project's schema): data in them is the change's own, so emptying or
+/// filling them destroys nothing that was there before.
 #[derive(Debug, Default)]
 pub struct Made {
     tables: schema::Schema,
-    columns: Vec<(String, String)>,
 }
 
 impl Made {
     fn record(&mut self, sql: &str) {
-        let applied = self.tables.apply(sql);
-        self.columns.extend(applied.added_columns);
+        self.tables.apply(sql);
     }
 
-    /// Whether `reach` only touches what the section made: tables it
+    /// Whether `reach` only touches what the change made: tables it
     /// created, or columns it added (an `UPDATE` that fills a new column).
-    pub fn holds(&self, reach: &schema::Reach) -> bool {
-        let new_tables = reach.tables.iter().all(|t| self.tables.has_table(t));
+    pub fn holds(&self, reach: &schema::Reach, earlier: &schema::Schema) -> bool {
+        let made = [&self.tables, earlier];
+        let new_tables = reach
+            .tables
+            .iter()
+            .all(|t| made.iter().any(|m| m.change_created(t)));
         let new_columns = match reach.tables.as_slice() {
-            [table] if !reach.columns.is_empty() => reach.columns.iter().all(|c| {
-                self.columns
-                    .iter()
-                    .any(|(t, column)| t == table && column == c)
-            }),
+            [table] if !reach.columns.is_empty() => reach
+                .columns
+                .iter()
+                .all(|c| made.iter().any(|m| m.change_added(table, c))),
             _ => false,
         };
         new_tables || new_columns

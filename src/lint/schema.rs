@@ -19,6 +19,21 @@ use crate::sql::lexer::{Lexer, TokenKind};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schema {
     tables: HashMap<String, Table>,
+    /// What the current change made: the tables it created and the columns
+    /// it added to existing ones. A change is one migration file, or a run
+    /// of consecutive files with the same slug (one change split into
+    /// parts, as kratos writes them); see [`Schema::begin_change`].
+    change: Change,
+    /// Functions created `RETURNS trigger`: only triggers call them, so
+    /// renaming one is invisible to clients.
+    trigger_functions: Vec<String>,
+}
+
+/// The tables and columns one change made (see [`Schema`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Change {
+    tables: Vec<String>,
+    columns: Vec<(String, String)>,
 }
 
 /// One table's columns; `None` when the model cannot know them
@@ -110,6 +125,8 @@ pub struct Applied {
     /// add a foreign key PostgreSQL does not check by a scan: the column is
     /// new and has no `DEFAULT`, so every row holds NULL.
     pub unchecked_foreign_keys: Vec<(usize, usize)>,
+    /// It renames a function the model knows returns `trigger`.
+    pub renames_trigger_function: bool,
 }
 
 /// One significant token: a word (folded as PostgreSQL folds names), or
@@ -213,6 +230,25 @@ impl Cursor<'_> {
     }
 }
 
+/// Moves past a parenthesized list that starts at the cursor; false when
+/// none does or it does not close.
+fn skip_parenthesized(cursor: &mut Cursor<'_>) -> bool {
+    let Some(open) = cursor.peek().filter(|i| i.plain && i.text == "(") else {
+        return false;
+    };
+    let depth = open.depth;
+    let close = cursor.items[cursor.at + 1..]
+        .iter()
+        .position(|i| i.plain && i.depth == depth && i.text == ")");
+    match close {
+        Some(k) => {
+            cursor.at += k + 2;
+            true
+        }
+        None => false,
+    }
+}
+
 fn is_name_start(c: char) -> bool {
     c.is_alphabetic() || c == '_'
 }
@@ -267,6 +303,16 @@ impl Schema {
                 self.index(&items[cursor.at..]);
                 return applied;
             }
+            if cursor.eat(&["function"]) {
+                if let Some(name) = cursor.name()
+                    && skip_parenthesized(&mut cursor)
+                    && cursor.eat(&["returns", "trigger"])
+                    && !self.trigger_functions.contains(&name)
+                {
+                    self.trigger_functions.push(name);
+                }
+                return applied;
+            }
             if !cursor.eat(&["table"]) {
                 return applied;
             }
@@ -279,6 +325,7 @@ impl Schema {
             } else {
                 None
             };
+            self.change.tables.push(name.clone());
             self.tables.insert(name, Table { columns });
         } else if cursor.eat(&["alter", "table"]) {
             cursor.eat(&["if", "exists"]);
@@ -297,6 +344,23 @@ impl Schema {
             });
             for action in actions {
                 self.alter(&name, action, adds_table_foreign_key, &mut applied);
+            }
+            self.change
+                .columns
+                .extend(applied.added_columns.iter().cloned());
+        } else if cursor.eat(&["alter", "function"]) {
+            let Some(name) = cursor.name() else {
+                return applied;
+            };
+            if cursor.is("(") && !skip_parenthesized(&mut cursor) {
+                return applied;
+            }
+            if cursor.eat(&["rename", "to"])
+                && let Some(new) = cursor.name()
+                && let Some(known) = self.trigger_functions.iter_mut().find(|f| **f == name)
+            {
+                *known = new;
+                applied.renames_trigger_function = true;
             }
         } else if cursor.eat(&["drop", "table"]) {
             cursor.eat(&["if", "exists"]);
@@ -471,6 +535,25 @@ impl Schema {
                 column.indexed = true;
             }
         }
+    }
+
+    /// Starts a new change: what the statements replayed so far made is no
+    /// longer the change's own.
+    pub fn begin_change(&mut self) {
+        self.change = Change::default();
+    }
+
+    /// Whether the current change created `table`.
+    pub fn change_created(&self, table: &str) -> bool {
+        self.change.tables.iter().any(|t| t == table)
+    }
+
+    /// Whether the current change added `table.column` to an existing table.
+    pub fn change_added(&self, table: &str, column: &str) -> bool {
+        self.change
+            .columns
+            .iter()
+            .any(|(t, c)| t == table && c == column)
     }
 
     /// Whether the migrations created `table` (and have not dropped it).

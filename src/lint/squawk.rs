@@ -221,6 +221,31 @@ impl Statements {
         }
     }
 
+    /// Whether the rename at `offset` leaves nothing a client sees changed:
+    /// it renames a trigger function (only triggers call it), or the
+    /// section later creates an object of the same kind under the old name
+    /// (a type or view swapped: renamed aside, recreated, the old one
+    /// dropped).
+    fn rename_harmless(&self, text: &str, offset: usize) -> bool {
+        let Some((read, before)) = self.at(offset) else {
+            return false;
+        };
+        if read.applied.renames_trigger_function {
+            return true;
+        }
+        let Some(sql) = text.get(read.start..read.end) else {
+            return false;
+        };
+        let Some((kind, name)) = object_named(sql, "alter") else {
+            return false;
+        };
+        self.list[before.len() + 1..].iter().any(|later| {
+            text.get(later.start..later.end)
+                .and_then(|sql| object_named(sql, "create"))
+                .is_some_and(|(k, n)| k == kind && n == name)
+        })
+    }
+
     /// The text of the statement `offset` is in.
     fn text_at<'t>(&self, text: &'t str, offset: usize) -> Option<&'t str> {
         let (read, _) = self.at(offset)?;
@@ -235,6 +260,43 @@ fn first_words(sql: &str, count: usize) -> Vec<String> {
         .take(count)
         .map(|t| t.text(sql).to_ascii_lowercase())
         .collect()
+}
+
+/// The kind and name (its last part, folded) of the object a statement
+/// starting with `verb` names: `ALTER TYPE s.mood ...` is `("type",
+/// "mood")`, `CREATE OR REPLACE VIEW v ...` is `("view", "v")`.
+fn object_named(sql: &str, verb: &str) -> Option<(String, String)> {
+    let mut tokens = Lexer::new(sql).filter(|t| {
+        matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent)
+            || (t.kind == TokenKind::Other && t.text(sql) == ".")
+    });
+    let word = |t: &crate::sql::lexer::Token| match t.kind {
+        TokenKind::QuotedIdent => t.text(sql).trim_matches('"').to_string(),
+        _ => t.text(sql).to_ascii_lowercase(),
+    };
+    if word(&tokens.next()?) != verb {
+        return None;
+    }
+    let mut next = word(&tokens.next()?);
+    if verb == "create" && next == "or" {
+        tokens.next();
+        next = word(&tokens.next()?);
+    }
+    let kind = match next.as_str() {
+        "materialized" => {
+            tokens.next();
+            "materialized view".to_string()
+        }
+        "type" | "view" | "function" | "procedure" | "domain" | "table" | "schema" => next,
+        _ => return None,
+    };
+    let mut name = word(&tokens.next()?);
+    let mut rest = tokens.peekable();
+    while rest.peek().is_some_and(|t| t.text(sql) == ".") {
+        rest.next();
+        name = word(&rest.next()?);
+    }
+    Some((kind, name))
 }
 
 /// Whether a rename `renaming-object` reports is one no client can notice:
@@ -433,9 +495,10 @@ pub fn check_section(
             continue;
         }
         if code == Code::RenamingObject
-            && read()
+            && (read()
                 .text_at(text, start)
                 .is_some_and(|statement| rename_unseen(statement, &text[start..end.max(start)]))
+                || read().rename_harmless(text, start))
         {
             continue;
         }
