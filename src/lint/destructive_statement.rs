@@ -37,11 +37,11 @@ fn destroys(words: &Words<'_>) -> Option<(&'static str, usize)> {
 }
 
 /// Reports them in the Up section, unless they only reach what the section
-/// `made` (a table it created, a column it added and now fills).
+/// `made` (a table it created or emptied, a column it added and now fills).
 pub fn check(
     context: &LintContext<'_>,
     statement: &StatementView<'_, '_>,
-    made: &Made,
+    made: &mut Made,
     found: &mut Findings,
 ) {
     if !statement.is_up {
@@ -49,7 +49,15 @@ pub fn check(
     }
     if let Some((what, length)) = destroys(statement.words) {
         let reach = super::schema::reach(context.text_of(statement.span));
-        if reach.is_some_and(|reach| made.holds(&reach, context.schema)) {
+        let empties = statement.words.starts_with(&["TRUNCATE"])
+            || statement.words.verb.is_some_and(|verb| verb.is("DELETE"));
+        let held = reach
+            .as_ref()
+            .is_some_and(|reach| made.holds(reach, context.schema));
+        if empties && let Some(reach) = reach {
+            made.emptied(reach);
+        }
+        if held {
             return;
         }
         found.push(context.diagnostic(

@@ -270,11 +270,19 @@ pub struct Linter<'a> {
 #[derive(Debug, Default)]
 pub struct Made {
     tables: schema::Schema,
+    /// Tables a `DELETE` without `WHERE` or a `TRUNCATE` emptied: what
+    /// they hold now is the migration's own (the emptying is reported).
+    emptied: Vec<String>,
 }
 
 impl Made {
     fn record(&mut self, sql: &str) {
         self.tables.apply(sql);
+    }
+
+    /// Records that the statement that `reach`es emptied its tables.
+    pub fn emptied(&mut self, reach: schema::Reach) {
+        self.emptied.extend(reach.tables);
     }
 
     /// Whether `reach` only touches what the change made: tables it
@@ -284,7 +292,7 @@ impl Made {
         let new_tables = reach
             .tables
             .iter()
-            .all(|t| made.iter().any(|m| m.change_created(t)));
+            .all(|t| self.emptied.contains(t) || made.iter().any(|m| m.change_created(t)));
         let new_columns = match reach.tables.as_slice() {
             [table] if !reach.columns.is_empty() => reach
                 .columns
@@ -366,7 +374,7 @@ impl<'a> Linter<'a> {
         }
         transaction_control::check(context, statement, found);
         non_transactional_statement::check(context, statement, found);
-        destructive_statement::check(context, statement, &self.made, found);
+        destructive_statement::check(context, statement, &mut self.made, found);
         let makes_table = words.starts_with(&["ALTER", "TABLE"])
             || (words.starts_with(&["CREATE"]) && words.leading().iter().any(|w| w.is("TABLE")));
         if statement.is_up && makes_table {

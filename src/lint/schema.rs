@@ -633,6 +633,15 @@ pub fn reach(sql: &str) -> Option<Reach> {
             columns: Vec::new(),
         });
     }
+    if cursor.eat(&["alter", "table"]) {
+        cursor.eat(&["if", "exists"]);
+        cursor.eat(&["only"]);
+        tables.push(cursor.name()?);
+        return Some(Reach {
+            tables,
+            columns: Vec::new(),
+        });
+    }
     if cursor.eat(&["delete", "from"]) {
         cursor.eat(&["only"]);
         tables.push(cursor.name()?);
