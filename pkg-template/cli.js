@@ -305,6 +305,10 @@ async function main(argv, { out, write }) {
       const done = await project.repair(id, { database, as: values.applied ? 'applied' : 'pending' });
       out(`Migration ${id} marked ${values.applied ? 'applied' : 'pending'}.`);
       if (done.remaining?.length) out(c.yellow(`  The history still has rows kmb cannot use (ids ${done.remaining.join(', ')}): repair each the same way.`));
+      if (done.invalidIndexes?.length) {
+        out(c.yellow(`  Its failed run left ${done.invalidIndexes.length === 1 ? 'an INVALID index' : 'INVALID indexes'}, which \`IF NOT EXISTS\` would skip; drop ${done.invalidIndexes.length === 1 ? 'it' : 'them'} before apply:`));
+        for (const name of done.invalidIndexes) out(c.yellow(`    DROP INDEX CONCURRENTLY IF EXISTS ${name};`));
+      }
       return 0;
     }
   }
@@ -332,7 +336,7 @@ try {
     const failure = {
       ok: false,
       error: known
-        ? { code: error.code, message: error.message, help: error.help ?? null, ...(error.database ? { database: error.database } : {}) }
+        ? { code: error.code, message: error.message, help: error.help ?? null, ...(error.database ? { database: error.database } : {}), ...(error.invalidIndexes ? { invalidIndexes: error.invalidIndexes } : {}) }
         : { code: 'internal', message: String(error?.message ?? error), help: 'this is a bug in kmb; please report it' },
       diagnostics: (known && error.diagnostics) || [],
     };

@@ -8,6 +8,34 @@
 import { mkdirSync, statfsSync } from 'node:fs';
 import { KmbError } from './files.js';
 
+/**
+ * The extensions PGlite ships (its `@electric-sql/pglite/contrib/*`
+ * modules, 0.5.16), by the name `CREATE EXTENSION` takes. The embedded
+ * database loads those the project's migrations create (see
+ * `extensionsIn`); PostgreSQL servers have their own.
+ */
+export const PGLITE_EXTENSIONS = Object.freeze([
+  'amcheck', 'auto_explain', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn',
+  'earthdistance', 'file_fdw', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime',
+  'pageinspect', 'pg_buffercache', 'pg_freespacemap', 'pg_stat_statements', 'pg_surgery', 'pg_trgm',
+  'pg_visibility', 'pg_walinspect', 'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time',
+  'unaccent', 'uuid-ossp',
+]);
+
+/**
+ * The extensions `texts` (migration files) create, by name: every
+ * `CREATE EXTENSION [IF NOT EXISTS] name`, in a comment too (loading one
+ * more than needed costs little; missing one fails the migration).
+ */
+export function extensionsIn(texts) {
+  const names = new Set();
+  const pattern = /\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?(?:"([^"]+)"|([A-Za-z_][A-Za-z0-9_$-]*))/gi;
+  for (const text of texts) {
+    for (const match of text.matchAll(pattern)) names.add(match[1] ?? match[2].toLowerCase());
+  }
+  return [...names].sort();
+}
+
 /** The advisory lock key: the first 8 bytes of sha256("kimberlite_migrations"). */
 const LOCK_KEY = '7339406127934580521';
 
@@ -53,12 +81,12 @@ const PGLITE_STUCK_FREE = 1024 * 1024;
  * open as after a crash) and a PGlite stuck on a full disk is ended with
  * `disk-full` rather than left spinning.
  */
-export async function pglite(dataDir) {
+export async function pglite(dataDir, extensions = []) {
   mkdirSync(dataDir, { recursive: true });
   const free = freeBytes(dataDir);
   if (free !== null && free < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, free);
   const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir } });
+  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir, extensions } });
   const pending = new Map();
   let nextId = 1;
   let ended = null;
@@ -274,8 +302,8 @@ export function isServerUrl(target) {
 }
 
 /** Opens what `--database` names: a postgres:// URL, else the embedded database folder. */
-export async function openDatabase(target) {
-  if (!isServerUrl(target)) return pglite(target);
+export async function openDatabase(target, { extensions = [] } = {}) {
+  if (!isServerUrl(target)) return pglite(target, extensions);
   const { parse } = await import('pg-connection-string');
   try {
     parse(target);
@@ -288,34 +316,128 @@ export async function openDatabase(target) {
   return postgres(target);
 }
 
-const HISTORY_TABLE = `CREATE TABLE IF NOT EXISTS kimberlite_migrations (
-  id BIGINT PRIMARY KEY,
-  name TEXT NOT NULL,
-  checksum TEXT NOT NULL,
-  applied_at TEXT NOT NULL,
-  applied_by TEXT,
-  execution_ms INTEGER NOT NULL DEFAULT 0,
-  state TEXT NOT NULL DEFAULT 'applied',
-  seq BIGINT NOT NULL
-)`;
-
 const HISTORY_COLUMNS = 'id, name, checksum, applied_at, applied_by, execution_ms, state, seq';
 
+/** Where the history lives unless `[migrations] history-table` says otherwise. */
+export const DEFAULT_HISTORY_TABLE = Object.freeze({ schema: 'public', table: 'kimberlite_migrations' });
+
+const quoteIdent = (name) => `"${String(name).replaceAll('"', '""')}"`;
+
 /**
- * Creates the history table when it is not there, and checks that a table
- * of that name is kmb's: another tool's table of the same name is named,
- * never written to.
+ * The history table `{ schema, table }` and every query on it. Each names
+ * the table with its schema, and the functions it calls with theirs
+ * (`pg_catalog.`), so no `search_path` (set by a migration, such as
+ * `pg_dump`'s `set_config('search_path', '', false)`, or by a connection
+ * option) can redirect them.
  */
-export async function ensureHistory(db) {
-  await db.query(HISTORY_TABLE, undefined, BOUNDED);
-  try {
-    await db.query(`SELECT ${HISTORY_COLUMNS} FROM kimberlite_migrations LIMIT 0`, undefined, BOUNDED);
-  } catch (error) {
-    if (error instanceof KmbError) throw error;
-    throw new KmbError('foreign-history-table', `The database has a table kimberlite_migrations that is not kmb's history (${error.message}).`, {
-      help: `kmb keeps its history in kimberlite_migrations with the columns ${HISTORY_COLUMNS}. Rename the other table, or use another database.`,
+export function historyTable({ schema, table } = DEFAULT_HISTORY_TABLE) {
+  const name = `${quoteIdent(schema)}.${quoteIdent(table)}`;
+  const label = `${schema}.${table}`;
+
+  /** Whether the table exists. */
+  async function present(db) {
+    const { rows } = await db.query('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS present', [name], BOUNDED);
+    return Boolean(rows[0]?.present);
+  }
+
+  /**
+   * When the table is absent: the error for a table of the same name in
+   * another schema (an earlier kmb wrote it where the connection's
+   * `search_path` pointed), or null. Running as if nothing were applied
+   * would apply every migration a second time.
+   */
+  async function elsewhere(db) {
+    const { rows } = await db.query(
+      `SELECT n.nspname AS schema FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND n.nspname <> $2 ORDER BY 1`,
+      [table, schema],
+      BOUNDED,
+    );
+    if (rows.length === 0) return null;
+    const found = rows.map((row) => `${row.schema}.${table}`);
+    return new KmbError('history-table-elsewhere', `The history table ${label} does not exist, but ${found.join(' and ')} does: kmb's history kept where a search_path pointed. Nothing was run (as if nothing were applied, every migration would run again).`, {
+      help: `If ${found[0]} is this project's history, name it in kimberlite.toml (\`[migrations]\` \`history-table = "${found[0]}"\`), or move it: \`ALTER TABLE ${found[0]} SET SCHEMA ${schema};\`.`,
     });
   }
+
+  /** Checks that the table of that name is kmb's: another tool's is named, never written to. */
+  async function checkColumns(db) {
+    try {
+      await db.query(`SELECT ${HISTORY_COLUMNS} FROM ${name} LIMIT 0`, undefined, BOUNDED);
+    } catch (error) {
+      if (error instanceof KmbError) throw error;
+      throw new KmbError('foreign-history-table', `The database has a table ${label} that is not kmb's history (${error.message}).`, {
+        help: `kmb keeps its history in ${label} with the columns ${HISTORY_COLUMNS}. Rename the other table, or name another one with \`[migrations] history-table\` in kimberlite.toml.`,
+      });
+    }
+  }
+
+  /** Creates the table when it is not there (runs only: apply, rollback, repair, baseline). */
+  async function ensure(db) {
+    if (await present(db)) return checkColumns(db);
+    const other = await elsewhere(db);
+    if (other) throw other;
+    if (schema !== 'public') await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, undefined, BOUNDED);
+    await db.query(`CREATE TABLE IF NOT EXISTS ${name} (
+  id pg_catalog.int8 PRIMARY KEY,
+  name pg_catalog.text NOT NULL,
+  checksum pg_catalog.text NOT NULL,
+  applied_at pg_catalog.text NOT NULL,
+  applied_by pg_catalog.text,
+  execution_ms pg_catalog.int4 NOT NULL DEFAULT 0,
+  state pg_catalog.text NOT NULL DEFAULT 'applied',
+  seq pg_catalog.int8 NOT NULL
+)`, undefined, BOUNDED);
+    return checkColumns(db);
+  }
+
+  /** Every row, as `readHistoryRows` below; an absent table is an empty history (reads create nothing). */
+  async function readRows(db) {
+    if (!(await present(db))) {
+      const other = await elsewhere(db);
+      if (other) throw other;
+      return { rows: [], odd: [] };
+    }
+    await checkColumns(db);
+    return readHistoryRows(db, name);
+  }
+
+  return {
+    name,
+    label,
+    ensure,
+    present,
+    readRows,
+    async read(db) {
+      const { rows, odd } = await readRows(db);
+      if (odd.length > 0) throw oddRowError(odd[0], label);
+      return rows;
+    },
+    oddRowError: (odd) => oddRowError(odd, label),
+    /** Settles a row kmb cannot use: removes it, or keeps it as applied now. */
+    async settleOddRow(db, id, as, appliedAt) {
+      if (as === 'pending') {
+        await db.query(`DELETE FROM ${name} WHERE id::pg_catalog.text = $1`, [id], BOUNDED);
+      } else {
+        await db.query(`UPDATE ${name} SET applied_at = $2, state = 'applied' WHERE id::pg_catalog.text = $1`, [id, appliedAt], BOUNDED);
+      }
+    },
+    /** Adds a history row (inside the migration's transaction when it has one). */
+    async insert(db, step, { appliedAt, appliedBy, executionMs, state }) {
+      await db.query(
+        `INSERT INTO ${name} (id, name, checksum, applied_at, applied_by, execution_ms, state, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(pg_catalog.max(seq), 0) + 1 FROM ${name}))`,
+        [step.id, step.name, step.checksum, appliedAt, appliedBy, executionMs, state],
+        BOUNDED,
+      );
+    },
+    async setState(db, id, state, executionMs) {
+      await db.query(`UPDATE ${name} SET state = $2, execution_ms = $3 WHERE id = $1`, [id, state, executionMs], BOUNDED);
+    },
+    async remove(db, id) {
+      await db.query(`DELETE FROM ${name} WHERE id = $1`, [id], BOUNDED);
+    },
+  };
 }
 
 const RFC3339 = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
@@ -336,9 +458,9 @@ function oddity(row) {
  * (`id` as the database wrote it; `keepable` when its id and checksum are
  * sound, so `repair --applied` can settle its other fields).
  */
-export async function readHistoryRows(db) {
+async function readHistoryRows(db, name) {
   const { rows } = await db.query(
-    'SELECT id::text AS id, name, checksum, applied_at, applied_by, execution_ms, state FROM kimberlite_migrations ORDER BY seq',
+    `SELECT id::pg_catalog.text AS id, name, checksum, applied_at, applied_by, execution_ms, state FROM ${name} ORDER BY seq`,
     undefined,
     BOUNDED,
   );
@@ -365,43 +487,9 @@ export async function readHistoryRows(db) {
 }
 
 /** The odd-history-row error for the first row kmb cannot use. */
-export function oddRowError({ id, why, keepable }) {
+function oddRowError({ id, why, keepable }, label) {
   const keep = keepable ? `, or \`kmb migration repair ${id} --applied\` to keep it as applied` : '';
-  return new KmbError('odd-history-row', `The history table kimberlite_migrations has a row kmb cannot use: ${why}.`, {
-    help: `It was written by hand or by another tool. Run \`kmb migration repair ${id} --pending\` to remove it if that migration is not applied${keep}; or correct it by hand (to remove it: DELETE FROM kimberlite_migrations WHERE id = ${id};).`,
+  return new KmbError('odd-history-row', `The history table ${label} has a row kmb cannot use: ${why}.`, {
+    help: `It was written by hand or by another tool. Run \`kmb migration repair ${id} --pending\` to remove it if that migration is not applied${keep}; or correct it by hand (to remove it: DELETE FROM ${label} WHERE id = ${id};).`,
   });
-}
-
-/** Every history row in order of application; a row kmb cannot use is an error that says how to fix it. */
-export async function readHistory(db) {
-  const { rows, odd } = await readHistoryRows(db);
-  if (odd.length > 0) throw oddRowError(odd[0]);
-  return rows;
-}
-
-/** Settles a row kmb cannot use: removes it, or keeps it as applied now. */
-export async function settleOddRow(db, id, as, appliedAt) {
-  if (as === 'pending') {
-    await db.query('DELETE FROM kimberlite_migrations WHERE id::text = $1', [id], BOUNDED);
-  } else {
-    await db.query("UPDATE kimberlite_migrations SET applied_at = $2, state = 'applied' WHERE id::text = $1", [id, appliedAt], BOUNDED);
-  }
-}
-
-/** Adds a history row (inside the migration's transaction when it has one). */
-export async function insertHistory(db, step, { appliedAt, appliedBy, executionMs, state }) {
-  await db.query(
-    `INSERT INTO kimberlite_migrations (id, name, checksum, applied_at, applied_by, execution_ms, state, seq)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM kimberlite_migrations))`,
-    [step.id, step.name, step.checksum, appliedAt, appliedBy, executionMs, state],
-    BOUNDED,
-  );
-}
-
-export async function setHistoryState(db, id, state, executionMs) {
-  await db.query('UPDATE kimberlite_migrations SET state = $2, execution_ms = $3 WHERE id = $1', [id, state, executionMs], BOUNDED);
-}
-
-export async function deleteHistory(db, id) {
-  await db.query('DELETE FROM kimberlite_migrations WHERE id = $1', [id], BOUNDED);
 }

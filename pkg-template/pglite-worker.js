@@ -17,7 +17,14 @@ function plain(error) {
 let db;
 try {
   const { PGlite } = await import('@electric-sql/pglite');
-  db = new PGlite(workerData.dataDir);
+  // The contrib extensions the project's migrations create (uuid-ossp is
+  // the module uuid_ossp); database.js names only ones PGlite ships.
+  const extensions = {};
+  for (const name of workerData.extensions ?? []) {
+    const module = name.replaceAll('-', '_');
+    extensions[module] = (await import(`@electric-sql/pglite/contrib/${module}`))[module];
+  }
+  db = new PGlite(workerData.dataDir, { extensions });
   await db.waitReady;
   parentPort.postMessage({ id: 0, ok: true });
 } catch (error) {

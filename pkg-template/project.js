@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSy
 import { join, relative, resolve } from 'node:path';
 import * as core from './core.js';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
-import { BOUNDED, openDatabase, ensureHistory, isServerUrl, readHistory, readHistoryRows, oddRowError, settleOddRow, insertHistory, setHistoryState, deleteHistory } from './database.js';
+import { BOUNDED, openDatabase, isServerUrl, historyTable, extensionsIn, PGLITE_EXTENSIONS } from './database.js';
 
 /** The largest migration file read (larger ones are `file-too-large`). */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -53,6 +53,8 @@ export function openProject(dir = '.', options = {}) {
   const lockPath = join(stateDir, '.lock');
   const trackerPath = join(stateDir, 'applied.toml');
   const defaultDatabase = join(root, '.kimberlite', 'dev-db');
+  // Always schema-qualified (`[migrations] history-table`, default public.kimberlite_migrations).
+  const historyStore = historyTable(options.historyTable ?? config.historyTable ?? undefined);
   const rel = (path) => relative(root, path) || '.';
 
   /** A file system error in a few words. */
@@ -119,7 +121,30 @@ export function openProject(dir = '.', options = {}) {
 
   async function connect(database) {
     if (database && typeof database === 'object') return { db: database, owned: false };
-    return { db: await openDatabase(database ?? defaultDatabase), owned: true };
+    const target = database ?? defaultDatabase;
+    // The embedded database loads the PGlite extensions the migrations create.
+    const extensions = isServerUrl(target) ? [] : extensionsIn(migrationTexts()).filter((name) => PGLITE_EXTENSIONS.includes(name));
+    return { db: await openDatabase(target, { extensions }), owned: true };
+  }
+
+  /** The text of every migration file that can be read (for the extensions they create). */
+  function migrationTexts() {
+    let names = [];
+    try {
+      names = readdirSync(migrationsDir).filter((name) => name.endsWith('.sql'));
+    } catch {
+      return [];
+    }
+    const texts = [];
+    for (const name of names) {
+      try {
+        const path = join(migrationsDir, name);
+        if (statSync(path).isFile()) texts.push(readFileSync(path, 'utf8'));
+      } catch {
+        // Unreadable files are findings of their own (readInput).
+      }
+    }
+    return texts;
   }
 
   /** Rewrites applied.toml from the database's history; returns whether it changed. */
@@ -175,8 +200,22 @@ export function openProject(dir = '.', options = {}) {
     });
   }
 
+  /** The connection's own search_path, read when a run starts. */
+  const searchPaths = new WeakMap();
+
+  /**
+   * After each migration, gives the session back its own search_path: a
+   * migration that changes it for the session (pg_dump output starts with
+   * `set_config('search_path', '', false)`) does not change what the next
+   * one runs under, so a run of many migrations behaves as runs of one.
+   */
+  async function restoreSearchPath(db) {
+    const path = searchPaths.get(db);
+    if (typeof path === 'string') await db.query("SELECT pg_catalog.set_config('search_path', $1, false)", [path], BOUNDED);
+  }
+
   /** The database session of a run: locks, history, tracker in step with it. */
-  async function session(database, fn, { sync = true, signal, oddRows = 'refuse' } = {}) {
+  async function session(database, fn, { sync = true, signal, oddRows = 'refuse', write = true } = {}) {
     return withRunLock(stateDir, async () => {
       const { db, owned } = await connect(database);
       let locked = false;
@@ -193,10 +232,15 @@ export function openProject(dir = '.', options = {}) {
             });
           }
         }
-        await ensureHistory(db);
-        const { rows, odd } = await readHistoryRows(db);
+        // A read (status, validate) creates nothing: no table means nothing applied.
+        if (write) {
+          await historyStore.ensure(db);
+          const { rows: [setting] } = await db.query("SELECT pg_catalog.current_setting('search_path') AS path", undefined, BOUNDED);
+          searchPaths.set(db, setting?.path ?? null);
+        }
+        const { rows, odd } = await historyStore.readRows(db);
         // Only repair reads past rows kmb cannot use: it is how they are settled.
-        if (odd.length > 0 && oddRows === 'refuse') throw oddRowError(odd[0]);
+        if (odd.length > 0 && oddRows === 'refuse') throw historyStore.oddRowError(odd[0]);
         if (odd.length > 0) return await fn(db, rows, false, odd);
         // Where applied.toml disagrees with the history: tracker-drift, then the database wins.
         const drift = core
@@ -226,8 +270,7 @@ export function openProject(dir = '.', options = {}) {
     }
     const { db, owned } = await connect(target);
     try {
-      const { rows: found } = await db.query("SELECT to_regclass('kimberlite_migrations') IS NOT NULL AS present", undefined, BOUNDED);
-      const rows = found[0]?.present ? await readHistory(db) : [];
+      const rows = await historyStore.read(db);
       return {
         report: core.analyze(readInput({ history: toHistory(rows), statements })),
         database: db.kind ?? 'custom',
@@ -295,7 +338,7 @@ export function openProject(dir = '.', options = {}) {
           database: db.kind ?? 'custom',
           trackerRewritten: drifted,
           unfinished: rows.filter((row) => row.state !== 'applied'),
-        }));
+        }), { write: false });
       } catch (error) {
         // A read does not wait for a run, and needs no write access.
         const busy = error.code === 'run-locked' || error.code === 'database-locked';
@@ -351,26 +394,40 @@ export function openProject(dir = '.', options = {}) {
           try {
             if (step.transactional) {
               await db.transaction(async (tx) => {
-                for (const statement of step.statements) await runStatement(tx, step, statement);
+                for (const statement of step.statements) await runStatement(tx, step, statement, db.kind);
                 record.executionMs = Math.round(performance.now() - started);
-                await insertHistory(tx, step, { ...record, state: 'applied' });
+                await historyStore.insert(tx, step, { ...record, state: 'applied' });
               });
             } else {
-              await insertHistory(db, step, { ...record, state: 'running' });
+              await historyStore.insert(db, step, { ...record, state: 'running' });
+              const indexes = indexesCreatedBy(step.statements.map((statement) => statement.text));
               try {
-                for (const statement of step.statements) await runStatement(db, step, statement);
+                for (const statement of step.statements) await runStatement(db, step, statement, db.kind);
               } catch (error) {
-                await setHistoryState(db, step.id, 'failed', Math.round(performance.now() - started)).catch(() => {});
+                await historyStore.setState(db, step.id, 'failed', Math.round(performance.now() - started)).catch(() => {});
+                // A failed CREATE INDEX CONCURRENTLY leaves its index behind, INVALID.
+                const left = await invalidIndexes(db, indexes).catch(() => []);
+                if (left.length > 0 && error instanceof KmbError) {
+                  error.help = `${error.help} It left ${left.length === 1 ? 'an INVALID index' : 'INVALID indexes'} behind, which \`IF NOT EXISTS\` would skip next time: drop ${left.length === 1 ? 'it' : 'them'} first (${left.map((name) => `DROP INDEX CONCURRENTLY IF EXISTS ${name};`).join(' ')}).`;
+                  error.invalidIndexes = left;
+                }
                 throw error;
               }
-              await setHistoryState(db, step.id, 'applied', Math.round(performance.now() - started));
+              // An INVALID index of the same name makes `IF NOT EXISTS` skip the build.
+              const invalid = await invalidIndexes(db, indexes);
+              if (invalid.length > 0) {
+                await historyStore.setState(db, step.id, 'failed', Math.round(performance.now() - started));
+                throw invalidIndexError(step.id, step.path, invalid);
+              }
+              await historyStore.setState(db, step.id, 'applied', Math.round(performance.now() - started));
             }
           } catch (error) {
             onProgress({ phase: 'failed', step, error });
             stopIfCancelled(signal);
             throw error;
           }
-          const after = await readHistory(db);
+          await restoreSearchPath(db);
+          const after = await historyStore.read(db);
           history = toHistory(after);
           syncTracker(after);
           lockApplied(history, [step.id], { strict: true });
@@ -398,19 +455,20 @@ export function openProject(dir = '.', options = {}) {
           try {
             if (step.transactional) {
               await db.transaction(async (tx) => {
-                for (const statement of step.statements) await runStatement(tx, step, statement);
-                await deleteHistory(tx, step.id);
+                for (const statement of step.statements) await runStatement(tx, step, statement, db.kind);
+                await historyStore.remove(tx, step.id);
               });
             } else {
-              for (const statement of step.statements) await runStatement(db, step, statement);
-              await deleteHistory(db, step.id);
+              for (const statement of step.statements) await runStatement(db, step, statement, db.kind);
+              await historyStore.remove(db, step.id);
             }
           } catch (error) {
             onProgress({ phase: 'failed', step, error });
             stopIfCancelled(signal);
             throw error;
           }
-          syncTracker(await readHistory(db));
+          await restoreSearchPath(db);
+          syncTracker(await historyStore.read(db));
           const ms = Math.round(performance.now() - started);
           rolledBack.push({ id: step.id, name: step.name, ms });
           onProgress({ phase: 'done', step, ms });
@@ -431,6 +489,7 @@ export function openProject(dir = '.', options = {}) {
       }
       const key = String(id);
       return session(database, async (db, rows, _drifted, odd = []) => {
+        let invalid = [];
         const oddRow = odd.find((r) => r.id === key);
         if (oddRow) {
           if (as === 'applied' && !oddRow.keepable) {
@@ -438,22 +497,63 @@ export function openProject(dir = '.', options = {}) {
               help: `Remove it with \`kmb migration repair ${key} --pending\` if that migration is not applied, or correct it by hand.`,
             });
           }
-          await settleOddRow(db, key, as, new Date().toISOString());
+          await historyStore.settleOddRow(db, key, as, new Date().toISOString());
         } else {
           const row = rows.find((r) => String(r.id) === key);
           if (!row || row.state === 'applied') {
             throw new KmbError('invalid-target', `Migration ${key} has no unfinished run or odd history row to repair.`, { help: 'See `kmb migration status`.' });
           }
-          if (as === 'applied') await setHistoryState(db, row.id, 'applied', row.executionMs);
-          else await deleteHistory(db, row.id);
+          // INVALID indexes the migration's failed run left (CREATE INDEX CONCURRENTLY).
+          const file = readInput({ lintOnly: [] }).files.find((f) => new RegExp(`(^|/)0*${row.id}_[^/]*\\.sql$`).test(f.path));
+          invalid = file ? await invalidIndexes(db, indexesCreatedBy([file.contents.toString('utf8')])) : [];
+          if (as === 'applied' && invalid.length > 0) throw invalidIndexError(row.id, file.path, invalid);
+          if (as === 'applied') await historyStore.setState(db, row.id, 'applied', row.executionMs);
+          else await historyStore.remove(db, row.id);
         }
-        const after = await readHistoryRows(db);
+        const after = await historyStore.readRows(db);
         // applied.toml follows the history once every row can be read.
         if (after.odd.length === 0) syncTracker(after.rows);
-        return { id: key, as, remaining: after.odd.map((r) => r.id) };
+        return { id: key, as, remaining: after.odd.map((r) => r.id), invalidIndexes: invalid };
       }, { oddRows: 'settle' });
     },
   };
+}
+
+/**
+ * The names of the indexes `texts` (SQL) create, as the catalog holds them
+ * (unquoted names folded to lower case).
+ */
+function indexesCreatedBy(texts) {
+  const names = new Set();
+  const pattern = /\bcreate\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))/gi;
+  for (const text of texts) {
+    for (const match of text.matchAll(pattern)) {
+      const name = match[1] !== undefined ? match[1].replaceAll('""', '"') : match[2].toLowerCase();
+      if (!['on', 'concurrently', 'if'].includes(name)) names.add(name);
+    }
+  }
+  return [...names];
+}
+
+/** Which of the indexes `names` exist and are INVALID (pg_index.indisvalid), as schema.name. */
+async function invalidIndexes(db, names) {
+  if (names.length === 0) return [];
+  const { rows } = await db.query(
+    `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE NOT i.indisvalid AND c.relname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.json)) ORDER BY 1, 2`,
+    [JSON.stringify(names)],
+    BOUNDED,
+  );
+  const quote = (part) => (/^[a-z_][a-z0-9_$]*$/.test(part) ? part : `"${part.replaceAll('"', '""')}"`);
+  return rows.map((row) => `${quote(row.schema)}.${quote(row.name)}`);
+}
+
+function invalidIndexError(id, path, invalid) {
+  const them = invalid.length === 1 ? 'it' : 'them';
+  return new KmbError('invalid-index', `Migration ${id} (${path}) creates ${invalid.length === 1 ? 'an index that is' : 'indexes that are'} INVALID in the database: ${invalid.join(', ')} (left by a failed CREATE INDEX CONCURRENTLY; \`IF NOT EXISTS\` then skips the build). It is not recorded as applied.`, {
+    help: `Drop ${them} (${invalid.map((name) => `DROP INDEX CONCURRENTLY IF EXISTS ${name};`).join(' ')}), then \`kmb migration repair ${id} --pending\` and apply again: the index is built anew.`,
+  });
 }
 
 /** Runs one statement; a database error names the migration, file, line and column. */
@@ -508,7 +608,7 @@ function failedAt(statement, error) {
   return { line: start.line, character: start.character };
 }
 
-async function runStatement(db, step, statement) {
+async function runStatement(db, step, statement, kind = db.kind) {
   try {
     await db.query(statement.text);
   } catch (error) {
@@ -531,6 +631,13 @@ async function runStatement(db, step, statement) {
           + (step.transactional
             ? 'Nothing of this migration was applied (it ran in a transaction).'
             : `This migration runs outside a transaction, so the statements before this one may stay applied: check the database, then run \`kmb migration repair ${step.id} --applied\` or \`--pending\`.`),
+      });
+    }
+    // PGlite ships a fixed set of extensions; a server has what its administrator installed.
+    const missing = /extension "([^"]+)" is not available/.exec(error?.message ?? '');
+    if (kind === 'pglite' && missing && !PGLITE_EXTENSIONS.includes(missing[1])) {
+      throw new KmbError('extension-unavailable', `Migration ${step.id} (${step.path}) creates the extension ${missing[1]}, which the embedded database (PGlite) does not ship; ${step.transactional ? 'nothing of this migration was applied' : 'the statements before this one stay applied (it runs outside a transaction)'}.`, {
+        help: `Apply on a PostgreSQL server that has ${missing[1]} installed: \`--database postgres://...\`. PGlite ships ${PGLITE_EXTENSIONS.join(', ')}.`,
       });
     }
     const at = failedAt(statement, error);

@@ -4,6 +4,7 @@
 //! ```toml
 //! [migrations]
 //! directory = "db/migrations"      # Kimberlite's key: where the files are
+//! history-table = "ops.history"    # this tool's: where the history is kept
 //!
 //! [migrations.lint]                # this tool's:
 //! pg-version = "16"                # the PostgreSQL version run on
@@ -34,6 +35,10 @@ pub struct ProjectConfig {
     /// `[migrations.lint] pg-version`: the PostgreSQL version the migrations
     /// run on (`"16"`, `16`, `"15.4"`).
     pub pg_version: Option<String>,
+    /// `[migrations] history-table`: the history table as `(schema,
+    /// table)`, folded as PostgreSQL folds unquoted names (`public` when no
+    /// schema is written).
+    pub history_table: Option<(String, String)>,
     /// Everything wrong in it (`invalid-config`), each at its place.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -61,6 +66,26 @@ pub fn read_config(path: &str, text: &str) -> ProjectConfig {
 
 const HELP: &str = "Write it as `[migrations]` with `directory = \"migrations\"`, and this tool's settings under `[migrations.lint.rules]` as `code = \"off\"` (or `\"error\"`, `\"warning\"`, `\"info\"`, `\"hint\"`).";
 
+/// `[schema.]table` as `(schema, table)`, folded to lower case as
+/// PostgreSQL folds unquoted names; `None` unless each part is a plain
+/// identifier of at most 63 bytes.
+fn history_table(text: &str) -> Option<(String, String)> {
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 63
+            && part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    };
+    let (schema, table) = match text.split_once('.') {
+        Some((schema, table)) => (schema, table),
+        None => ("public", text),
+    };
+    (plain(schema) && plain(table))
+        .then(|| (schema.to_ascii_lowercase(), table.to_ascii_lowercase()))
+}
+
 fn item_span(item: &Item) -> Span {
     item.span()
         .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end))
@@ -78,6 +103,18 @@ fn read_migrations(doc: &mut StateDoc<'_>, table: &dyn TableLike, config: &mut P
                 HELP,
             ),
             _ => doc.invalid(item_span(directory), "`directory` is not a string", HELP),
+        }
+    }
+    if let Some(history) = table.get("history-table") {
+        match history.as_value() {
+            Some(Value::String(text)) if history_table(text.value()).is_some() => {
+                config.history_table = history_table(text.value());
+            }
+            _ => doc.invalid(
+                item_span(history),
+                "`history-table` is not a table name such as \"kimberlite_migrations\" or \"ops.kimberlite_migrations\"",
+                "Write it as `history-table = \"schema.table\"` (or only the table, which then lives in `public`), with letters, digits and `_`, each part at most 63 characters.",
+            ),
         }
     }
     let Some(lint) = table.get("lint") else {

@@ -225,6 +225,15 @@ fn the_project_file_gives_the_directory_and_rule_levels() {
         ]
     );
     assert_eq!(read_config("kimberlite.toml", ""), Default::default());
+    let history = |text: &str| read_config("kimberlite.toml", text).history_table;
+    assert_eq!(
+        history("[migrations]\nhistory-table = \"Ops.History\"\n"),
+        Some(("ops".to_string(), "history".to_string()))
+    );
+    assert_eq!(
+        history("[migrations]\nhistory-table = \"kmb_history\"\n"),
+        Some(("public".to_string(), "kmb_history".to_string()))
+    );
 
     for (bad, problem, line) in [
         ("[migrations\n", "", 1),
@@ -235,6 +244,16 @@ fn the_project_file_gives_the_directory_and_rule_levels() {
             2,
         ),
         ("[migrations]\ndirectory = \" \"\n", "names no folder", 2),
+        (
+            "[migrations]\nhistory-table = \"a.b.c\"\n",
+            "is not a table name",
+            2,
+        ),
+        (
+            "[migrations]\nhistory-table = \"x; DROP TABLE t\"\n",
+            "is not a table name",
+            2,
+        ),
         (
             "[migrations.lint]\nrule = {}\n",
             "`migrations.lint.rule` is not a setting",

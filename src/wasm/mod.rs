@@ -242,7 +242,15 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
         rules: std::collections::BTreeMap<&'a str, &'a str>,
         #[serde(rename = "pgVersion")]
         pg_version: Option<&'a str>,
+        /// `{ schema, table }`, or null for the default.
+        #[serde(rename = "historyTable")]
+        history_table: Option<HistoryTableDto<'a>>,
         diagnostics: Vec<DiagnosticDto<'a>>,
+    }
+    #[derive(Serialize)]
+    struct HistoryTableDto<'a> {
+        schema: &'a str,
+        table: &'a str,
     }
     to_js(&ConfigDto {
         directory: config.directory.as_deref(),
@@ -252,6 +260,10 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
             .map(|(c, l)| (c.as_str(), l.as_str()))
             .collect(),
         pg_version: config.pg_version.as_deref(),
+        history_table: config
+            .history_table
+            .as_ref()
+            .map(|(schema, table)| HistoryTableDto { schema, table }),
         diagnostics: diagnostics(&config.diagnostics),
     })
 }

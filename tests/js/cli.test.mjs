@@ -216,7 +216,7 @@ test('a foreign kimberlite_migrations table and odd history rows are named, with
   await server.query('CREATE TABLE kimberlite_migrations (version TEXT)', 'foreign_history');
   let run = kmb(['status', '--database', server.urlFor('foreign_history')], { cwd: dir });
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /error\[foreign-history-table\]: The database has a table kimberlite_migrations that is not kmb's history/);
+  assert.match(run.stderr, /error\[foreign-history-table\]: The database has a table public\.kimberlite_migrations that is not kmb's history/);
 
   await server.query('CREATE DATABASE odd_rows');
   const database = ['--database', server.urlFor('odd_rows')];
@@ -232,7 +232,7 @@ test('a foreign kimberlite_migrations table and odd history rows are named, with
       assert.equal(run.code, 1, run.stdout + run.stderr);
       assert.match(run.stderr, /error\[odd-history-row\]/);
       assert.match(run.stderr, why);
-      assert.match(run.stderr, /DELETE FROM kimberlite_migrations WHERE id = /);
+      assert.match(run.stderr, /DELETE FROM public\.kimberlite_migrations WHERE id = /);
       assert.match(run.stderr, /kmb migration repair -?\d+ --pending/);
       assert.doesNotMatch(run.stderr, /internal/);
     }
