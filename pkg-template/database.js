@@ -7,34 +7,7 @@
 // importing the package for validation never loads either.
 import { mkdirSync, statfsSync } from 'node:fs';
 import { KmbError } from './files.js';
-
-/**
- * The extensions PGlite ships (its `@electric-sql/pglite/contrib/*`
- * modules, 0.5.16), by the name `CREATE EXTENSION` takes. The embedded
- * database loads those the project's migrations create (see
- * `extensionsIn`); PostgreSQL servers have their own.
- */
-export const PGLITE_EXTENSIONS = Object.freeze([
-  'amcheck', 'auto_explain', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn',
-  'earthdistance', 'file_fdw', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime',
-  'pageinspect', 'pg_buffercache', 'pg_freespacemap', 'pg_stat_statements', 'pg_surgery', 'pg_trgm',
-  'pg_visibility', 'pg_walinspect', 'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time',
-  'unaccent', 'uuid-ossp',
-]);
-
-/**
- * The extensions `texts` (migration files) create, by name: every
- * `CREATE EXTENSION [IF NOT EXISTS] name`, in a comment too (loading one
- * more than needed costs little; missing one fails the migration).
- */
-export function extensionsIn(texts) {
-  const names = new Set();
-  const pattern = /\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?(?:"([^"]+)"|([A-Za-z_][A-Za-z0-9_$-]*))/gi;
-  for (const text of texts) {
-    for (const match of text.matchAll(pattern)) names.add(match[1] ?? match[2].toLowerCase());
-  }
-  return [...names].sort();
-}
+export { PGLITE_EXTENSIONS, extensionsIn } from './extensions.js';
 
 /** The advisory lock key: the first 8 bytes of sha256("kimberlite_migrations"). */
 const LOCK_KEY = '7339406127934580521';

@@ -260,6 +260,18 @@ export function planApply(input: ProjectInput & { to?: number }): Plan;
 export function planRollback(input: ProjectInput & ({ steps?: number; to?: never } | { to: number; steps?: never })): Plan;
 export function codes(): CodeInfo[];
 export function version(): string;
+
+/**
+ * The extensions the embedded database (PGlite) ships, by the name
+ * `CREATE EXTENSION` takes (`uuid-ossp`, `pgcrypto`, ...).
+ */
+export const PGLITE_EXTENSIONS: readonly string[];
+
+/**
+ * The extensions `texts` (migration SQL) create with `CREATE EXTENSION`,
+ * sorted; the embedded database loads those PGlite ships.
+ */
+export function extensionsIn(texts: Iterable<string>): string[];
 /**
  * This tool's settings in a project file (`kimberlite.toml`, Kimberlite's
  * own): `[migrations] directory` and `[migrations.lint.rules]` (`code =

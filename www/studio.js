@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, analyze, createMigration, updateLock, planApply, readConfig } from './vendor/kimberlite-migration/browser.js';
+import { ready, analyze, createMigration, updateLock, planApply, readConfig, extensionsIn, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -254,7 +254,14 @@ $('try-apply').addEventListener('click', async () => {
       return;
     }
     const { PGlite } = await import('./vendor/pglite/index.js');
-    const db = await PGlite.create();
+    // The contrib extensions the migrations create, loaded with the database.
+    const wanted = extensionsIn(plan.steps.flatMap((step) => step.statements.map((statement) => statement.text)));
+    const extensions = {};
+    for (const name of wanted.filter((n) => PGLITE_EXTENSIONS.includes(n))) {
+      const module = name.replaceAll('-', '_');
+      extensions[module] = (await import(`./vendor/pglite/contrib/${module}.js`))[module];
+    }
+    const db = await PGlite.create({ extensions });
     const applied = new Set((lastReport?.migrations ?? []).filter((m) => m.status === 'applied').map((m) => m.id));
     log.replaceChildren();
     for (const step of plan.steps) {
@@ -277,7 +284,11 @@ $('try-apply').addEventListener('click', async () => {
         item.append(el('span', { class: 'ok' }, `✓ ${applied.has(step.id) ? 'replayed' : 'applied'}`), el('span', { class: 'muted' }, ` (${Math.round(performance.now() - started)} ms)`));
       } catch (error) {
         const at = error.statement ? `${step.path}:${error.statement.range.start.line + 1}:${error.statement.range.start.character + 1}` : step.path;
-        item.append(el('span', { class: 'failed' }, '✗ failed'), el('pre', {}, `${at}\n${error.message}${error.statement ? `\n\n${error.statement.text}` : ''}`));
+        const missing = /extension "([^"]+)" is not available/.exec(error.message ?? '');
+        const limit = missing && !PGLITE_EXTENSIONS.includes(missing[1])
+          ? `\n\nThe in-browser database (PGlite) does not ship the extension ${missing[1]}; apply this project on a PostgreSQL server that has it (kmb migration apply --database postgres://...). PGlite ships ${PGLITE_EXTENSIONS.join(', ')}.`
+          : '';
+        item.append(el('span', { class: 'failed' }, '✗ failed'), el('pre', {}, `${at}\n${error.message}${limit}${error.statement ? `\n\n${error.statement.text}` : ''}`));
         break;
       }
     }

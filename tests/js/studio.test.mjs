@@ -140,6 +140,25 @@ test('a failing migration shows the database error at the statement', async () =
   rmSync(join(project, '..'), { recursive: true, force: true });
 });
 
+test('Try apply loads the PGlite extensions the migrations create; one PGlite lacks is named as its limit', async () => {
+  const project = copyOf(EXAMPLE);
+  writeFileSync(join(project, 'migrations', '0005_crypto.sql'), "-- Migration: Crypto\n-- Up Migration\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";\nCREATE TABLE tokens (id uuid DEFAULT uuid_generate_v4(), hash bytea DEFAULT digest('x', 'sha256'));\nINSERT INTO tokens DEFAULT VALUES;\n-- Down Migration\nDROP TABLE tokens;\n");
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', project);
+  await page.click('#try-apply');
+  await page.waitForSelector('#tables section[data-table="tokens"]', { timeout: 60000 });
+  assert.equal(await page.locator('#apply-log .ok').count(), 5);
+  writeFileSync(join(project, 'migrations', '0006_gis.sql'), '-- Migration: Gis\n-- Up Migration\nCREATE EXTENSION postgis;\n-- Down Migration\nDROP EXTENSION postgis;\n');
+  await page.setInputFiles('#folder', project);
+  await page.click('#try-apply');
+  await page.waitForSelector('#apply-log .failed', { timeout: 60000 });
+  const failure = await page.textContent('#apply-log li:last-child');
+  assert.match(failure, /does not ship the extension postgis; apply this project on a PostgreSQL server/);
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});
+
 test('hostile file names and SQL are shown as text and never run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kmb-hostile-'));
   const migrations = join(dir, 'evil', 'migrations');
