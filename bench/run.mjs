@@ -9,6 +9,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generate, migrationOfSize } from './corpus.mjs';
 import { median, timeMs } from './measure.mjs';
+import { applyRows } from './apply.mjs';
 import { analyze, checksum } from '../pkg/node.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -177,6 +178,10 @@ for (const n of sizes) {
   const bytes = readdirSync(join(corpus[n], 'migrations')).length;
   row(`analyze ${String(n).padStart(6)} files (${bytes} read)`, `${result.ms.toFixed(0)} ms, peak RSS ${(result.rss / 1048576).toFixed(0)} MB`, '', undefined);
 }
+
+// Apply of 1,000 small migrations, PGlite and PostgreSQL (issue 14): kmb's
+// run ÷ the same SQL run directly, and its overhead per migration.
+await applyRows(row, { root, cli: at('pkg', 'cli.js') });
 
 // Peak memory of one lint call ÷ input, per file shape (issue 12: ≤ 5×).
 console.log('\nMemory of lint on large files (bench/memory.mjs):');

@@ -22,6 +22,10 @@ Commands:
   lock                    add every unlocked migration to .kimberlite/migrations/.lock
   apply                   apply pending migrations (--to <id>, --dry-run)
   rollback                roll back applied migrations (--steps <n> | --to <id>, --dry-run)
+  baseline <id>           mark migrations 1 to <id> applied in a database built before kmb,
+                          without running them (the database's history must be empty)
+  import <dir>            convert another tool's folder into this project's (empty)
+                          migrations folder: --from golang-migrate|dbmate|sqlx|diesel|flyway
   repair <id>             settle a no-transaction migration that did not finish, or a
                           history row kmb cannot use (--applied keeps it, --pending removes it)
                           (--applied: it is complete; --pending: run it again)
@@ -51,13 +55,14 @@ const OPTIONS = {
   pending: { type: 'boolean' },
   json: { type: 'boolean' },
   format: { type: 'string' },
+  from: { type: 'string' },
   'max-warnings': { type: 'string' },
   'no-color': { type: 'boolean' },
   rule: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 };
 
-const COMMANDS = new Set(['create', 'status', 'validate', 'lint', 'lock', 'apply', 'rollback', 'repair']);
+const COMMANDS = new Set(['create', 'status', 'validate', 'lint', 'lock', 'apply', 'rollback', 'repair', 'baseline', 'import']);
 
 class UsageError extends KmbError {
   constructor(message) {
@@ -148,7 +153,7 @@ async function main(argv, { out, write }) {
   const kind = statSync(root, { throwIfNoEntry: false });
   if (kind && !kind.isDirectory()) throw new UsageError(`--project ${root} is a file, not a project folder.`);
   // Only `create` starts a project where there is none; anything else there is a typo.
-  if (!kind && command !== 'create') throw new UsageError(`There is no folder ${root}; name the project folder with --project (or run \`kmb migration create <name>\` there to start one).`);
+  if (!kind && command !== 'create' && command !== 'import') throw new UsageError(`There is no folder ${root}; name the project folder with --project (or run \`kmb migration create <name>\` there to start one).`);
   const project = openProject(root, { allowOutOfOrder: values['allow-out-of-order'], rules });
   const database = values.database && !isServerUrl(values.database) ? resolve(values.database) : values.database;
   const json = (value) => out(JSON.stringify(value, null, 2));
@@ -298,6 +303,30 @@ async function main(argv, { out, write }) {
       } else if (done.length === 0) out(command === 'apply' ? '  Nothing to apply: the database is up to date.' : '  Nothing to roll back.');
       out(c.green(`✔ ${values['dry-run'] ? result.steps.length : done.length} migration${(values['dry-run'] ? result.steps.length : done.length) === 1 ? '' : 's'} ${values['dry-run'] ? 'planned' : command === 'apply' ? 'applied' : 'rolled back'}`));
       return 0;
+    }
+    case 'baseline': {
+      const id = wholeNumber(rest[0], 'baseline');
+      if (id === undefined || id < 1 || rest.length > 1) throw new UsageError('Use `kmb migration baseline <id>`: the id of the last migration the database already has.');
+      const done = await project.baseline(id, { database, appliedBy: process.env.KMB_APPLIED_BY ?? null });
+      if (values.json) json(done);
+      else out(c.green(`✔ Migrations ${done.baselined[0].id} to ${done.baselined[done.baselined.length - 1].id} marked applied (baseline): nothing was run.`));
+      return 0;
+    }
+    case 'import': {
+      if (!values.from) throw new UsageError('import needs --from golang-migrate|dbmate|sqlx|diesel|flyway.');
+      if (rest.length !== 1) throw new UsageError('import takes one folder: `kmb migration import --from dbmate db/migrations`.');
+      const done = project.importFrom(values.from, resolve(rest[0]));
+      const errors = done.report.diagnostics.filter((d) => d.severity === 'error');
+      if (values.json) {
+        json({ migrations: done.migrations, problems: done.problems, diagnostics: done.report.diagnostics });
+        return errors.length ? 1 : 0;
+      }
+      for (const m of done.migrations) out(`  ${m.fileName}  ← ${m.source}`);
+      for (const p of done.problems) out(c.yellow(`warning[not-imported]: ${p.path}: ${p.message}`));
+      printDiagnostics(errors);
+      out(c.green(`✔ ${done.migrations.length} migration${done.migrations.length === 1 ? '' : 's'} written to ${project.migrationsDir}`) + (done.problems.length ? c.yellow(`, ${done.problems.length} file${done.problems.length === 1 ? '' : 's'} not imported`) : '') + (errors.length ? c.red(`, ${errors.length} error${errors.length === 1 ? '' : 's'} to fix`) : ''));
+      out('  Next: `kmb migration validate`, `kmb migration lock`; for a database the old tool built, `kmb migration baseline <id>`.');
+      return errors.length ? 1 : 0;
     }
     case 'repair': {
       const id = historyId(rest[0]);

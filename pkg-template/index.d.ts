@@ -255,6 +255,20 @@ export function updateLock(input: ProjectInput & { ids?: number[] }): DocumentRe
 export function recordApplied(input: { tracker: string | null; trackerPath?: string; entry: AppliedRecord }): DocumentResult;
 /** The tracker for a whole history in one call: the text `recordApplied` writes entry by entry into an empty tracker, each entry checked the same way. */
 export function writeHistory(input: { trackerPath?: string; entries: AppliedRecord[] }): DocumentResult;
+
+/**
+ * The lock with `entries` added, reading the lock only (not the project):
+ * an entry already locked with the same name and checksum is kept; one
+ * locked with another is refused (`checksum-mismatch`).
+ */
+/**
+ * One lock entry and one tracker entry, as the whole files are written:
+ * appended to files in the form the core writes (the tracker's after a
+ * blank line), they give what it would write for all of them.
+ */
+export function stateEntryTexts(input: { lock?: { id: number; name: string; checksum: string }; applied?: AppliedRecord }): { lock?: string; tracker?: string };
+
+export function addToLock(input: { lock: string | null; lockPath?: string; entries: { id: number; name: string; checksum: string }[] }): DocumentResult;
 export function removeApplied(input: { tracker: string | null; trackerPath?: string; id: number }): DocumentResult;
 export function planApply(input: ProjectInput & { to?: number }): Plan;
 export function planRollback(input: ProjectInput & ({ steps?: number; to?: never } | { to: number; steps?: never })): Plan;

@@ -6,12 +6,27 @@ import { join, relative, resolve } from 'node:path';
 import * as core from './core.js';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { BOUNDED, openDatabase, isServerUrl, historyTable, extensionsIn, PGLITE_EXTENSIONS } from './database.js';
+import { convert, IMPORT_FORMATS } from './import.js';
 
 /** The largest migration file read (larger ones are `file-too-large`). */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 const toHistory = (rows) =>
   rows.filter((row) => row.state === 'applied').map(({ id, name, checksum, appliedAt, appliedBy }) => ({ id, name, checksum, appliedAt, appliedBy }));
+
+/**
+ * Whether two postgres:// URLs name the same database: host, port and
+ * database name (user, password and options aside).
+ */
+function sameDatabase(a, b) {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    const database = (url) => decodeURIComponent(url.pathname.replace(/^\//, ''));
+    return x.hostname.toLowerCase() === y.hostname.toLowerCase() && (x.port || '5432') === (y.port || '5432') && database(x) === database(y);
+  } catch {
+    return false;
+  }
+}
 
 /** Opens a project folder. Nothing is read until a method is called. */
 /**
@@ -55,6 +70,22 @@ export function openProject(dir = '.', options = {}) {
   const defaultDatabase = join(root, '.kimberlite', 'dev-db');
   // Always schema-qualified (`[migrations] history-table`, default public.kimberlite_migrations).
   const historyStore = historyTable(options.historyTable ?? config.historyTable ?? undefined);
+  // The database applied.toml mirrors (`[migrations] tracker-database`).
+  const trackerDatabase = options.trackerDatabase ?? config.trackerDatabase ?? 'embedded';
+  // Whether the session open now is on that database: other databases are
+  // compared against their own history, and applied.toml is left alone.
+  let tracking = true;
+
+  /** Whether `target` (as `connect` takes it) is the database applied.toml mirrors. */
+  function tracks(target) {
+    if (trackerDatabase === 'none') return false;
+    // An executor handed in by a caller of the API stands for the project's database.
+    if (target && typeof target === 'object') return true;
+    const where = target ?? defaultDatabase;
+    // `embedded`: the project's PGlite databases (a folder named by --database too).
+    if (trackerDatabase === 'embedded') return !isServerUrl(where);
+    return isServerUrl(where) && sameDatabase(where, trackerDatabase);
+  }
   const rel = (path) => relative(root, path) || '.';
 
   /** A file system error in a few words. */
@@ -111,7 +142,10 @@ export function openProject(dir = '.', options = {}) {
       files,
       unreadable,
       lock: readText(lockPath),
-      tracker: readText(trackerPath),
+      // With a database's history, the core compares applied.toml with it
+      // only when given text ('' for no file): null for a database the file
+      // does not mirror.
+      tracker: tracking ? readText(trackerPath) ?? '' : null,
       lockPath: rel(lockPath),
       trackerPath: rel(trackerPath),
       options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules, ...(pgVersion ? { pgVersion } : {}), ...(lintOnly ? { lintOnly } : {}), parserRules },
@@ -149,16 +183,42 @@ export function openProject(dir = '.', options = {}) {
 
   /** Rewrites applied.toml from the database's history; returns whether it changed. */
   function syncTracker(rows) {
+    if (!tracking) return false;
     const applied = toHistory(rows);
     // One call for the whole history (issue 14: entry by entry, applying n
     // migrations read n² entries).
     const written = core.writeHistory({ trackerPath: rel(trackerPath), entries: applied });
     if (!written.ok) throw new KmbError(written.diagnostics[0].code, written.diagnostics[0].message, { help: written.diagnostics[0].help });
     const text = written.text;
-    if (applied.length === 0 && readText(trackerPath) === null) return false;
-    if (readText(trackerPath) === text) return false;
+    const now = readText(trackerPath);
+    if (applied.length === 0 && now === null) return false;
+    if (now === text) {
+      lastWritten.tracker = text;
+      return false;
+    }
     writeAtomic(trackerPath, text);
+    lastWritten.tracker = text;
     return true;
+  }
+
+  // The state files as this process last wrote them: while they are still
+  // so on disk, a run appends each migration's entry (rendered by the core,
+  // as the whole file would be) instead of rendering or parsing everything,
+  // so every step costs the same.
+  const lastWritten = { tracker: null, lock: null, lockMaxId: 0 };
+
+  /** Adds `entry` (just applied, last in the history) to applied.toml. */
+  function appendApplied(entry, rows) {
+    if (!tracking) return;
+    const now = readText(trackerPath);
+    if (now === null || now !== lastWritten.tracker || now === 'migrations = []\n') {
+      syncTracker(rows);
+      return;
+    }
+    const { tracker } = core.stateEntryTexts({ applied: entry });
+    const text = `${now}\n${tracker}`;
+    writeAtomic(trackerPath, text);
+    lastWritten.tracker = text;
   }
 
   /**
@@ -184,6 +244,41 @@ export function openProject(dir = '.', options = {}) {
       help: 'Fix what it says (a file edited during the run: restore what was applied, which the database\'s history records), then run `kmb migration lock`.',
       diagnostics: locked.diagnostics,
     });
+  }
+
+  /**
+   * Adds a migration this run applied to the lock, reading the lock and that
+   * one file only. Its file must still be what ran: one edited while it ran
+   * is refused out loud (`lock-not-updated`), never locked with other text.
+   */
+  function lockStep(step) {
+    let now = null;
+    try {
+      now = core.checksum(readFileSync(resolve(root, step.path)));
+    } catch {
+      // Gone or unreadable: not what ran either.
+    }
+    const refuse = (why) => new KmbError('lock-not-updated', `Applied migrations could not be added to the lock: ${why}`, {
+      help: 'Fix what it says (a file edited during the run: restore what was applied, which the database\'s history records), then run `kmb migration lock`.',
+    });
+    if (now !== step.checksum) {
+      throw refuse(`Migration ${step.id} (${step.path}) was edited after it was applied (checksum ${step.checksum.slice(0, 8)} applied, ${now ? now.slice(0, 8) : 'unreadable'} on disk now).`);
+    }
+    const lock = readText(lockPath);
+    const entry = { id: step.id, name: step.name, checksum: step.checksum };
+    if (lock !== null && lock === lastWritten.lock && step.id > lastWritten.lockMaxId) {
+      const text = lock + core.stateEntryTexts({ lock: entry }).lock;
+      writeAtomic(lockPath, text);
+      Object.assign(lastWritten, { lock: text, lockMaxId: step.id });
+      return;
+    }
+    const added = core.addToLock({ lock, lockPath: rel(lockPath), entries: [entry] });
+    if (!added.ok) throw Object.assign(refuse(added.diagnostics[0]?.message ?? 'the lock has errors'), { diagnostics: added.diagnostics });
+    if (lock !== added.text) writeAtomic(lockPath, added.text);
+    // Appending is safe on a lock in the canonical form, which ends with its highest id.
+    const ids = [...added.text.matchAll(/^id = (\d+)$/gm)].map((m) => Number(m[1]));
+    const canonical = /^version = 1\n(\n\[\[migration\]\]\nid = \d+\nname = "[^\n]*"\nchecksum = "[0-9a-f]+"\n)*$/.test(added.text);
+    Object.assign(lastWritten, canonical && ids.length > 0 ? { lock: added.text, lockMaxId: Math.max(...ids) } : { lock: null, lockMaxId: 0 });
   }
 
   /** Refuses to run a step whose file changed since the plan read it. */
@@ -217,7 +312,11 @@ export function openProject(dir = '.', options = {}) {
   /** The database session of a run: locks, history, tracker in step with it. */
   async function session(database, fn, { sync = true, signal, oddRows = 'refuse', write = true } = {}) {
     return withRunLock(stateDir, async () => {
-      const { db, owned } = await connect(database);
+      tracking = tracks(database);
+      const { db, owned } = await connect(database).catch((error) => {
+        tracking = true;
+        throw error;
+      });
       let locked = false;
       // Cancelling cancels the statement running now, where the database
       // can (PostgreSQL); the run then stops before the next migration.
@@ -242,15 +341,21 @@ export function openProject(dir = '.', options = {}) {
         // Only repair reads past rows kmb cannot use: it is how they are settled.
         if (odd.length > 0 && oddRows === 'refuse') throw historyStore.oddRowError(odd[0]);
         if (odd.length > 0) return await fn(db, rows, false, odd);
-        // Where applied.toml disagrees with the history: tracker-drift, then the database wins.
-        const drift = core
-          .analyze(readInput({ history: toHistory(rows), statements: false }))
-          .diagnostics.filter((d) => d.code === 'tracker-drift')
-          .map((d) => ({ ...d, severity: 'warning', help: 'applied.toml was rewritten from the database\'s history (the database wins); commit the new file.' }));
-        const drifted = sync ? syncTracker(rows) : false;
+        // A run on the tracked database: where applied.toml disagrees with
+        // the history (tracker-drift), the database wins and the file is
+        // rewritten. A read reports the drift and writes nothing.
+        const rewrite = write && sync && tracking;
+        const drift = rewrite
+          ? core
+            .analyze(readInput({ history: toHistory(rows), statements: false }))
+            .diagnostics.filter((d) => d.code === 'tracker-drift')
+            .map((d) => ({ ...d, severity: 'warning', help: 'applied.toml was rewritten from the database\'s history (the database wins); commit the new file.' }))
+          : [];
+        const drifted = rewrite ? syncTracker(rows) : false;
         const result = await fn(db, rows, drifted);
         return { ...result, drift: drifted ? drift : [] };
       } finally {
+        tracking = true;
         signal?.removeEventListener('abort', cancel);
         if (locked && db.unlock) await db.unlock();
         if (owned) await db.close();
@@ -269,6 +374,7 @@ export function openProject(dir = '.', options = {}) {
       return { report: core.analyze(readInput({ statements })), database: null, trackerRewritten: false, note: `files only: ${why}, and the embedded database opens in one process at a time` };
     }
     const { db, owned } = await connect(target);
+    tracking = tracks(target);
     try {
       const rows = await historyStore.read(db);
       return {
@@ -276,9 +382,10 @@ export function openProject(dir = '.', options = {}) {
         database: db.kind ?? 'custom',
         trackerRewritten: false,
         unfinished: rows.filter((row) => row.state !== 'applied'),
-        note: `${why}: the database was read as it is now, and applied.toml was left alone`,
+        ...(why ? { note: `${why}: the database was read as it is now` } : {}),
       };
     } finally {
+      tracking = true;
       if (owned) await db.close();
     }
   }
@@ -332,6 +439,8 @@ export function openProject(dir = '.', options = {}) {
     async status({ database, statements = true } = {}) {
       const target = database ?? (existsSync(defaultDatabase) ? defaultDatabase : null);
       if (target === null) return { report: core.analyze(readInput({ statements })), database: null, trackerRewritten: false };
+      // A server is read as it is: no run lock, no advisory lock, nothing written.
+      if (typeof target === 'string' && isServerUrl(target)) return readWithoutRunning(target, statements, null);
       try {
         return await session(target, async (db, rows, drifted) => ({
           report: core.analyze(readInput({ history: toHistory(rows), statements })),
@@ -379,11 +488,12 @@ export function openProject(dir = '.', options = {}) {
     async apply({ database, to, dryRun = false, onProgress = () => {}, appliedBy = null, signal } = {}) {
       return session(database, async (db, rows, drifted) => {
         blockOnUnfinished(rows);
-        let history = toHistory(rows);
+        const history = toHistory(rows);
         lockApplied(history);
         const plan = core.planApply(readInput({ history, to }));
         if (!plan.ok || dryRun) return { ...plan, applied: [], trackerRewritten: drifted };
         const applied = [];
+        const current = [...rows];
         for (const step of plan.steps) {
           stopIfCancelled(signal);
           checkUnchanged(step);
@@ -427,10 +537,12 @@ export function openProject(dir = '.', options = {}) {
             throw error;
           }
           await restoreSearchPath(db);
-          const after = await historyStore.read(db);
-          history = toHistory(after);
-          syncTracker(after);
-          lockApplied(history, [step.id], { strict: true });
+          // The history as it is now, without reading it back (this run
+          // holds the database's lock): each step costs the same, the
+          // first as the thousandth.
+          current.push({ id: step.id, name: step.name, checksum: step.checksum, appliedAt, appliedBy, executionMs: record.executionMs, state: 'applied' });
+          appendApplied({ id: step.id, name: step.name, checksum: step.checksum, appliedAt, appliedBy }, current);
+          lockStep(step);
           const ms = Math.round(performance.now() - started);
           applied.push({ id: step.id, name: step.name, ms });
           onProgress({ phase: 'done', step, ms });
@@ -483,6 +595,85 @@ export function openProject(dir = '.', options = {}) {
      * `as` is `applied` (kept, marked applied) or `pending` (removed). `id`
      * may be a string, for rows whose id is no migration id (`-4`).
      */
+    async baseline(id, { database, appliedBy = null } = {}) {
+      return session(database, async (db, rows) => {
+        if (rows.length > 0) {
+          throw new KmbError('invalid-target', `The database already has a history (${rows.length} migration${rows.length === 1 ? '' : 's'} recorded); baseline is for a database built before kmb managed it.`, {
+            help: 'See `kmb migration status`. To settle one unfinished migration, use `kmb migration repair`.',
+          });
+        }
+        const report = core.analyze(readInput({ statements: false }));
+        const errors = report.diagnostics.filter((d) => d.severity === 'error');
+        if (errors.length > 0) {
+          throw new KmbError('invalid-target', `The project has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was marked applied.`, {
+            help: 'Fix them first (`kmb migration validate` lists them).',
+            diagnostics: errors,
+          });
+        }
+        const marked = report.migrations.filter((m) => m.id <= id);
+        if (marked.length === 0 || marked[marked.length - 1].id !== id) {
+          throw new KmbError('invalid-target', `There is no migration ${id}; baseline marks migrations 1 to ${id} applied.`, {
+            help: `Name the id of the last migration the database already has (the project has ${report.migrations.length}).`,
+          });
+        }
+        const appliedAt = new Date().toISOString();
+        await db.transaction(async (tx) => {
+          for (const m of marked) await historyStore.insert(tx, { id: m.id, name: m.name, checksum: m.checksum }, { appliedAt, appliedBy, executionMs: 0, state: 'applied' });
+        });
+        const after = await historyStore.read(db);
+        syncTracker(after);
+        lockApplied(toHistory(after), marked.map((m) => m.id), { strict: true });
+        return { baselined: marked.map((m) => ({ id: m.id, name: m.name })) };
+      });
+    },
+
+    /**
+     * Converts another tool's migrations folder (`dir`, in `tool`'s layout:
+     * golang-migrate, dbmate, sqlx, diesel, flyway) into Kimberlite-format
+     * files in this project's empty migrations folder. Returns `{
+     * migrations: [{ fileName, source }], problems: [{ path, message }],
+     * report }`.
+     */
+    importFrom(tool, dir) {
+      if (!IMPORT_FORMATS.includes(tool)) {
+        throw new KmbError('usage', `import reads ${IMPORT_FORMATS.join(', ')}; not \`${tool}\`.`, { exitCode: 2 });
+      }
+      const kind = statSync(dir, { throwIfNoEntry: false });
+      if (!kind?.isDirectory()) {
+        throw new KmbError('usage', `${dir} is not a folder of ${tool} migrations.`, { exitCode: 2 });
+      }
+      const files = [];
+      for (const name of readdirSync(dir).sort()) {
+        const path = join(dir, name);
+        const stats = statSync(path, { throwIfNoEntry: false });
+        if (stats?.isFile()) files.push({ path: name, text: readFileSync(path, 'utf8') });
+        else if (stats?.isDirectory()) {
+          for (const inner of readdirSync(path).sort()) {
+            if (statSync(join(path, inner), { throwIfNoEntry: false })?.isFile()) files.push({ path: `${name}/${inner}`, text: readFileSync(join(path, inner), 'utf8') });
+          }
+        }
+      }
+      const existing = existsSync(migrationsDir) ? readdirSync(migrationsDir).filter((name) => name.endsWith('.sql')) : [];
+      if (existing.length > 0) {
+        throw new KmbError('invalid-target', `The migrations folder ${migrationsDir} already has ${existing.length} migration${existing.length === 1 ? '' : 's'}; import writes into an empty one, nothing was written.`, {
+          help: 'Import into a new project folder (`--project <new folder>`), then move what you need.',
+        });
+      }
+      const { migrations, problems } = convert(tool, files);
+      if (migrations.length === 0) {
+        throw new KmbError('invalid-target', `${dir} holds no ${tool} migrations${problems.length ? ` (${problems.length} file${problems.length === 1 ? '' : 's'} not converted)` : ''}; nothing was written.`, {
+          help: `Check the folder and the format: ${IMPORT_FORMATS.join(', ')}.`,
+        });
+      }
+      mkdirSync(migrationsDir, { recursive: true });
+      for (const migration of migrations) writeFileSync(join(migrationsDir, migration.fileName), migration.text, { flag: 'wx' });
+      return {
+        migrations: migrations.map(({ fileName, source }) => ({ fileName, source })),
+        problems,
+        report: core.analyze(readInput({ statements: false })),
+      };
+    },
+
     async repair(id, { database, as } = {}) {
       if (as !== 'applied' && as !== 'pending') {
         throw new KmbError('usage', 'repair needs --applied or --pending.', { exitCode: 2 });

@@ -5,6 +5,7 @@
 //! [migrations]
 //! directory = "db/migrations"      # Kimberlite's key: where the files are
 //! history-table = "ops.history"    # this tool's: where the history is kept
+//! tracker-database = "embedded"    # this tool's: the database applied.toml mirrors
 //!
 //! [migrations.lint]                # this tool's:
 //! pg-version = "16"                # the PostgreSQL version run on
@@ -39,6 +40,11 @@ pub struct ProjectConfig {
     /// table)`, folded as PostgreSQL folds unquoted names (`public` when no
     /// schema is written).
     pub history_table: Option<(String, String)>,
+    /// `[migrations] tracker-database`: the database `applied.toml` mirrors,
+    /// `"embedded"` (the default) or a `postgres://` URL (its user and
+    /// password need not be written: host, port and database name say
+    /// which), or `"none"`.
+    pub tracker_database: Option<String>,
     /// Everything wrong in it (`invalid-config`), each at its place.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -86,6 +92,13 @@ fn history_table(text: &str) -> Option<(String, String)> {
         .then(|| (schema.to_ascii_lowercase(), table.to_ascii_lowercase()))
 }
 
+fn is_tracker_database(text: &str) -> bool {
+    matches!(text, "embedded" | "none")
+        || ["postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| text.len() > scheme.len() && text.starts_with(scheme))
+}
+
 fn item_span(item: &Item) -> Span {
     item.span()
         .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end))
@@ -114,6 +127,18 @@ fn read_migrations(doc: &mut StateDoc<'_>, table: &dyn TableLike, config: &mut P
                 item_span(history),
                 "`history-table` is not a table name such as \"kimberlite_migrations\" or \"ops.kimberlite_migrations\"",
                 "Write it as `history-table = \"schema.table\"` (or only the table, which then lives in `public`), with letters, digits and `_`, each part at most 63 characters.",
+            ),
+        }
+    }
+    if let Some(tracker) = table.get("tracker-database") {
+        match tracker.as_value() {
+            Some(Value::String(text)) if is_tracker_database(text.value()) => {
+                config.tracker_database = Some(text.value().clone());
+            }
+            _ => doc.invalid(
+                item_span(tracker),
+                "`tracker-database` is not \"embedded\", \"none\" or a postgres:// URL",
+                "Write `tracker-database = \"embedded\"` (the default: applied.toml mirrors .kimberlite/dev-db), `\"none\"` (no database writes it), or the server's URL without its password, such as `\"postgres://db.internal:5432/app\"`.",
             ),
         }
     }

@@ -139,14 +139,20 @@ pub fn write_lock(entries: &[LockEntry]) -> String {
     sorted.sort_by_key(|entry| entry.id);
     let mut text = String::from("version = 1\n");
     for entry in sorted {
-        text.push_str(&format!(
-            "\n[[migration]]\nid = {}\nname = {}\nchecksum = {}\n",
-            entry.id,
-            toml_string(&entry.name),
-            toml_string(&entry.checksum)
-        ));
+        text.push_str(&entry_text(entry));
     }
     text
+}
+
+/// One entry as [`write_lock`] writes it: appended to a lock it wrote whose
+/// ids are all lower, the result is what it writes for them all.
+pub fn entry_text(entry: &LockEntry) -> String {
+    format!(
+        "\n[[migration]]\nid = {}\nname = {}\nchecksum = {}\n",
+        entry.id,
+        toml_string(&entry.name),
+        toml_string(&entry.checksum)
+    )
 }
 
 /// The lock with `additions` added. Existing entries never change: an

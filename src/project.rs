@@ -164,7 +164,10 @@ pub struct Input<'a> {
     pub files: Vec<SourceFile<'a>>,
     /// The lock document, `None` when there is none.
     pub lock: Option<&'a str>,
-    /// The tracker document, `None` when there is none.
+    /// The tracker document, `None` when there is none. With a `history`,
+    /// `None` also means "this history is not the one the tracker mirrors"
+    /// (another database): no `tracker-drift` is looked for; give `Some("")`
+    /// for a tracker file that does not exist.
     pub tracker: Option<&'a str>,
     /// The path diagnostics give for the lock.
     pub lock_path: &'a str,
@@ -432,7 +435,9 @@ pub fn analyze(input: &Input<'_>) -> Report {
     let lock_entries = lock.map(|lock| lock.entries);
     let mut tracker_entries = tracker.map(|tracker| tracker.entries);
     if let Some(history) = &input.history {
-        if let Some(entries) = &tracker_entries {
+        // No tracker text at all: this history is not the one applied.toml
+        // mirrors (another database), so there is nothing to compare.
+        if let (Some(entries), Some(_)) = (&tracker_entries, input.tracker) {
             check_drift(entries, history, input, &mut diagnostics);
         }
         tracker_entries = Some(history.clone());

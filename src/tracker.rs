@@ -152,20 +152,28 @@ pub fn write_tracker(entries: &[AppliedEntry]) -> String {
         if index > 0 {
             text.push('\n');
         }
-        text.push_str(&format!(
-            "[[migrations]]\nid = {}\nname = {}\nchecksum = {}\napplied_at = {}\n",
-            entry.id,
-            toml_string(&entry.name),
-            toml_string(&entry.checksum),
-            toml_string(
-                rfc3339::to_kimberlite_utc(&entry.applied_at)
-                    .as_deref()
-                    .unwrap_or(&entry.applied_at)
-            )
-        ));
-        if let Some(applied_by) = &entry.applied_by {
-            text.push_str(&format!("applied_by = {}\n", toml_string(applied_by)));
-        }
+        text.push_str(&entry_text(entry));
+    }
+    text
+}
+
+/// One entry as [`write_tracker`] writes it (without the blank line it puts
+/// between two): appended after a blank line to a tracker it wrote, the
+/// result is what it writes for them all.
+pub fn entry_text(entry: &AppliedEntry) -> String {
+    let mut text = format!(
+        "[[migrations]]\nid = {}\nname = {}\nchecksum = {}\napplied_at = {}\n",
+        entry.id,
+        toml_string(&entry.name),
+        toml_string(&entry.checksum),
+        toml_string(
+            rfc3339::to_kimberlite_utc(&entry.applied_at)
+                .as_deref()
+                .unwrap_or(&entry.applied_at)
+        )
+    );
+    if let Some(applied_by) = &entry.applied_by {
+        text.push_str(&format!("applied_by = {}\n", toml_string(applied_by)));
     }
     text
 }

@@ -183,6 +183,25 @@ fn history_wins_over_the_tracker() {
         .collect();
     assert_eq!(drift.len(), 1);
     assert!(drift[0].message.contains("migration 2"));
+
+    // No tracker text: the history is another database's, nothing to compare;
+    // an empty one (no file yet) is compared.
+    let drift_with = |tracker: Option<&str>| {
+        let (project, texts) = three_files();
+        let project = match tracker {
+            Some(text) => project.tracker(text.to_string()),
+            None => project,
+        };
+        project
+            .history(vec![applied(1, "Add users table", &texts[0])])
+            .analyze()
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::TrackerDrift)
+            .count()
+    };
+    assert_eq!(drift_with(None), 0);
+    assert_eq!(drift_with(Some("")), 1);
 }
 
 #[test]
@@ -225,6 +244,15 @@ fn the_project_file_gives_the_directory_and_rule_levels() {
         ]
     );
     assert_eq!(read_config("kimberlite.toml", ""), Default::default());
+    assert_eq!(
+        read_config(
+            "kimberlite.toml",
+            "[migrations]\ntracker-database = \"postgres://db.internal/app\"\n"
+        )
+        .tracker_database
+        .as_deref(),
+        Some("postgres://db.internal/app")
+    );
     let history = |text: &str| read_config("kimberlite.toml", text).history_table;
     assert_eq!(
         history("[migrations]\nhistory-table = \"Ops.History\"\n"),
@@ -244,6 +272,11 @@ fn the_project_file_gives_the_directory_and_rule_levels() {
             2,
         ),
         ("[migrations]\ndirectory = \" \"\n", "names no folder", 2),
+        (
+            "[migrations]\ntracker-database = \"production\"\n",
+            "is not \"embedded\", \"none\" or a postgres:// URL",
+            2,
+        ),
         (
             "[migrations]\nhistory-table = \"a.b.c\"\n",
             "is not a table name",
@@ -320,4 +353,46 @@ fn the_project_file_gives_the_directory_and_rule_levels() {
     );
     assert_eq!(config.diagnostics[0].code, Code::IgnoreNotAllowed);
     assert!(config.rules.is_empty());
+}
+
+/// A run appends one entry's text to state files it wrote: the result must
+/// be what writing them whole gives, for the lock and for the tracker.
+#[test]
+fn appending_an_entry_is_writing_the_whole_file() {
+    use kimberlite_migration::lock::{LockEntry, entry_text as lock_entry, write_lock};
+    use kimberlite_migration::tracker::{AppliedEntry, entry_text as tracker_entry, write_tracker};
+    let mut locked = Vec::new();
+    let mut applied = Vec::new();
+    for id in 1..=5u32 {
+        let lock_entry_of = LockEntry {
+            id,
+            name: format!("Table \"{id}\" \\ é"),
+            checksum: format!("{id:064x}"),
+            span: None,
+        };
+        let applied_entry = AppliedEntry {
+            id,
+            name: lock_entry_of.name.clone(),
+            checksum: lock_entry_of.checksum.clone(),
+            applied_at: "2026-11-28T16:00:00.123Z".to_string(),
+            applied_by: (id % 2 == 0).then(|| "ci@example.com".to_string()),
+            span: None,
+        };
+        if !locked.is_empty() {
+            assert_eq!(
+                write_lock(&locked) + &lock_entry(&lock_entry_of),
+                write_lock(&[locked.clone(), vec![lock_entry_of.clone()]].concat())
+            );
+            assert_eq!(
+                format!(
+                    "{}\n{}",
+                    write_tracker(&applied),
+                    tracker_entry(&applied_entry)
+                ),
+                write_tracker(&[applied.clone(), vec![applied_entry.clone()]].concat())
+            );
+        }
+        locked.push(lock_entry_of);
+        applied.push(applied_entry);
+    }
 }

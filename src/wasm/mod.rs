@@ -245,6 +245,8 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
         /// `{ schema, table }`, or null for the default.
         #[serde(rename = "historyTable")]
         history_table: Option<HistoryTableDto<'a>>,
+        #[serde(rename = "trackerDatabase")]
+        tracker_database: Option<&'a str>,
         diagnostics: Vec<DiagnosticDto<'a>>,
     }
     #[derive(Serialize)]
@@ -264,6 +266,7 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
             .history_table
             .as_ref()
             .map(|(schema, table)| HistoryTableDto { schema, table }),
+        tracker_database: config.tracker_database.as_deref(),
         diagnostics: diagnostics(&config.diagnostics),
     })
 }
@@ -357,6 +360,116 @@ pub fn update_lock(input: JsValue) -> Result<JsValue, JsValue> {
     let report = analyze_project(&input);
     let result = update_project_lock(&input, &report, project.rest.ids.as_deref());
     to_js(&DocumentDto::from(&result))
+}
+
+/// The lock with `entries` added: `{ lock, lockPath?, entries: [{ id, name,
+/// checksum }] }`. Reads only the lock, not the project: a run adds each
+/// migration it applied at a cost that does not grow with the project.
+#[wasm_bindgen(js_name = addToLock)]
+pub fn add_to_lock(input: JsValue) -> Result<JsValue, JsValue> {
+    if !input.is_object() {
+        return Err(misuse("the argument must be an object"));
+    }
+    let text = get(&input, "lock");
+    let lock = if text.is_null() || text.is_undefined() {
+        None
+    } else {
+        Some(string_of(&text, "lock")?)
+    };
+    let path = get(&input, "lockPath");
+    let path = if path.is_null() || path.is_undefined() {
+        DEFAULT_LOCK_PATH.to_string()
+    } else {
+        string_of(&path, "lockPath")?
+    };
+    #[derive(serde::Deserialize)]
+    struct EntryDto {
+        id: u32,
+        name: String,
+        checksum: String,
+    }
+    let entries: Vec<EntryDto> =
+        serde_wasm_bindgen::from_value(get(&input, "entries")).map_err(|e| {
+            misuse(format!(
+                "`entries` must be a list of {{ id, name, checksum }}: {e}"
+            ))
+        })?;
+    let entries: Vec<crate::lock::LockEntry> = entries
+        .into_iter()
+        .map(|e| crate::lock::LockEntry {
+            id: e.id,
+            name: e.name,
+            checksum: e.checksum,
+            span: None,
+        })
+        .collect();
+    to_js(&DocumentDto::from(&crate::lock::update_lock(
+        &path,
+        lock.as_deref(),
+        &entries,
+    )))
+}
+
+/// The text of one lock entry and one tracker entry as the whole files are
+/// written: `{ lock?: { id, name, checksum }, applied?: { id, name,
+/// checksum, appliedAt, appliedBy? } }` gives `{ lock?, tracker? }`. A run
+/// appends them to files it wrote itself, at a cost that does not grow with
+/// the project (the tracker's entry after a blank line); the applied entry
+/// is checked as `writeHistory` checks it.
+#[wasm_bindgen(js_name = stateEntryTexts)]
+pub fn state_entry_texts(input: JsValue) -> Result<JsValue, JsValue> {
+    if !input.is_object() {
+        return Err(misuse("the argument must be an object"));
+    }
+    #[derive(serde::Deserialize)]
+    struct LockEntryDto {
+        id: u32,
+        name: String,
+        checksum: String,
+    }
+    #[derive(Serialize)]
+    struct TextsDto {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        lock: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tracker: Option<String>,
+    }
+    let lock = get(&input, "lock");
+    let lock = if lock.is_null() || lock.is_undefined() {
+        None
+    } else {
+        let entry: LockEntryDto = serde_wasm_bindgen::from_value(lock)
+            .map_err(|e| misuse(format!("`lock` must be {{ id, name, checksum }}: {e}")))?;
+        Some(crate::lock::entry_text(&crate::lock::LockEntry {
+            id: entry.id,
+            name: entry.name,
+            checksum: entry.checksum,
+            span: None,
+        }))
+    };
+    let applied = get(&input, "applied");
+    let tracker = if applied.is_null() || applied.is_undefined() {
+        None
+    } else {
+        let entry: AppliedDto = serde_wasm_bindgen::from_value(applied).map_err(|e| {
+            misuse(format!(
+                "`applied` must be {{ id, name, checksum, appliedAt, appliedBy? }}: {e}"
+            ))
+        })?;
+        let entry = AppliedEntry::from(entry);
+        // The same checks as a whole history gets.
+        if let Err(diagnostics) =
+            crate::tracker::write_history(DEFAULT_TRACKER_PATH, std::slice::from_ref(&entry))
+        {
+            return Err(misuse(
+                diagnostics
+                    .first()
+                    .map_or_else(String::new, |d| d.message.clone()),
+            ));
+        }
+        Some(crate::tracker::entry_text(&entry))
+    };
+    to_js(&TextsDto { lock, tracker })
 }
 
 /// The tracker with one more applied migration: `{ tracker, trackerPath?, entry }`.

@@ -2,7 +2,7 @@
 // search_path, reads that write nothing, on PGlite and on PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kmb, readState, hasStackTrace } from './cli.mjs';
@@ -224,6 +224,141 @@ for (const kind of ['pglite', 'postgres']) {
     const valid = await query(kind, dir, db.name, "SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 't_a_key'");
     assert.deepEqual(valid.map((r) => r.valid), [true]);
     assert.ok(!hasStackTrace(run.stdout + run.stderr));
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** Every file under the project's state folder, with its bytes. */
+function stateFiles(dir) {
+  const folder = join(dir, '.kimberlite', 'migrations');
+  if (!existsSync(folder)) return {};
+  return Object.fromEntries(readdirSync(folder).sort().map((name) => [name, readFileSync(join(folder, name), 'utf8')]));
+}
+
+test('validate and status write nothing; applied.toml mirrors the embedded database, and runs on a server leave it alone, with no drift flood when switching', async () => {
+  const dir = project([
+    ['0001_a.sql', 'CREATE TABLE a (id integer);', 'DROP TABLE a;'],
+    ['0002_b.sql', 'CREATE TABLE b (id integer);', 'DROP TABLE b;'],
+    ['0003_c.sql', 'CREATE TABLE c (id integer);', 'DROP TABLE c;'],
+  ]);
+  let run = kmb(['apply'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const before = stateFiles(dir);
+  assert.deepEqual(Object.keys(before), ['.lock', 'applied.toml']);
+  // Reads of the embedded database: nothing written, nothing reported.
+  for (const command of [['validate'], ['status'], ['validate', '--json'], ['status', '--json']]) {
+    run = kmb(command, { cwd: dir });
+    assert.equal(run.code, 0, `${command}: ${run.stdout}${run.stderr}`);
+    assert.deepEqual(stateFiles(dir), before, `${command.join(' ')} wrote to the state folder`);
+  }
+
+  // A server: apply all, roll two back. applied.toml still mirrors the embedded database.
+  const db = await freshDatabase();
+  run = kmb(['apply', '--database', db.url], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  run = kmb(['rollback', '--steps', '2', '--database', db.url], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.doesNotMatch(run.stdout + run.stderr, /tracker-drift/);
+  assert.equal(stateFiles(dir)['applied.toml'], before['applied.toml']);
+  run = kmb(['status', '--json', '--database', db.url], { cwd: dir });
+  let report = JSON.parse(run.stdout);
+  assert.deepEqual(report.migrations.map((m) => m.status), ['applied', 'pending', 'pending']);
+  assert.deepEqual(report.diagnostics.filter((d) => d.code === 'tracker-drift'), []);
+  // Back on the embedded database: no drift either.
+  run = kmb(['status', '--json'], { cwd: dir });
+  report = JSON.parse(run.stdout);
+  assert.deepEqual(report.migrations.map((m) => m.status), ['applied', 'applied', 'applied']);
+  assert.deepEqual(report.diagnostics.filter((d) => d.code === 'tracker-drift'), []);
+
+  // applied.toml out of step with the embedded database: validate says so,
+  // counts what it prints, and leaves the file as it is.
+  const trackerPath = join(dir, '.kimberlite', 'migrations', 'applied.toml');
+  const tracker = before['applied.toml'];
+  const edited = tracker.slice(0, tracker.lastIndexOf('[[migrations]]')).trimEnd() + '\n';
+  writeFileSync(trackerPath, edited);
+  run = kmb(['validate'], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const printed = (run.stdout.match(/^(error|warning)\[/gm) ?? []).length;
+  const [, errors, warnings] = /✘ (\d+) errors?, (\d+) warnings?/.exec(run.stdout);
+  assert.equal(printed, Number(errors) + Number(warnings), run.stdout);
+  assert.match(run.stdout, /error\[tracker-drift\]: The database has migration 3/);
+  assert.equal(readFileSync(trackerPath, 'utf8'), edited);
+  // The next run on the embedded database rewrites it (the database wins).
+  run = kmb(['apply'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(readFileSync(trackerPath, 'utf8'), tracker);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const IMPORTS = {
+  'golang-migrate': { files: ['0001_create_users_table.sql', '0002_add_mood_to_users.sql', '0003_index_email.sql'], noTransaction: [], problems: 0 },
+  dbmate: { files: ['0001_create_users.sql', '0002_index_users_email.sql'], noTransaction: ['0002_index_users_email.sql'], problems: 0 },
+  sqlx: { files: ['0001_create_users.sql', '0002_seed_admin.sql', '0003_users_name_index.sql'], noTransaction: ['0003_users_name_index.sql'], problems: 0 },
+  diesel: { files: ['0001_diesel_initial_setup.sql', '0002_create_users.sql', '0003_add_posts_index.sql'], noTransaction: ['0003_add_posts_index.sql'], problems: 0 },
+  flyway: { files: ['0001_create_person.sql', '0002_insert_axel.sql', '0003_person_name_index.sql'], noTransaction: ['0003_person_name_index.sql'], problems: 1 },
+};
+
+for (const [tool, expected] of Object.entries(IMPORTS)) {
+  test(`import --from ${tool}: its real layout becomes Kimberlite files, in order, that validate, apply and roll back`, () => {
+    const source = join(import.meta.dirname, '..', 'fixtures', 'import', tool);
+    const dir = join(mkdtempSync(join(tmpdir(), 'kmb-import-')), 'project');
+    let run = kmb(['import', '--from', tool, source, '--project', dir, '--json']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.deepEqual(result.migrations.map((m) => m.fileName), expected.files);
+    assert.equal(result.problems.length, expected.problems, JSON.stringify(result.problems));
+    assert.deepEqual(readdirSync(join(dir, 'migrations')), expected.files);
+    for (const name of expected.files) {
+      const text = readFileSync(join(dir, 'migrations', name), 'utf8');
+      assert.match(text, /^-- Migration: .+\n-- Imported from /);
+      assert.equal(/^-- kimberlite:no-transaction$/m.test(text), expected.noTransaction.includes(name), name);
+    }
+    run = kmb(['validate'], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    run = kmb(['apply'], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const reversible = expected.files.filter((name) => /-- Down Migration/.test(readFileSync(join(dir, 'migrations', name), 'utf8')));
+    if (reversible.length === expected.files.length) {
+      run = kmb(['rollback', '--to', '0'], { cwd: dir });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+    }
+    // Into a folder that already has migrations: refused, nothing written.
+    run = kmb(['import', '--from', tool, source, '--project', dir]);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /already has \d+ migrations?; import writes into an empty one, nothing was written/);
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  });
+}
+
+for (const kind of ['pglite', 'postgres']) {
+  test(`${kind}: baseline marks the migrations a database already has as applied, without running them; apply then runs the rest`, async () => {
+    const dir = project([
+      ['0001_a.sql', 'CREATE TABLE a (id integer);', 'DROP TABLE a;'],
+      ['0002_b.sql', 'CREATE TABLE b (id integer);', 'DROP TABLE b;'],
+      ['0003_c.sql', 'CREATE TABLE c (id integer);', 'DROP TABLE c;'],
+    ]);
+    const db = kind === 'postgres' ? await freshDatabase() : { name: null, url: null };
+    const target = db.url ? ['--database', db.url] : [];
+    if (kind === 'pglite') mkdirSync(join(dir, '.kimberlite'));
+    // Built by another tool: a and b exist, no kmb history.
+    await query(kind, dir, db.name, 'CREATE TABLE a (id integer)');
+    await query(kind, dir, db.name, 'CREATE TABLE b (id integer)');
+    let run = kmb(['baseline', '7', ...target], { cwd: dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /error\[invalid-target\]: There is no migration 7/);
+    run = kmb(['baseline', '2', ...target], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /Migrations 1 to 2 marked applied \(baseline\): nothing was run/);
+    run = kmb(['status', '--json', ...target], { cwd: dir });
+    assert.deepEqual(JSON.parse(run.stdout).migrations.map((m) => m.status), ['applied', 'applied', 'pending']);
+    run = kmb(['apply', ...target], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /Applying 0003 c \.\.\. ok/);
+    assert.doesNotMatch(run.stdout, /Applying 0001|Applying 0002/);
+    // A second baseline on a database with a history is refused.
+    run = kmb(['baseline', '1', ...target], { cwd: dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /already has a history \(3 migrations recorded\)/);
     rmSync(dir, { recursive: true, force: true });
   });
 }
