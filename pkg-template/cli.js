@@ -332,6 +332,10 @@ async function main(argv, { out, write }) {
       const id = historyId(rest[0]);
       if (id === undefined || values.applied === values.pending) throw new UsageError('Use `kmb migration repair <id> --applied` or `--pending`.');
       const done = await project.repair(id, { database, as: values.applied ? 'applied' : 'pending' });
+      if (values.json) {
+        json(done);
+        return 0;
+      }
       out(`Migration ${id} marked ${values.applied ? 'applied' : 'pending'}.`);
       if (done.remaining?.length) out(c.yellow(`  The history still has rows kmb cannot use (ids ${done.remaining.join(', ')}): repair each the same way.`));
       if (done.invalidIndexes?.length) {

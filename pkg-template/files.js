@@ -78,7 +78,7 @@ function holds(fd, bytes) {
  * file, leaves the old file as it was, and throws `disk-full` or
  * `state-write-failed` naming the file.
  */
-export function writeAtomic(path, text) {
+export function writeAtomic(path, text, { syncFolder = true } = {}) {
   const folder = dirname(path);
   const bytes = Buffer.from(text, 'utf8');
   const temporary = join(folder, `.${basename(path)}.${process.pid}.tmp`);
@@ -99,6 +99,8 @@ export function writeAtomic(path, text) {
     rmSync(temporary, { force: true });
     throw writeFailed(path, bytes.length, written, cause);
   }
+  // A caller writing two files of one folder syncs it once, after the second.
+  if (!syncFolder) return;
   try {
     const dir = openSync(folder, 'r');
     try {

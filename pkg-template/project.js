@@ -217,7 +217,8 @@ export function openProject(dir = '.', options = {}) {
     }
     const { tracker } = core.stateEntryTexts({ applied: entry });
     const text = `${now}\n${tracker}`;
-    writeAtomic(trackerPath, text);
+    // The lock is written next, in the same folder, and syncs it for both.
+    writeAtomic(trackerPath, text, { syncFolder: false });
     lastWritten.tracker = text;
   }
 
@@ -304,7 +305,10 @@ export function openProject(dir = '.', options = {}) {
    * `set_config('search_path', '', false)`) does not change what the next
    * one runs under, so a run of many migrations behaves as runs of one.
    */
-  async function restoreSearchPath(db) {
+  async function restoreSearchPath(db, step) {
+    // Only a migration that names it can have changed it (SET search_path,
+    // set_config('search_path', ...)): the others cost no query.
+    if (!step.statements.some((statement) => /search_path/i.test(statement.text))) return;
     const path = searchPaths.get(db);
     if (typeof path === 'string') await db.query("SELECT pg_catalog.set_config('search_path', $1, false)", [path], BOUNDED);
   }
@@ -536,7 +540,7 @@ export function openProject(dir = '.', options = {}) {
             stopIfCancelled(signal);
             throw error;
           }
-          await restoreSearchPath(db);
+          await restoreSearchPath(db, step);
           // The history as it is now, without reading it back (this run
           // holds the database's lock): each step costs the same, the
           // first as the thousandth.
@@ -579,7 +583,7 @@ export function openProject(dir = '.', options = {}) {
             stopIfCancelled(signal);
             throw error;
           }
-          await restoreSearchPath(db);
+          await restoreSearchPath(db, step);
           syncTracker(await historyStore.read(db));
           const ms = Math.round(performance.now() - started);
           rolledBack.push({ id: step.id, name: step.name, ms });
