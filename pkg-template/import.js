@@ -13,7 +13,8 @@
 //   (`metadata.toml` with `run_in_transaction = false`).
 // - flyway: `V<version>__<description>.sql` (version `1`, `1.2`, `1_2`),
 //   `U<version>__<description>.sql` as its undo; a `<file>.conf` with
-//   `executeInTransaction=false`. Repeatable (`R__`) and baseline (`B`)
+//   `executeInTransaction=false`, or a statement PostgreSQL cannot run in a
+//   transaction (Flyway then runs the script outside one itself). Repeatable (`R__`) and baseline (`B`)
 //   scripts have no place in an ordered list of migrations: reported, not
 //   converted.
 
@@ -74,6 +75,12 @@ function unwrapped(text) {
   if (!begins || !commits) return { text, unwrapped: false };
   return { text: [...lines.slice(0, first), ...lines.slice(first + 1, last), ...lines.slice(last + 1)].join('\n'), unwrapped: true };
 }
+
+/** Statements PostgreSQL cannot run inside a transaction block. */
+const NON_TRANSACTIONAL = /\b(?:(?:CREATE|DROP)\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|REINDEX\b[^;]*\bCONCURRENTLY|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CREATE\s+TABLESPACE|DROP\s+TABLESPACE)\b/i;
+
+/** SQL without `--` comments (a rough cut: enough to look for keywords). */
+const withoutComments = (text) => text.replace(/--[^\n]*/g, '');
 
 /** Whether SQL has anything but blanks and `--` comments. */
 const hasSql = (text) => text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--'));
@@ -163,6 +170,9 @@ export function convert(tool, files) {
           setPart(at, match[1] === 'V' ? 'up' : 'down', text, path);
           const conf = files.find((f) => f.path === `${path}.conf`);
           if (match[1] === 'V' && conf && /^\s*executeInTransaction\s*=\s*false\s*$/m.test(conf.text)) at.transactional = false;
+          // Flyway runs a script with a statement PostgreSQL refuses in a
+          // transaction (CONCURRENTLY, VACUUM, ...) outside one, by itself.
+          if (match[1] === 'V' && NON_TRANSACTIONAL.test(withoutComments(text))) at.transactional = false;
         } else if (/^R__.+\.sql$/.test(base)) {
           problems.push({ path, message: 'a repeatable migration (R__): it runs again whenever it changes, which an ordered, locked list cannot express; apply it by hand or turn it into versioned migrations' });
         } else if (/^B\d.*\.sql$/.test(base)) {
