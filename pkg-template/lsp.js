@@ -14,6 +14,32 @@ import { readText } from './files.js';
 
 const { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, CodeActionKind, MarkupKind } = lsp;
 
+const USAGE = `Usage: kmb-lsp --stdio
+
+The language server for Kimberlite migration files. An editor starts it and
+speaks the Language Server Protocol over its stdin and stdout; the VS Code
+extension in editors/vscode does so for migrations/*.sql. Other transports:
+--node-ipc, --socket=<port>, --pipe=<name>.
+
+  --version   print the version
+  -h, --help  show this help`;
+{
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (args.includes('--version')) {
+    process.stdout.write(`kmb-lsp ${core.version()}\n`);
+    process.exit(0);
+  }
+  // Without a transport the protocol library throws; say what to do instead.
+  if (!args.some((arg) => arg === '--stdio' || arg === '--node-ipc' || arg.startsWith('--socket=') || arg.startsWith('--pipe='))) {
+    process.stderr.write(`error[usage]: kmb-lsp is started by an editor, which names how to talk to it (--stdio).\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 /** uri -> the core diagnostics last published for it. */

@@ -2,7 +2,7 @@
 // on open and change with UTF-16 ranges, project findings, code actions, hover.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,4 +233,18 @@ test('a project laid out by kimberlite.toml: its migrations directory is the pro
     child.kill();
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('kmb-lsp run by hand: --help and --version answer, and no transport is a usage error, never a stack trace', () => {
+  const run = (args) => spawnSync(SERVER, args, { encoding: 'utf8', timeout: 30_000 });
+  let result = run(['--help']);
+  assert.equal(result.status, 0);
+  assert.match(result.stdout, /^Usage: kmb-lsp --stdio/);
+  result = run(['--version']);
+  assert.equal(result.status, 0);
+  assert.match(result.stdout, /^kmb-lsp \d+\.\d+\.\d+/);
+  result = run([]);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /error\[usage\]: kmb-lsp is started by an editor/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
 });
