@@ -154,7 +154,20 @@ const lastFull = new Map();
 /** uri -> the pending full check. */
 const fullChecks = new Map();
 
+/**
+ * Whether the server checks `document` at all: a `.sql` file on disk. A
+ * README, another language or an untitled buffer gets nothing (an editor
+ * may send every document it opens).
+ */
+function checked(document) {
+  return document.uri.startsWith('file:') && /\.sql$/i.test(pathOf(document.uri));
+}
+
 function validate(document, { keystroke = false } = {}) {
+  if (!checked(document)) {
+    connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
+    return;
+  }
   const quick = keystroke && document.getText().length > FULL_CHECK_BYTES && lastFull.has(document.uri);
   let diagnostics;
   try {

@@ -69,6 +69,13 @@ test('diagnostics, fixes and hovers over stdio', async () => {
     assert.ok(init.capabilities.codeActionProvider && init.capabilities.hoverProvider);
     connection.sendNotification('initialized', {});
 
+    // Documents that are no .sql file on disk get nothing, whatever they say.
+    for (const [other, languageId] of [[pathToFileURL(join(root, 'README.md')).href, 'markdown'], ['untitled:Untitled-1', 'sql']]) {
+      const empty = next(other);
+      connection.sendNotification('textDocument/didOpen', { textDocument: { uri: other, languageId, version: 1, text: 'DROP TABLE users;\nUPDATE accounts SET a = 1;\n' } });
+      assert.deepEqual((await empty).diagnostics, [], other);
+    }
+
     // An emoji before the offending statement: ranges must count UTF-16 units.
     const uri = pathToFileURL(join(root, 'migrations', '0002_index.sql')).href;
     const text = "-- Migration: Index\nSELECT '😀😀'; CREATE INDEX CONCURRENTLY users_id ON users (id);\n-- Down Migration\nDROP INDEX CONCURRENTLY users_id;\n";
