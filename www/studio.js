@@ -82,6 +82,8 @@ async function loadProject(items) {
     options: { rules: config.rules, ...(config.pgVersion ? { pgVersion: config.pgVersion } : {}) },
     configDiagnostics: config.diagnostics,
   };
+  // A new project starts clean: nothing of the last one's runs stays on the page.
+  for (const id of ['apply-log', 'tables', 'lock-result', 'create-result']) $(id).replaceChildren();
   render();
 }
 
@@ -200,8 +202,12 @@ function show(diagnostic) {
 
 // ---- actions ----
 
+/** The name the updated lock downloads under (a browser rewrites `.lock`). */
+const LOCK_DOWNLOAD = 'kimberlite-migrations.lock';
+
 function download(name, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  // Not text/plain: Chromium would add `.txt` to a name it does not know.
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
   const link = el('a', { href: url, download: name });
   document.body.append(link);
   link.click();
@@ -235,8 +241,10 @@ $('update-lock').addEventListener('click', () => {
     $('lock-result').replaceChildren(el('p', { class: 'error-text' }, 'The lock was not updated:'), listDiagnostics(result.diagnostics));
     return;
   }
-  download('.lock', result.text);
-  $('lock-result').replaceChildren(el('p', {}, 'Downloaded the updated .lock: put it in .kimberlite/migrations/.'));
+  // Browsers drop a leading dot from a download's name: it gets a name of
+  // its own, and the page says exactly where it goes.
+  download(LOCK_DOWNLOAD, result.text);
+  $('lock-result').replaceChildren(el('p', {}, `Downloaded the updated lock as ${LOCK_DOWNLOAD}. Save it as .kimberlite/migrations/.lock in the project: `, el('code', {}, `mv ${LOCK_DOWNLOAD} .kimberlite/migrations/.lock`)));
 });
 
 $('try-apply').addEventListener('click', async () => {

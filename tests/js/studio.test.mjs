@@ -109,6 +109,9 @@ test('load examples/shop, inspect a tampered file, create a migration, try apply
 
   // An updated lock now adds migration 4.
   const [lock] = await Promise.all([page.waitForEvent('download'), page.click('#update-lock')]);
+  // Saved under the name the page gives, which it tells how to rename.
+  assert.equal(lock.suggestedFilename(), 'kimberlite-migrations.lock');
+  assert.match(await page.textContent('#lock-result'), /mv kimberlite-migrations\.lock \.kimberlite\/migrations\/\.lock/);
   const lockText = readFileSync(await lock.path(), 'utf8');
   assert.match(lockText, /\[\[migration\]\]\nid = 4\nname = "Order totals"/);
 
@@ -150,6 +153,9 @@ test('Try apply loads the PGlite extensions the migrations create; one PGlite la
   assert.equal(await page.locator('#apply-log .ok').count(), 5);
   writeFileSync(join(project, 'migrations', '0006_gis.sql'), '-- Migration: Gis\n-- Up Migration\nCREATE EXTENSION postgis;\n-- Down Migration\nDROP EXTENSION postgis;\n');
   await page.setInputFiles('#folder', project);
+  // Opened again: the last run's log and tables are gone.
+  await page.waitForFunction(() => document.querySelectorAll('#apply-log li').length === 0, null, { timeout: 10000 });
+  assert.equal(await page.locator('#tables section').count(), 0);
   await page.click('#try-apply');
   await page.waitForSelector('#apply-log .failed', { timeout: 60000 });
   const failure = await page.textContent('#apply-log li:last-child');
