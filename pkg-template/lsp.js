@@ -223,14 +223,36 @@ function moved(findings, before, after) {
   return out;
 }
 
-connection.onInitialize(() => ({
-  capabilities: {
-    textDocumentSync: TextDocumentSyncKind.Incremental,
-    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-    hoverProvider: true,
-  },
-  serverInfo: { name: 'kmb-lsp', version: core.version() },
-}));
+/** Whether the client lets the server ask to hear of files changed on disk. */
+let canWatch = false;
+
+connection.onInitialize(({ capabilities }) => {
+  canWatch = Boolean(capabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      hoverProvider: true,
+    },
+    serverInfo: { name: 'kmb-lsp', version: core.version() },
+  };
+});
+
+// Files that change on disk without being open here (a migration deleted or
+// renamed, the lock or tracker rewritten by `kmb migration apply`, the
+// project file edited) change the project findings of the open files.
+connection.onInitialized(() => {
+  if (!canWatch) return;
+  connection.client.register(lsp.DidChangeWatchedFilesNotification.type, {
+    watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.kimberlite/migrations/*' }, { globPattern: '**/kimberlite.toml' }],
+  }).catch((error) => connection.console.error(`kmb-lsp: could not watch files: ${error.message}`));
+});
+connection.onDidChangeWatchedFiles(() => {
+  clearTimeout(others);
+  others = setTimeout(() => {
+    for (const document of documents.all()) validate(document);
+  }, OTHERS_DELAY_MS);
+});
 
 documents.onDidOpen(({ document }) => validate(document));
 /** The pending check of the other open files after a change. */

@@ -255,3 +255,44 @@ test('kmb-lsp run by hand: --help and --version answer, and no transport is a us
   assert.match(result.stderr, /error\[usage\]: kmb-lsp is started by an editor/);
   assert.doesNotMatch(result.stderr, /\n\s+at /);
 });
+
+test('files changed on disk reach the open files: the server asks to watch them, and a deleted duplicate stops being reported', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'kmb-lsp-watch-'));
+  mkdirSync(join(root, 'migrations'));
+  const text = (name) => `-- Migration: ${name}\nCREATE TABLE ${name} (id BIGINT);\n-- Down Migration\nDROP TABLE ${name};\n`;
+  writeFileSync(join(root, 'migrations', '0001_users.sql'), text('users'));
+  const twin = join(root, 'migrations', '0001_people.sql');
+  writeFileSync(twin, text('people'));
+  const { child, connection, next } = start();
+  const registered = new Promise((resolve) => connection.onRequest('client/registerCapability', (params) => {
+    resolve(params);
+    return null;
+  }));
+  try {
+    await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } } });
+    connection.sendNotification('initialized', {});
+    const { registrations } = await registered;
+    const watch = registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles');
+    assert.ok(watch, JSON.stringify(registrations));
+    assert.ok(watch.registerOptions.watchers.some((w) => w.globPattern === '**/*.sql'));
+
+    const uri = pathToFileURL(join(root, 'migrations', '0001_users.sql')).href;
+    let published = next(uri);
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text: text('users') } });
+    assert.ok((await published).diagnostics.some((d) => d.code === 'duplicate-id'));
+    rmSync(twin);
+    connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(twin).href, type: 3 }] });
+    // The open file is checked again once the change settles (a publish of
+    // the earlier check may still come first).
+    let found = ['duplicate-id'];
+    for (let attempt = 0; attempt < 5 && found.length > 0; attempt++) {
+      published = next(uri);
+      found = (await published).diagnostics.filter((d) => d.code === 'duplicate-id').map((d) => d.code);
+    }
+    assert.deepEqual(found, []);
+  } finally {
+    connection.dispose();
+    child.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
