@@ -14,6 +14,12 @@ const el = (tag, attributes = {}, ...children) => {
 };
 const decoder = new TextDecoder();
 
+/**
+ * Text whose `backticked` parts are code, as the core writes its messages
+ * and help: text nodes and <code> elements (never parsed as HTML).
+ */
+const prose = (text) => String(text ?? '').split('`').map((part, index) => (index % 2 === 1 ? el('code', {}, part) : part)).filter((part) => part !== '');
+
 /** The loaded project: migration files (path -> bytes), lock and tracker text. */
 let project = null;
 let lastReport = null;
@@ -145,7 +151,7 @@ function render() {
   $('diagnostics').replaceChildren(...(diagnostics.length ? diagnostics.map((d, index) => {
     const at = d.range ? `:${d.range.start.line + 1}:${d.range.start.character + 1}` : '';
     const button = el('button', { type: 'button', 'aria-pressed': 'false', 'data-index': String(index) },
-      el('span', { class: `sev ${d.severity}` }, d.severity), `[${d.code}] `, d.message,
+      el('span', { class: `sev ${d.severity}` }, d.severity), `[${d.code}] `, ...prose(d.message),
       el('span', { class: 'where' }, `${d.file}${at}`));
     button.addEventListener('click', () => {
       for (const other of $('diagnostics').querySelectorAll('button')) other.setAttribute('aria-pressed', 'false');
@@ -182,7 +188,7 @@ function show(diagnostic) {
   $('viewer').hidden = false;
   $('viewer-file').textContent = diagnostic.file;
   $('viewer-at').textContent = diagnostic.range ? `line ${diagnostic.range.start.line + 1}, column ${diagnostic.range.start.character + 1}` : '';
-  $('viewer-help').textContent = diagnostic.help ?? '';
+  $('viewer-help').replaceChildren(...prose(diagnostic.help));
   const source = $('source');
   if (text === null) {
     source.replaceChildren('(this file is not in the loaded project)');
@@ -216,7 +222,7 @@ function download(name, text) {
 }
 
 function listDiagnostics(diagnostics) {
-  return el('ul', {}, ...diagnostics.map((d) => el('li', {}, el('span', { class: `sev ${d.severity}` }, d.severity), `[${d.code}] ${d.message}`, d.help ? el('span', { class: 'where' }, d.help) : '')));
+  return el('ul', {}, ...diagnostics.map((d) => el('li', {}, el('span', { class: `sev ${d.severity}` }, d.severity), `[${d.code}] `, ...prose(d.message), d.help ? el('span', { class: 'where' }, ...prose(d.help)) : '')));
 }
 
 $('create').addEventListener('submit', (event) => {
@@ -228,7 +234,7 @@ $('create').addEventListener('submit', (event) => {
     created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
   });
   if (!created.ok) {
-    $('create-result').replaceChildren(el('span', { class: 'error-text' }, created.diagnostics[0].message), ' ', created.diagnostics[0].help ?? '');
+    $('create-result').replaceChildren(el('span', { class: 'error-text' }, ...prose(created.diagnostics[0].message)), ' ', ...prose(created.diagnostics[0].help));
     return;
   }
   download(created.fileName, created.text);

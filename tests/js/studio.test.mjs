@@ -214,3 +214,24 @@ test('a folder with kimberlite.toml: its migrations directory is the one shown, 
   await context.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('at 390 px wide nothing scrolls sideways, and the core\'s `code` in messages and help shows as code, not backticks', async () => {
+  const project = copyOf(EXAMPLE);
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.setInputFiles('#folder', project);
+  await page.waitForSelector('#diagnostics li');
+  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px window`);
+  const first = page.locator('#diagnostics li').first();
+  assert.doesNotMatch(await first.textContent(), /`/);
+  assert.ok(await first.locator('code').count() > 0);
+  await page.screenshot({ path: join(SHOTS, '4-narrow.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});
