@@ -312,6 +312,8 @@ $('try-apply').addEventListener('click', async () => {
     log.append(el('li', { class: 'failed' }, `Could not run: ${error.message}`));
   } finally {
     button.disabled = false;
+    // The disabled button lost focus: give it back, so the keyboard stays put.
+    button.focus();
   }
 });
 

@@ -121,6 +121,20 @@ test('load examples/shop, inspect a tampered file, create a migration, try apply
   const tables = await page.$$eval('#tables section h3', (hs) => hs.map((h) => h.textContent));
   assert.deepEqual(tables, ['customers', 'order_lines', 'orders', 'products']);
   assert.equal(await page.locator('#apply-log .ok').count(), 4);
+  // Focus is back on the button, not lost to the page.
+  await page.waitForFunction(() => document.activeElement?.id === 'try-apply');
+  // The status badges read at WCAG AA contrast (4.5:1 and up).
+  const contrast = await page.$eval('#status .badge', (badge) => {
+    const rgb = (text) => text.match(/\d+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = c.map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const style = getComputedStyle(badge);
+    const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  });
+  assert.ok(contrast >= 4.5, `badge contrast ${contrast.toFixed(2)}:1`);
   await page.screenshot({ path: join(SHOTS, '3-tried.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await context.close();
