@@ -192,6 +192,9 @@ export function convert(tool, files) {
   ordered.sort((a, b) => compareVersions(a.version, b.version));
   const migrations = ordered.map((at, index) => {
     const id = index + 1;
+    // The up script named first, then its down (or undo).
+    const isDown = (path) => /(^|[./_])(down|U\d)/.test(path.split('/').pop()) || path.endsWith('/down.sql');
+    at.sources.sort((a, b) => isDown(a) - isDown(b));
     const up = unwrapped(at.up);
     const down = at.down === null ? null : unwrapped(at.down);
     at.up = up.text;

@@ -313,6 +313,9 @@ for (const [tool, expected] of Object.entries(IMPORTS)) {
       assert.match(text, /^-- Migration: .+\n-- Imported from /);
       assert.equal(/^-- kimberlite:no-transaction$/m.test(text), expected.noTransaction.includes(name), name);
     }
+    if (tool === 'golang-migrate') {
+      assert.match(readFileSync(join(dir, 'migrations', expected.files[0]), 'utf8'), /^-- Imported from golang-migrate: 000001_create_users_table\.up\.sql, 000001_create_users_table\.down\.sql$/m);
+    }
     run = kmb(['validate'], { cwd: dir });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     run = kmb(['apply'], { cwd: dir });
