@@ -316,14 +316,22 @@ connection.onCodeAction(({ textDocument, context }) => {
     }
     if (!IGNORABLE.has(code) || seen.has(`ignore ${code} ${diagnostic.range.start.line}`)) continue;
     seen.add(`ignore ${code} ${diagnostic.range.start.line}`);
-    const line = diagnostic.range.start.line;
-    const lineText = document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
+    // The comment goes on the line above the statement's first line (a
+    // finding may sit on a later line of it); a statement that starts after
+    // another on the same line is moved to a line of its own first.
+    const statements = statementsOf(document);
+    const statement = statements.find((s) => inside(s.range, diagnostic.range.start));
+    const start = statement?.range.start ?? { line: diagnostic.range.start.line, character: 0 };
+    const lineText = document.getText({ start: { line: start.line, character: 0 }, end: { line: start.line + 1, character: 0 } });
     const indent = /^[ \t]*/.exec(lineText)[0];
+    const alone = /^\s*$/.test(lineText.slice(0, start.character));
     actions.push({
       title: `Ignore ${code} for this statement`,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic],
-      edit: insertLine(textDocument.uri, { line, character: 0 }, `${indent}-- kimberlite:ignore ${code}\n`),
+      edit: alone
+        ? insertLine(textDocument.uri, { line: start.line, character: 0 }, `${indent}-- kimberlite:ignore ${code}\n`)
+        : insertLine(textDocument.uri, start, `\n${indent}-- kimberlite:ignore ${code}\n${indent}`),
     });
     actions.push({
       title: `Ignore ${code} in this file`,
@@ -334,6 +342,15 @@ connection.onCodeAction(({ textDocument, context }) => {
   }
   return actions;
 });
+
+/** The statements of a document (ranges in UTF-16 units), for placing ignore comments. */
+function statementsOf(document) {
+  try {
+    return core.splitStatements(document.getText());
+  } catch {
+    return [];
+  }
+}
 
 const inside = (range, position) =>
   (position.line > range.start.line || (position.line === range.start.line && position.character >= range.start.character)) &&

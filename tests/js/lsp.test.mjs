@@ -296,3 +296,39 @@ test('files changed on disk reach the open files: the server asks to watch them,
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('"Ignore for this statement" silences the finding for a second statement on a line and inside a multi-line statement', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'kmb-lsp-ignore-'));
+  mkdirSync(join(root, 'migrations'));
+  const { child, connection, next } = start();
+  try {
+    await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {} });
+    connection.sendNotification('initialized', {});
+    const cases = [
+      // A second statement on one line.
+      ['0001_drop.sql', "-- Migration: Drop\n-- Up Migration\nSELECT '😀'; DROP TABLE sessions;\n-- Down Migration\nSELECT 1;\n", 'destructive-statement'],
+      // A finding on the second line of a statement.
+      ['0001_column.sql', '-- Migration: Column\n-- Up Migration\nALTER TABLE accounts\n  ADD COLUMN c integer NOT NULL;\n-- Down Migration\nSELECT 1;\n', 'adding-required-field'],
+    ];
+    for (const [name, text, code] of cases) {
+      const uri = pathToFileURL(join(root, 'migrations', name)).href;
+      let published = next(uri);
+      connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
+      const finding = (await published).diagnostics.find((d) => d.code === code);
+      assert.ok(finding, name);
+      const actions = await connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: finding.range, context: { diagnostics: [finding] } });
+      const ignore = actions.find((a) => a.title === `Ignore ${code} for this statement`);
+      const fixed = applyEdits(text, ignore.edit.changes[uri]);
+      published = next(uri, 2);
+      connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+      const after = (await published).diagnostics;
+      assert.deepEqual(after.filter((d) => d.code === code), [], `${name}:\n${fixed}`);
+      assert.deepEqual(after.filter((d) => d.code === 'unused-ignore'), [], fixed);
+      connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    }
+  } finally {
+    connection.dispose();
+    child.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
