@@ -207,6 +207,25 @@ export function openProject(dir = '.', options = {}) {
   // so every step costs the same.
   const lastWritten = { tracker: null, lock: null, lockMaxId: 0 };
 
+  /**
+   * Removes migration `id` (just rolled back, last in the history) from
+   * applied.toml: its entry is cut from the end of a file this process
+   * wrote, else the file is written from `rows`.
+   */
+  function dropApplied(id, rows) {
+    if (!tracking) return;
+    const now = readText(trackerPath);
+    const at = now === null ? -1 : now.lastIndexOf('[[migrations]]\n');
+    if (now === null || now !== lastWritten.tracker || at < 0 || !now.startsWith(`[[migrations]]\nid = ${id}\n`, at)) {
+      syncTracker(rows);
+      return;
+    }
+    // Entries are separated by one blank line; the first has none before it.
+    const text = at === 0 ? 'migrations = []\n' : now.slice(0, at - 1);
+    writeAtomic(trackerPath, text);
+    lastWritten.tracker = text;
+  }
+
   /** Adds `entry` (just applied, last in the history) to applied.toml. */
   function appendApplied(entry, rows) {
     if (!tracking) return;
@@ -562,6 +581,7 @@ export function openProject(dir = '.', options = {}) {
         const target = to === undefined ? { steps: steps ?? 1 } : { to };
         const plan = core.planRollback(readInput({ history: toHistory(rows), ...target }));
         if (!plan.ok || dryRun) return { ...plan, rolledBack: [], trackerRewritten: drifted };
+        let current = [...rows];
         const rolledBack = [];
         for (const step of plan.steps) {
           stopIfCancelled(signal);
@@ -584,7 +604,8 @@ export function openProject(dir = '.', options = {}) {
             throw error;
           }
           await restoreSearchPath(db, step);
-          syncTracker(await historyStore.read(db));
+          current = current.filter((row) => row.id !== step.id);
+          dropApplied(step.id, current);
           const ms = Math.round(performance.now() - started);
           rolledBack.push({ id: step.id, name: step.name, ms });
           onProgress({ phase: 'done', step, ms });
