@@ -7,7 +7,7 @@
 // importing the package for validation never loads either.
 import { mkdirSync, statfsSync } from 'node:fs';
 import { KmbError } from './files.js';
-export { PGLITE_EXTENSIONS, extensionsIn } from './extensions.js';
+export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
 
 /** The advisory lock key: the first 8 bytes of sha256("kimberlite_migrations"). */
 const LOCK_KEY = '7339406127934580521';
@@ -345,11 +345,8 @@ export function historyTable({ schema, table } = DEFAULT_HISTORY_TABLE) {
     }
   }
 
-  /** Creates the table when it is not there (runs only: apply, rollback, repair, baseline). */
-  async function ensure(db) {
-    if (await present(db)) return checkColumns(db);
-    const other = await elsewhere(db);
-    if (other) throw other;
+  /** Creates the table (when `readRows` found it missing on a run). */
+  async function create(db) {
     if (schema !== 'public') await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, undefined, BOUNDED);
     await db.query(`CREATE TABLE IF NOT EXISTS ${name} (
   id pg_catalog.int8 PRIMARY KEY,
@@ -361,15 +358,19 @@ export function historyTable({ schema, table } = DEFAULT_HISTORY_TABLE) {
   state pg_catalog.text NOT NULL DEFAULT 'applied',
   seq pg_catalog.int8 NOT NULL
 )`, undefined, BOUNDED);
-    return checkColumns(db);
   }
 
-  /** Every row, as `readHistoryRows` below; an absent table is an empty history (reads create nothing). */
-  async function readRows(db) {
+  /**
+   * Every row, as `readHistoryRows` below. An absent table is an empty
+   * history; with `create` (a run) it is created, otherwise (a read)
+   * nothing is.
+   */
+  async function readRows(db, { create: make = false } = {}) {
     if (!(await present(db))) {
       const other = await elsewhere(db);
       if (other) throw other;
-      return { rows: [], odd: [] };
+      if (!make) return { rows: [], odd: [] };
+      await create(db);
     }
     await checkColumns(db);
     return readHistoryRows(db, name);
@@ -378,8 +379,6 @@ export function historyTable({ schema, table } = DEFAULT_HISTORY_TABLE) {
   return {
     name,
     label,
-    ensure,
-    present,
     readRows,
     async read(db) {
       const { rows, odd } = await readRows(db);

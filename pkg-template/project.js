@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSy
 import { join, relative, resolve } from 'node:path';
 import * as core from './core.js';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
-import { BOUNDED, openDatabase, isServerUrl, historyTable, extensionsIn, PGLITE_EXTENSIONS } from './database.js';
+import { BOUNDED, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
 
 /** The largest migration file read (larger ones are `file-too-large`). */
@@ -315,31 +315,22 @@ export function openProject(dir = '.', options = {}) {
     });
   }
 
-  /** The connection's own search_path, read when a run starts. */
-  const searchPaths = new WeakMap();
-
   /**
-   * After each migration, gives the session back its own search_path: a
-   * migration that changes it for the session (pg_dump output starts with
-   * `set_config('search_path', '', false)`) does not change what the next
-   * one runs under, so a run of many migrations behaves as runs of one.
+   * After a migration that names `search_path` (pg_dump output starts with
+   * `set_config('search_path', '', false)`), gives the session back its own
+   * value, the one it connected with (`RESET` returns to it, connection
+   * options included): the next migration runs as it would in a run of its
+   * own. The others cost no query.
    */
   async function restoreSearchPath(db, step) {
-    // Only a migration that names it can have changed it (SET search_path,
-    // set_config('search_path', ...)): the others cost no query.
-    if (!step.statements.some((statement) => /search_path/i.test(statement.text))) return;
-    const path = searchPaths.get(db);
-    if (typeof path === 'string') await db.query("SELECT pg_catalog.set_config('search_path', $1, false)", [path], BOUNDED);
+    if (step.statements.some((statement) => /search_path/i.test(statement.text))) await db.query('RESET search_path', undefined, BOUNDED);
   }
 
   /** The database session of a run: locks, history, tracker in step with it. */
   async function session(database, fn, { sync = true, signal, oddRows = 'refuse', write = true } = {}) {
     return withRunLock(stateDir, async () => {
+      const { db, owned } = await connect(database);
       tracking = tracks(database);
-      const { db, owned } = await connect(database).catch((error) => {
-        tracking = true;
-        throw error;
-      });
       let locked = false;
       // Cancelling cancels the statement running now, where the database
       // can (PostgreSQL); the run then stops before the next migration.
@@ -355,12 +346,9 @@ export function openProject(dir = '.', options = {}) {
           }
         }
         // A read (status, validate) creates nothing: no table means nothing applied.
-        if (write) {
-          await historyStore.ensure(db);
-          const { rows: [setting] } = await db.query("SELECT pg_catalog.current_setting('search_path') AS path", undefined, BOUNDED);
-          searchPaths.set(db, setting?.path ?? null);
-        }
-        const { rows, odd } = await historyStore.readRows(db);
+        // A run creates the table when it is missing; a read (status,
+        // validate) creates nothing: no table means nothing applied.
+        const { rows, odd } = await historyStore.readRows(db, { create: write });
         // Only repair reads past rows kmb cannot use: it is how they are settled.
         if (odd.length > 0 && oddRows === 'refuse') throw historyStore.oddRowError(odd[0]);
         if (odd.length > 0) return await fn(db, rows, false, odd);
@@ -850,10 +838,10 @@ async function runStatement(db, step, statement, kind = db.kind) {
       });
     }
     // PGlite ships a fixed set of extensions; a server has what its administrator installed.
-    const missing = /extension "([^"]+)" is not available/.exec(error?.message ?? '');
-    if (kind === 'pglite' && missing && !PGLITE_EXTENSIONS.includes(missing[1])) {
-      throw new KmbError('extension-unavailable', `Migration ${step.id} (${step.path}) creates the extension ${missing[1]}, which the embedded database (PGlite) does not ship; ${step.transactional ? 'nothing of this migration was applied' : 'the statements before this one stay applied (it runs outside a transaction)'}.`, {
-        help: `Apply on a PostgreSQL server that has ${missing[1]} installed: \`--database postgres://...\`. PGlite ships ${PGLITE_EXTENSIONS.join(', ')}.`,
+    const missing = kind === 'pglite' ? missingExtension(error?.message) : null;
+    if (missing) {
+      throw new KmbError('extension-unavailable', `Migration ${step.id} (${step.path}) creates the extension ${missing}, which the embedded database (PGlite) does not ship; ${step.transactional ? 'nothing of this migration was applied' : 'the statements before this one stay applied (it runs outside a transaction)'}.`, {
+        help: `Apply on a PostgreSQL server that has ${missing} installed: \`--database postgres://...\`. PGlite ships ${PGLITE_EXTENSIONS.join(', ')}.`,
       });
     }
     const at = failedAt(statement, error);
