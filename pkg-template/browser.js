@@ -52,4 +52,4 @@ export const planRollback = guard('planRollback');
 export const codes = guard('codes');
 export const version = guard('version');
 export const readConfig = guard('readConfig');
-export { PGLITE_EXTENSIONS, extensionsIn } from './extensions.js';
+export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';

@@ -29,3 +29,12 @@ export function extensionsIn(texts) {
   }
   return [...names].sort();
 }
+
+/**
+ * The extension a database error says is not available, when PGlite does
+ * not ship it (its limit, not the migration's fault); else null.
+ */
+export function missingExtension(message) {
+  const name = /extension "([^"]+)" is not available/.exec(message ?? '')?.[1];
+  return name && !PGLITE_EXTENSIONS.includes(name) ? name : null;
+}

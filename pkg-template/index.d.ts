@@ -286,6 +286,9 @@ export const PGLITE_EXTENSIONS: readonly string[];
  * sorted; the embedded database loads those PGlite ships.
  */
 export function extensionsIn(texts: Iterable<string>): string[];
+
+/** The extension a database error says is missing, when PGlite does not ship it; else null. */
+export function missingExtension(message: string | undefined): string | null;
 /**
  * This tool's settings in a project file (`kimberlite.toml`, Kimberlite's
  * own): `[migrations] directory` and `[migrations.lint.rules]` (`code =

@@ -23,4 +23,4 @@ export const codes = wasm.codes;
 export const version = wasm.version;
 export const readConfig = wasm.readConfig;
 export { openProject } from './project.js';
-export { PGLITE_EXTENSIONS, extensionsIn } from './extensions.js';
+export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';

@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, analyze, createMigration, updateLock, planApply, readConfig, extensionsIn, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, analyze, createMigration, updateLock, planApply, readConfig, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -298,9 +298,9 @@ $('try-apply').addEventListener('click', async () => {
         item.append(el('span', { class: 'ok' }, `✓ ${applied.has(step.id) ? 'replayed' : 'applied'}`), el('span', { class: 'muted' }, ` (${Math.round(performance.now() - started)} ms)`));
       } catch (error) {
         const at = error.statement ? `${step.path}:${error.statement.range.start.line + 1}:${error.statement.range.start.character + 1}` : step.path;
-        const missing = /extension "([^"]+)" is not available/.exec(error.message ?? '');
-        const limit = missing && !PGLITE_EXTENSIONS.includes(missing[1])
-          ? `\n\nThe in-browser database (PGlite) does not ship the extension ${missing[1]}; apply this project on a PostgreSQL server that has it (kmb migration apply --database postgres://...). PGlite ships ${PGLITE_EXTENSIONS.join(', ')}.`
+        const missing = missingExtension(error.message);
+        const limit = missing
+          ? `\n\nThe in-browser database (PGlite) does not ship the extension ${missing}; apply this project on a PostgreSQL server that has it (kmb migration apply --database postgres://...). PGlite ships ${PGLITE_EXTENSIONS.join(', ')}.`
           : '';
         item.append(el('span', { class: 'failed' }, '✗ failed'), el('pre', {}, `${at}\n${error.message}${limit}${error.statement ? `\n\n${error.statement.text}` : ''}`));
         break;
