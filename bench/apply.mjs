@@ -113,5 +113,5 @@ export async function applyRows(row, { root, cli }) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const row = (name, value, goal, met) => console.log(`  ${name.padEnd(52)} ${value.padEnd(30)} ${goal.padEnd(16)} ${met === undefined ? '' : met ? 'met' : 'MISSED'}`);
-  await applyRows(row, { root, cli: join(root, 'pkg', 'cli.js') });
+  await applyRows(row, { root, cli: join(root, 'packages', 'cli', 'cli.js') });
 }

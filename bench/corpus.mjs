@@ -3,7 +3,7 @@
 // with a lock over every file and a tracker over the first 80%, or without.
 import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { checksum } from '../pkg/node.js';
+import { checksum } from '../packages/core/node.js';
 
 function random(seed) {
   let state = seed >>> 0;

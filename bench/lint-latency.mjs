@@ -4,7 +4,7 @@
 // 1 MB. Goals (issue 13): 100 KB <= 20 ms, 1 MB <= 100 ms. squawk's rules
 // read sections up to 1 MiB (`lint-skipped` above), so the 100 KB row pays
 // for its parser and the 1 MB row, just over the limit, does not.
-import { analyze, lint, parseMigration } from '../pkg/node.js';
+import { analyze, lint, parseMigration } from '../packages/core/node.js';
 import { migrationOfSize } from './corpus.mjs';
 import { timeMs as time } from './measure.mjs';
 

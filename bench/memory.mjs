@@ -15,7 +15,7 @@ const SHAPES = {
 };
 
 if (process.argv[2] === '--child') {
-  const kmb = await import(new URL('../pkg/node.js', import.meta.url));
+  const kmb = await import(new URL('../packages/core/node.js', import.meta.url));
   const [, , , shape, megabytes] = process.argv;
   const unit = SHAPES[shape];
   const text = unit.repeat(Math.ceil((Number(megabytes) * 1024 * 1024) / Buffer.byteLength(unit)));

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { generate, migrationOfSize } from './corpus.mjs';
 import { median, timeMs } from './measure.mjs';
 import { applyRows } from './apply.mjs';
-import { analyze, checksum } from '../pkg/node.js';
+import { analyze, checksum } from '../packages/core/node.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -88,7 +88,7 @@ const wall = (command, args, runs = 3) => median(Array.from({ length: runs }, ()
   if (result.error) throw result.error;
   return performance.now() - start;
 }));
-const validateMs = wall(process.execPath, [at('pkg', 'cli.js'), 'migration', 'validate', '--json', '--project', corpus[10000]]);
+const validateMs = wall(process.execPath, [at('packages', 'cli', 'cli.js'), 'migration', 'validate', '--json', '--project', corpus[10000]]);
 const postgratorScript = `
   import Postgrator from 'postgrator';
   const p = new Postgrator({ migrationPattern: ${JSON.stringify(join(corpus[10000], 'postgrator', '*'))}, driver: 'pg', execQuery: async () => ({ rows: [] }) });
@@ -120,7 +120,7 @@ const squawkRow = (name, dirs) => {
   const files = dirs.flatMap(sqlOf);
   if (!squawkWorks) return row(name, 'skipped: squawk-cli did not install', '<= 1.0', undefined);
   // kmb lints each project whole (schema of earlier migrations); squawk each file.
-  const kmbMs = wall('sh', ['-c', dirs.map((dir) => `${JSON.stringify(process.execPath)} ${JSON.stringify(at('pkg', 'cli.js'))} migration lint --format json --project ${JSON.stringify(dir)} >/dev/null`).join('; ')]);
+  const kmbMs = wall('sh', ['-c', dirs.map((dir) => `${JSON.stringify(process.execPath)} ${JSON.stringify(at('packages', 'cli', 'cli.js'))} migration lint --format json --project ${JSON.stringify(dir)} >/dev/null`).join('; ')]);
   const squawkMs = wall(squawk, ['--reporter', 'json', ...files]);
   row(`${name} (${files.length} files)`, `${(kmbMs / squawkMs).toFixed(2)} (${kmbMs.toFixed(0)} ÷ ${squawkMs.toFixed(0)} ms)`, '<= 1.0', kmbMs / squawkMs <= 1.0);
 };
@@ -151,20 +151,20 @@ for (const name of realProjects.filter((p) => p === 'lemmy' || p === 'kratos')) 
 }
 
 // Size.
-const wasmBytes = readFileSync(at('pkg', 'kimberlite_migration_bg.wasm'));
+const wasmBytes = readFileSync(at('packages', 'core', 'kimberlite_migration_bg.wasm'));
 const gzip = gzipSync(wasmBytes, { level: 9 }).length;
 row('wasm size', `${(wasmBytes.length / 1024).toFixed(0)} KB raw, ${(gzip / 1024).toFixed(0)} KB gzip`, '<= 350 KB gzip', gzip <= 350 * 1024);
 
 // Import plus instantiate in Node.
 const importMs = median(Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e',
-  `const t = performance.now(); await import(${JSON.stringify(at('pkg', 'node.js'))}); console.log(performance.now() - t);`], { encoding: 'utf8' }).trim())));
+  `const t = performance.now(); await import(${JSON.stringify(at('packages', 'core', 'node.js'))}); console.log(performance.now() - t);`], { encoding: 'utf8' }).trim())));
 row('import + instantiate in Node', `${importMs.toFixed(1)} ms`, '', undefined);
 
 // How analyze scales, in time and memory (each size in a fresh process).
 for (const n of sizes) {
   const script = `
     import { readdirSync, readFileSync } from 'node:fs';
-    import { analyze } from ${JSON.stringify(at('pkg', 'node.js'))};
+    import { analyze } from ${JSON.stringify(at('packages', 'core', 'node.js'))};
     const dir = ${JSON.stringify(corpus[n])};
     const files = readdirSync(dir + '/migrations').sort().map((name) => ({ path: 'migrations/' + name, contents: readFileSync(dir + '/migrations/' + name) }));
     const lock = readFileSync(dir + '/.kimberlite/migrations/.lock', 'utf8');
@@ -181,7 +181,7 @@ for (const n of sizes) {
 
 // Apply of 1,000 small migrations, PGlite and PostgreSQL (issue 14): kmb's
 // run ÷ the same SQL run directly, and its overhead per migration.
-await applyRows(row, { root, cli: at('pkg', 'cli.js') });
+await applyRows(row, { root, cli: at('packages', 'cli', 'cli.js') });
 
 // Peak memory of one lint call ÷ input, per file shape (issue 12: ≤ 5×).
 console.log('\nMemory of lint on large files (bench/memory.mjs):');

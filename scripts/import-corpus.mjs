@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIRRORS = process.env.CORPUS_MIRRORS || '/work/.mirror';
-const CLI = join(ROOT, 'pkg', 'cli.js');
+const CLI = join(ROOT, 'packages', 'cli', 'cli.js');
 const apply = process.argv.includes('--apply');
 
 const PROJECTS = {

@@ -4,12 +4,12 @@
 // prints the findings per rule and project as a Markdown table, the one in
 // docs/lint.md. Every finding, with its statement's first line, goes to
 // target/lint-corpus.json for hand checks.
-//   node scripts/lint-corpus.mjs [pkg/node.js]
+//   node scripts/lint-corpus.mjs [packages/core/node.js]
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const core = await import(pathToFileURL(resolve(process.argv[2] ?? 'pkg/node.js')).href);
+const core = await import(pathToFileURL(resolve(process.argv[2] ?? 'packages/core/node.js')).href);
 const corpus = 'target/corpus';
 if (!existsSync(corpus)) {
   console.error('No target/corpus: run `bash scripts/corpus` first.');

@@ -4,7 +4,7 @@
 // and an example, the line of its fixture (tests/fixtures/lint/<code>/bad.sql)
 // it reports. tests/js/docs.test.mjs checks that both documents hold this
 // very table, so a rule cannot be added, moved or renamed without them.
-//   node scripts/rules-table.mjs [pkg/node.js]
+//   node scripts/rules-table.mjs [packages/core/node.js]
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +28,6 @@ export function rulesTable(core, root) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const root = resolve(new URL('..', import.meta.url).pathname);
-  const core = await import(pathToFileURL(resolve(process.argv[2] ?? resolve(root, 'pkg/node.js'))).href);
+  const core = await import(pathToFileURL(resolve(process.argv[2] ?? resolve(root, 'packages/core/node.js'))).href);
   console.log(rulesTable(core, root));
 }

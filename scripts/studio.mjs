@@ -1,4 +1,4 @@
-// Serves the Studio (www/) on 127.0.0.1 with the built package (pkg/) and
+// Serves the Studio (www/) on 127.0.0.1 with the core package (packages/core) and
 // PGlite next to it. No backend: everything runs in the browser.
 //   node scripts/studio.mjs [--port N]
 import { createServer } from 'node:http';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MOUNTS = [
-  ['/vendor/kimberlite-migration/', join(root, 'pkg')],
+  ['/vendor/kimberlite-migration/', join(root, 'packages', 'core')],
   ['/vendor/pglite/', join(root, 'node_modules', '@electric-sql', 'pglite', 'dist')],
   ['/', join(root, 'www')],
 ];
@@ -77,9 +77,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const at = process.argv.indexOf('--port');
   const port = at > 0 ? Number(process.argv[at + 1]) : 5178;
   try {
-    await stat(join(root, 'pkg', 'browser.js'));
+    await stat(join(root, 'packages', 'core', 'kimberlite_migration_bg.wasm'));
   } catch {
-    console.error('pkg/ is missing: run `npm run build` first (npm run studio does).');
+    console.error('packages/core/kimberlite_migration_bg.wasm is missing: run `npm run build` first (npm run studio does).');
     process.exit(1);
   }
   const server = await serve(port);

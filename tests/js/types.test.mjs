@@ -12,8 +12,9 @@ const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', impor
 
 const USAGE = `
 import { ready, analyze, checksum, parseMigration, splitStatements, lint, createMigration, updateLock,
-  recordApplied, removeApplied, planApply, planRollback, codes, version, openProject } from 'kimberlite-migration';
-import type { Executor, Project, ApplyResult } from 'kimberlite-migration';
+  recordApplied, removeApplied, planApply, planRollback, codes, version, projectLayout } from 'kimberlite-migration';
+import { openProject } from 'kimberlite-migration-cli';
+import type { Executor, Project, ApplyResult } from 'kimberlite-migration-cli';
 import type { Diagnostic, Report, Migration, Step, Code, Status, ProjectInput, Statement } from 'kimberlite-migration';
 
 await ready();
@@ -40,11 +41,13 @@ const project: Project = openProject('.', { migrationsDir: 'migrations' });
 const executor: Executor = { query: async () => ({ rows: [] }), transaction: async (fn) => fn({ query: async () => ({ rows: [] }) }), close: async () => {} };
 const result: ApplyResult = await project.apply({ database: executor, to: 2, onProgress: (e) => console.log(e.phase, e.step.id) });
 const made: string = project.create('x').fileName;
+const folder: string = projectLayout('.').migrationsDir;
+console.log(folder);
 console.log(result.applied.length, made);
 console.log(found, code, line, status, sum, up, parts, created, lock, tracked, removed, steps, back, table, v, first);
 `;
 
-function compile(source) {
+function compile(source, { conditions } = {}) {
   // Inside the consumer project, so 'kimberlite-migration' resolves through
   // node_modules and the package's `exports` "types" condition.
   const dir = mkdtempSync(join(consumerDir, 'types-'));
@@ -53,6 +56,7 @@ function compile(source) {
     compilerOptions: {
       strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022',
       lib: ['es2022', 'dom'], types: [],
+      ...(conditions ? { customConditions: conditions, module: 'preserve', moduleResolution: 'bundler' } : {}),
     },
     files: ['usage.ts'],
   }));
@@ -74,8 +78,21 @@ test('misuse is a type error', () => {
   assert.match(compile(`import { parseMigration } from 'kimberlite-migration';\nconst n: number = parseMigration('a', 'b').name;\n`), /error TS/);
 });
 
+test('types follow the entry: the Node layer is declared for node, not for browser', () => {
+  const node = `import { projectOfFile } from 'kimberlite-migration';\nconst p: string | undefined = projectOfFile('m/0001_a.sql')?.root;\nconsole.log(p);\n`;
+  assert.equal(compile(node), '');
+  // A bundler building for browsers resolves the browser entry, which has no file system.
+  assert.match(compile(node, { conditions: ['browser'] }), /has no exported member 'projectOfFile'/);
+  assert.equal(compile(`import { analyze } from 'kimberlite-migration';\nconsole.log(analyze({ files: [] }).ok);\n`, { conditions: ['browser'] }), '');
+  // openProject is the CLI package's, nowhere in the core.
+  assert.match(compile(`import { openProject } from 'kimberlite-migration';\nopenProject('.');\n`), /has no exported member 'openProject'/);
+});
+
 test('the public types have no any', () => {
-  const source = readFileSync(`${packageDir}index.d.ts`, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-  assert.doesNotMatch(source, /\bany\b/);
-  assert.match(source, /export function analyze/);
+  const files = [`${packageDir}index.d.ts`, `${packageDir}node.d.ts`, `${consumerDir}node_modules/kimberlite-migration-cli/index.d.ts`];
+  for (const file of files) {
+    const source = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    assert.doesNotMatch(source, /\bany\b/, file);
+  }
+  assert.match(readFileSync(files[0], 'utf8'), /export function analyze/);
 });

@@ -3,28 +3,10 @@ import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, read
 import { dirname, basename, join } from 'node:path';
 import { hostname } from 'node:os';
 
-/** An error the CLI reports as a message with a code, never a stack trace. */
-export class KmbError extends Error {
-  constructor(code, message, { help, exitCode = 1, diagnostics, database } = {}) {
-    super(message);
-    this.code = code;
-    this.help = help;
-    this.exitCode = exitCode;
-    this.diagnostics = diagnostics;
-    /** The database's own error: { sqlstate, message, detail, hint, context, file, line, column }. */
-    this.database = database;
-  }
-}
-
-/** The text of a file, or null when it does not exist. */
-export function readText(path) {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  }
-}
+// The error the CLI prints and the reading of a file that may be absent are
+// the core package's (its Node layer), shared with the language server.
+export { KmbError, readText } from 'kimberlite-migration';
+import { KmbError, readText } from 'kimberlite-migration';
 
 /** Error codes that mean the file system has no room left. */
 const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);

@@ -7,7 +7,7 @@
 // importing the package for validation never loads either.
 import { mkdirSync, statfsSync } from 'node:fs';
 import { KmbError } from './files.js';
-export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
+export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from 'kimberlite-migration';
 
 /** The advisory lock key: the first 8 bytes of sha256("kimberlite_migrations"). */
 const LOCK_KEY = '7339406127934580521';
@@ -59,7 +59,10 @@ export async function pglite(dataDir, extensions = []) {
   const free = freeBytes(dataDir);
   if (free !== null && free < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, free);
   const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir, extensions } });
+  // The worker inherits the process's Node flags; `--input-type` (a script
+  // run with `node --input-type=module -e`) stops a file worker from starting.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir, extensions }, execArgv });
   const pending = new Map();
   let nextId = 1;
   let ended = null;

@@ -7,7 +7,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { openProject } from './project.js';
 import { KmbError } from './files.js';
 import { isServerUrl, redact } from './database.js';
-import { lint as lintFile, codes, version } from './core.js';
+import { lint as lintFile, codes, version } from 'kimberlite-migration';
 import { FORMATS, compact, github, gitlab, sarif, summaryTable } from './reporters.js';
 import { readFileSync, statSync } from 'node:fs';
 

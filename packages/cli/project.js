@@ -3,7 +3,8 @@
 // and talks to the database.
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import * as core from './core.js';
+import * as core from 'kimberlite-migration';
+import { projectLayout } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { BOUNDED, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
@@ -29,44 +30,12 @@ function sameDatabase(a, b) {
 }
 
 /** Opens a project folder. Nothing is read until a method is called. */
-/**
- * The settings of `kimberlite.toml` in `root` (Kimberlite's project file):
- * `{ directory, rules }`; none when there is no such file. Anything wrong
- * in this tool's part of it is `invalid-config`, with each place.
- */
-function projectConfig(root) {
-  const path = join(root, 'kimberlite.toml');
-  let text;
-  try {
-    if (!statSync(path).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if (error.code === 'ENOENT') return { directory: null, rules: {} };
-    throw new KmbError('invalid-config', `The project file ${path} cannot be read (${error.code === 'EACCES' ? 'permission denied' : error.message}).`, {
-      help: 'Make it a file you may read, or remove it.',
-    });
-  }
-  const config = core.readConfig('kimberlite.toml', text);
-  if (config.diagnostics.length > 0) {
-    const errors = config.diagnostics.length;
-    throw new KmbError('invalid-config', `The project file kimberlite.toml has ${errors} problem${errors === 1 ? '' : 's'}; nothing was done.`, {
-      help: 'Fix the settings it names (see docs/decisions.md, "Project file").',
-      diagnostics: config.diagnostics,
-    });
-  }
-  return config;
-}
-
 export function openProject(dir = '.', options = {}) {
-  const root = resolve(dir);
-  const config = projectConfig(root);
+  const layout = projectLayout(dir, options);
+  const { root, config, migrationsDir, stateDir, lockPath, trackerPath } = layout;
   // `--rule` flags win over the project file's rules.
   options = { ...options, rules: { ...config.rules, ...(options.rules ?? {}) } };
   const pgVersion = options.pgVersion ?? config.pgVersion ?? null;
-  const migrationsDir = resolve(root, options.migrationsDir ?? config.directory ?? 'migrations');
-  const stateDir = resolve(root, options.stateDir ?? '.kimberlite/migrations');
-  const lockPath = join(stateDir, '.lock');
-  const trackerPath = join(stateDir, 'applied.toml');
   const defaultDatabase = join(root, '.kimberlite', 'dev-db');
   // Always schema-qualified (`[migrations] history-table`, default public.kimberlite_migrations).
   const historyStore = historyTable(options.historyTable ?? config.historyTable ?? undefined);

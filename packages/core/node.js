@@ -1,5 +1,6 @@
-// Node entry: the core, instantiated synchronously at import, and the
-// project API (files, databases) that the CLI uses.
+// Node entry: the core, instantiated synchronously at import, and where a
+// project's parts are on disk (layout.js), which the CLI and the language
+// server share. Databases and the `kmb` CLI are kimberlite-migration-cli's.
 import * as wasm from './core.js';
 
 /** Resolves at once: in Node the module is ready when the import is. */
@@ -22,5 +23,5 @@ export const planRollback = wasm.planRollback;
 export const codes = wasm.codes;
 export const version = wasm.version;
 export const readConfig = wasm.readConfig;
-export { openProject } from './project.js';
+export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_DIR, PROJECT_FILE } from './layout.js';
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';

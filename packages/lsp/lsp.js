@@ -9,8 +9,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import lsp from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import * as core from './core.js';
-import { readText } from './files.js';
+import * as core from 'kimberlite-migration';
 
 const { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, CodeActionKind, MarkupKind } = lsp;
 
@@ -51,29 +50,6 @@ const WHOLE_FILE = { start: { line: 0, character: 0 }, end: { line: 0, character
 /** Codes a `-- kimberlite:ignore` comment may silence (per statement or file). */
 const IGNORABLE = new Set(core.codes().filter((c) => c.silenceable).map((c) => c.code));
 
-/**
- * The project a file belongs to: the nearest folder above it with a
- * `kimberlite.toml` whose `[migrations] directory` (default `migrations`)
- * is the file's folder, with that file's rule levels; else, for a file in a
- * folder named `migrations`, the project above it. Any other `.sql` file is
- * checked on its own.
- */
-function projectOf(path) {
-  const folder = dirname(path);
-  for (let dir = folder; ; dir = dirname(dir)) {
-    const file = readFileSafe(join(dir, 'kimberlite.toml'));
-    const text = file === null ? null : file.toString('utf8');
-    if (text !== null) {
-      const config = core.readConfig('kimberlite.toml', text);
-      if (resolve(dir, config.directory ?? 'migrations') === folder) return { root: dir, folder, rules: config.rules, pgVersion: config.pgVersion };
-      break;
-    }
-    if (dirname(dir) === dir) break;
-  }
-  if (basename(folder) !== 'migrations') return null;
-  return { root: dirname(folder), folder, rules: {} };
-}
-
 function pathOf(uri) {
   try {
     return fileURLToPath(uri);
@@ -85,37 +61,36 @@ function pathOf(uri) {
 /** `parserRules: false`: the token rules only (a keystroke in a large file). */
 function analyzeDocument(document, parserRules = true) {
   const path = pathOf(document.uri);
-  const project = projectOf(path);
+  const project = core.projectOfFile(path);
   if (!project) {
     return core.lint(basename(path), document.getText(), parserRules ? undefined : { parserRules }).map((d) => ({ ...d, file: path }));
   }
   const files = [];
   let names = [];
   try {
-    names = readdirSync(project.folder).filter((name) => name.endsWith('.sql'));
+    names = readdirSync(project.migrationsDir).filter((name) => name.endsWith('.sql'));
   } catch {
     // The folder may not exist yet (an unsaved file).
   }
   // Open files of the folder count too, saved or not.
   for (const open of [document, ...documents.all()]) {
     const openPath = pathOf(open.uri);
-    if (dirname(openPath) === project.folder && !names.includes(basename(openPath))) names.push(basename(openPath));
+    if (dirname(openPath) === project.migrationsDir && !names.includes(basename(openPath))) names.push(basename(openPath));
   }
   for (const name of names) {
-    const full = join(project.folder, name);
+    const full = join(project.migrationsDir, name);
     const open = documents.get(pathToFileURL(full).href);
     const contents = full === path ? document.getText() : open ? open.getText() : readFileSafe(full);
     if (contents !== null) files.push({ path: relative(project.root, full), contents });
   }
-  const state = join(project.root, '.kimberlite', 'migrations');
   const mine = relative(project.root, path);
   const report = core.analyze({
     files,
-    lock: readText(join(state, '.lock')),
-    tracker: readText(join(state, 'applied.toml')),
+    lock: core.readText(project.lockPath),
+    tracker: core.readText(project.trackerPath),
     statements: false,
     // Only this file's lint rules run: the others' findings are not shown here.
-    options: { rules: project.rules, lintOnly: [mine], parserRules, ...(project.pgVersion ? { pgVersion: project.pgVersion } : {}) },
+    options: { rules: project.config.rules, lintOnly: [mine], parserRules, ...(project.config.pgVersion ? { pgVersion: project.config.pgVersion } : {}) },
   });
   // `unlocked` is news for `kmb migration status`, not for a file being written.
   return report.diagnostics.filter((d) => d.file === mine && d.code !== 'unlocked');

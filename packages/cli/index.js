@@ -1,0 +1,4 @@
+// kimberlite-migration-cli's Node API: a project folder on disk and its
+// databases. The core (analyze, plans, lint) is kimberlite-migration's.
+export { openProject } from './project.js';
+export { KmbError } from 'kimberlite-migration';

@@ -1,0 +1,85 @@
+// Each npm package installs from its packed tarball into an empty folder
+// and works there: the core with no dependency at all, the language server
+// without a database, the CLI with its databases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const tarballs = join(root, 'target', 'tarballs');
+const tarball = (name) => join(tarballs, readdirSync(tarballs).find((file) => new RegExp(`^${name}-\\d`).test(file)));
+const EXAMPLE = join(root, 'examples', 'shop');
+
+/** Installs `names`' tarballs into a new empty folder; returns it. */
+function installAlone(label, names) {
+  const dir = join(root, 'target', `consumer-${label}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `alone-${label}`, private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', ...names.map(tarball)], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
+
+/** Every package folder under node_modules (scoped ones by their scope). */
+function installed(dir) {
+  const modules = join(dir, 'node_modules');
+  return readdirSync(modules)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name]))
+    .sort();
+}
+
+function sizeOf(path) {
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.size;
+  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
+}
+
+test('the core package: no dependencies, works alone in Node', () => {
+  const manifest = JSON.parse(execFileSync('tar', ['-xOzf', tarball('kimberlite-migration'), 'package/package.json'], { encoding: 'utf8' }));
+  assert.equal(manifest.dependencies, undefined);
+  const dir = installAlone('core', ['kimberlite-migration']);
+  assert.deepEqual(installed(dir), ['kimberlite-migration']);
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { analyze, checksum, projectLayout } from 'kimberlite-migration';
+    const report = analyze({ files: [{ path: 'migrations/0001_a.sql', contents: '-- +migrate Up\\nCREATE TABLE a (id BIGINT PRIMARY KEY);\\n-- +migrate Down\\nDROP TABLE a;\\n' }] });
+    console.log(JSON.stringify({ ok: report.ok, sum: checksum('SELECT 1;'), folder: projectLayout('.').migrationsDir }));
+  `], { cwd: dir, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const out = JSON.parse(run.stdout);
+  assert.equal(out.sum.length, 64);
+  assert.equal(out.folder, join(dir, 'migrations'));
+  console.log(`# core installed alone: ${(sizeOf(join(dir, 'node_modules')) / 1024).toFixed(0)} KB`);
+});
+
+test('the language server package: the core and the LSP libraries, no database', () => {
+  const dir = installAlone('lsp', ['kimberlite-migration', 'kimberlite-migration-lsp']);
+  const packages = installed(dir);
+  assert.ok(packages.includes('vscode-languageserver'));
+  for (const heavy of ['@electric-sql/pglite', 'pg']) assert.ok(!packages.includes(heavy), `${heavy} is installed with the language server`);
+  const run = spawnSync(join(dir, 'node_modules', '.bin', 'kmb-lsp'), ['--version'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^kmb-lsp \d+\.\d+\.\d+/);
+  console.log(`# language server installed alone: ${(sizeOf(join(dir, 'node_modules')) / 1024).toFixed(0)} KB`);
+});
+
+test('the CLI package: kmb applies a project on the embedded database', () => {
+  const dir = installAlone('cli', ['kimberlite-migration', 'kimberlite-migration-cli']);
+  const project = join(dir, 'shop');
+  execFileSync('cp', ['-r', EXAMPLE, project]);
+  const kmb = (...args) => spawnSync(join(dir, 'node_modules', '.bin', 'kmb'), ['migration', ...args, '--project', project], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const apply = kmb('apply', '--json');
+  assert.equal(apply.status, 0, apply.stderr);
+  assert.equal(JSON.parse(apply.stdout).applied.length, readdirSync(join(project, 'migrations')).filter((f) => f.endsWith('.sql')).length);
+  const api = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { openProject } from 'kimberlite-migration-cli';
+    const { report } = await openProject(${JSON.stringify(project)}).status();
+    console.log(report.migrations.filter((m) => m.status === 'applied').length);
+  `], { cwd: dir, encoding: 'utf8' });
+  assert.equal(api.status, 0, api.stderr);
+  assert.ok(Number(api.stdout) > 0);
+  assert.equal((readFileSync(join(project, '.kimberlite', 'migrations', 'applied.toml'), 'utf8').match(/^id = /gm) ?? []).length, 4);
+});
