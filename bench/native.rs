@@ -72,7 +72,13 @@ fn main() {
                     .iter()
                     .map(|(path, contents)| SourceFile { path, contents })
                     .collect();
-                analyze(&Input::new(sources, lock.as_deref(), tracker.as_deref()))
+                let mut input = Input::new(sources, lock.as_deref(), tracker.as_deref());
+                // KMB_LINT_ONLY=<path>: lint that file only, findings only (the editor's call).
+                if let Ok(only) = std::env::var("KMB_LINT_ONLY") {
+                    input.options.lint_only = Some(vec![only]);
+                    input.options.findings_only = true;
+                }
+                analyze(&input)
             });
             println!("{ms:.3}");
         }

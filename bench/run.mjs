@@ -183,6 +183,10 @@ for (const n of sizes) {
 // run ÷ the same SQL run directly, and its overhead per migration.
 await applyRows(row, { root, cli: at('packages', 'cli', 'cli.js') });
 
+// kmb-lsp over stdio (issue 15): a keystroke with 20 files of a 300-file project open, and in a 100 KB file.
+console.log('\nLanguage server over stdio (bench/lsp.mjs):');
+execFileSync(process.execPath, [at('bench', 'lsp.mjs')], { stdio: 'inherit' });
+
 // Peak memory of one lint call ÷ input, per file shape (issue 12: ≤ 5×).
 console.log('\nMemory of lint on large files (bench/memory.mjs):');
 execFileSync(process.execPath, [at('bench', 'memory.mjs')], { stdio: 'inherit', env: { ...process.env, KMB_MEMORY_SIZES: process.env.KMB_MEMORY_SIZES ?? '1,10,100' } });

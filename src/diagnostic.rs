@@ -1,5 +1,6 @@
 //! Diagnostics: the one shape every finding takes, and the one table of codes.
 
+pub use crate::line_index::Span;
 use crate::line_index::{LineIndex, Range};
 
 /// How serious a finding is. Ordered from most to least serious.
@@ -35,23 +36,6 @@ impl Severity {
             "hint" => Some(Severity::Hint),
             _ => None,
         }
-    }
-}
-
-/// A half-open range of UTF-8 byte offsets `[start, end)` into the text the
-/// caller gave (for a migration file: its raw bytes, BOM included).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Span {
-    /// First byte.
-    pub start: usize,
-    /// One past the last byte.
-    pub end: usize,
-}
-
-impl Span {
-    /// A span from `start` to `end`.
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
     }
 }
 

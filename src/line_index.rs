@@ -1,4 +1,6 @@
-//! Byte offsets to LSP positions: 0-based lines and UTF-16 characters.
+//! Places in a text: byte spans, and byte offsets to LSP positions (0-based
+//! lines and UTF-16 characters). A leaf module: the lexer, the diagnostics
+//! and every stage above them use it, and it uses none of them.
 //!
 //! Lines end at `\n`, `\r\n` and a lone `\r`. A leading UTF-8 BOM is not
 //! counted as a character, because editors do not show it: a position is
@@ -6,7 +8,22 @@
 
 use std::cell::Cell;
 
-use crate::diagnostic::Span;
+/// A half-open range of UTF-8 byte offsets `[start, end)` into the text the
+/// caller gave (for a migration file: its raw bytes, BOM included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+}
 
 /// A 0-based line and UTF-16 code unit offset within that line (LSP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

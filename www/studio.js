@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, analyze, createMigration, updateLock, planApply, readConfig, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, analyze, createMigration, updateLock, planApply, readConfig, extensionsIn, missingExtension, runStep, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -283,18 +283,7 @@ $('try-apply').addEventListener('click', async () => {
       log.append(item);
       const started = performance.now();
       try {
-        const run = async (handle) => {
-          for (const statement of step.statements) {
-            try {
-              await handle.query(statement.text);
-            } catch (error) {
-              error.statement = statement;
-              throw error;
-            }
-          }
-        };
-        if (step.transactional) await db.transaction((tx) => run(tx));
-        else await run(db);
+        await runStep(db, step);
         item.append(el('span', { class: 'ok' }, `✓ ${applied.has(step.id) ? 'replayed' : 'applied'}`), el('span', { class: 'muted' }, ` (${Math.round(performance.now() - started)} ms)`));
       } catch (error) {
         const at = error.statement ? `${step.path}:${error.statement.range.start.line + 1}:${error.statement.range.start.character + 1}` : step.path;

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from 'kimberlite-migration';
-import { projectLayout } from 'kimberlite-migration';
+import { projectLayout, runStep } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { BOUNDED, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
@@ -481,36 +481,35 @@ export function openProject(dir = '.', options = {}) {
           const started = performance.now();
           const appliedAt = new Date().toISOString();
           const record = { appliedAt, appliedBy, executionMs: 0 };
+          const indexes = step.transactional ? [] : indexesCreatedBy(step.statements.map((statement) => statement.text));
+          const elapsed = () => Math.round(performance.now() - started);
           try {
-            if (step.transactional) {
-              await db.transaction(async (tx) => {
-                for (const statement of step.statements) await runStatement(tx, step, statement, db.kind);
-                record.executionMs = Math.round(performance.now() - started);
-                await historyStore.insert(tx, step, { ...record, state: 'applied' });
-              });
-            } else {
-              await historyStore.insert(db, step, { ...record, state: 'running' });
-              const indexes = indexesCreatedBy(step.statements.map((statement) => statement.text));
-              try {
-                for (const statement of step.statements) await runStatement(db, step, statement, db.kind);
-              } catch (error) {
-                await historyStore.setState(db, step.id, 'failed', Math.round(performance.now() - started)).catch(() => {});
-                // A failed CREATE INDEX CONCURRENTLY leaves its index behind, INVALID.
-                const left = await invalidIndexes(db, indexes).catch(() => []);
-                if (left.length > 0 && error instanceof KmbError) {
-                  error.help = `${error.help} It left ${left.length === 1 ? 'an INVALID index' : 'INVALID indexes'} behind, which \`IF NOT EXISTS\` would skip next time: drop ${left.length === 1 ? 'it' : 'them'} first (${left.map((name) => `DROP INDEX CONCURRENTLY IF EXISTS ${name};`).join(' ')}).`;
-                  error.invalidIndexes = left;
+            await runStep(db, step, {
+              statement: (handle, _, statement) => runStatement(handle, step, statement, db.kind),
+              // Outside a transaction the history says `running` until the last statement.
+              before: (handle) => historyStore.insert(handle, step, { ...record, state: 'running' }),
+              after: async (handle) => {
+                record.executionMs = elapsed();
+                if (step.transactional) return historyStore.insert(handle, step, { ...record, state: 'applied' });
+                // An INVALID index of the same name makes `IF NOT EXISTS` skip the build.
+                const invalid = await invalidIndexes(handle, indexes);
+                if (invalid.length > 0) {
+                  await historyStore.setState(handle, step.id, 'failed', elapsed());
+                  throw Object.assign(invalidIndexError(step.id, step.path, invalid), { recorded: true });
                 }
-                throw error;
+                return historyStore.setState(handle, step.id, 'applied', elapsed());
+              },
+            }).catch(async (error) => {
+              if (step.transactional || error?.recorded) throw error;
+              await historyStore.setState(db, step.id, 'failed', elapsed()).catch(() => {});
+              // A failed CREATE INDEX CONCURRENTLY leaves its index behind, INVALID.
+              const left = await invalidIndexes(db, indexes).catch(() => []);
+              if (left.length > 0 && error instanceof KmbError) {
+                error.help = `${error.help} It left ${left.length === 1 ? 'an INVALID index' : 'INVALID indexes'} behind, which \`IF NOT EXISTS\` would skip next time: drop ${left.length === 1 ? 'it' : 'them'} first (${left.map((name) => `DROP INDEX CONCURRENTLY IF EXISTS ${name};`).join(' ')}).`;
+                error.invalidIndexes = left;
               }
-              // An INVALID index of the same name makes `IF NOT EXISTS` skip the build.
-              const invalid = await invalidIndexes(db, indexes);
-              if (invalid.length > 0) {
-                await historyStore.setState(db, step.id, 'failed', Math.round(performance.now() - started));
-                throw invalidIndexError(step.id, step.path, invalid);
-              }
-              await historyStore.setState(db, step.id, 'applied', Math.round(performance.now() - started));
-            }
+              throw error;
+            });
           } catch (error) {
             onProgress({ phase: 'failed', step, error });
             stopIfCancelled(signal);
@@ -546,15 +545,10 @@ export function openProject(dir = '.', options = {}) {
           onProgress({ phase: 'start', step });
           const started = performance.now();
           try {
-            if (step.transactional) {
-              await db.transaction(async (tx) => {
-                for (const statement of step.statements) await runStatement(tx, step, statement, db.kind);
-                await historyStore.remove(tx, step.id);
-              });
-            } else {
-              for (const statement of step.statements) await runStatement(db, step, statement, db.kind);
-              await historyStore.remove(db, step.id);
-            }
+            await runStep(db, step, {
+              statement: (handle, _, statement) => runStatement(handle, step, statement, db.kind),
+              after: (handle) => historyStore.remove(handle, step.id),
+            });
           } catch (error) {
             onProgress({ phase: 'failed', step, error });
             stopIfCancelled(signal);

@@ -52,4 +52,6 @@ export const planRollback = guard('planRollback');
 export const codes = guard('codes');
 export const version = guard('version');
 export const readConfig = guard('readConfig');
+export const ignoreFixes = guard('ignoreFixes');
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
+export { runStep, runStatement } from './run.js';

@@ -22,6 +22,7 @@ export const planRollback = guarded('planRollback');
 export const codes = guarded('codes');
 export const version = guarded('version');
 export const readConfig = guarded('readConfig');
+export const ignoreFixes = guarded('ignoreFixes');
 
 const analyzeReport = guarded('analyze');
 /** Analyzes a whole project; each migration's statements are parsed when first read (report.js). */

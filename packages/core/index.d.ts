@@ -297,3 +297,32 @@ export function missingExtension(message: string | undefined): string | null;
  * file in them.
  */
 export function readConfig(path: string, text: string): { directory: string | null; rules: Record<string, string>; pgVersion: string | null; diagnostics: Diagnostic[] };
+
+/**
+ * The edits that silence a finding of `code` at `position` with an ignore
+ * comment: `statement` puts `-- kimberlite:ignore <code>` above the first
+ * line of the statement the finding is in (moving a statement that shares
+ * its line onto its own), `file` puts `-- kimberlite:ignore-file <code>` at
+ * the top. Null when no comment silences `code`.
+ */
+export function ignoreFixes(text: string, code: Code, position: Position): { statement: Fix; file: Fix } | null;
+
+/** A database as `runStep` needs it: statements, and transactions for transactional steps. */
+export interface StepExecutor {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+  transaction<T>(fn: (tx: Pick<StepExecutor, 'query'>) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Runs one step of a plan: its statements in order, in one transaction when
+ * the step is transactional. `after` runs after the last statement (in the
+ * same transaction, for a transactional step), `before` first (for a step
+ * that is not). A failing statement is attached to the error as `statement`.
+ */
+export function runStep<T = void>(db: StepExecutor, step: Step, hooks?: {
+  statement?: (handle: Pick<StepExecutor, 'query'>, step: Step, statement: Statement) => Promise<void>;
+  before?: (db: StepExecutor) => Promise<unknown>;
+  after?: (handle: Pick<StepExecutor, 'query'>) => Promise<T>;
+}): Promise<T | undefined>;
+/** `handle.query(statement.text)`, the failing statement attached to the error. */
+export function runStatement(handle: Pick<StepExecutor, 'query'>, step: Step, statement: Statement): Promise<void>;

@@ -5,7 +5,7 @@
 // against the lock, duplicate ids, gaps); offers quick fixes (no-transaction
 // directive, ignore comments) and hovers with each code's help.
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import lsp from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -58,42 +58,111 @@ function pathOf(uri) {
   }
 }
 
-/** `parserRules: false`: the token rules only (a keystroke in a large file). */
-function analyzeDocument(document, parserRules = true) {
-  const path = pathOf(document.uri);
-  const project = core.projectOfFile(path);
-  if (!project) {
-    return core.lint(basename(path), document.getText(), parserRules ? undefined : { parserRules }).map((d) => ({ ...d, file: path }));
-  }
-  const files = [];
+/**
+ * The project model: for each folder, the project its `.sql` files belong to
+ * (or null), and for each project its files on disk, its lock and its
+ * tracker, read once and then kept current from watched-file events, so a
+ * keystroke reads nothing from disk. Open documents stand in for their
+ * files. A client that cannot watch files gets the disk read again each
+ * time typing pauses.
+ */
+/** folder -> the project layout of its files, or null. */
+const layouts = new Map();
+/** project root -> { layout, disk: Map<file name, Buffer>, lock, tracker }. */
+const models = new Map();
+
+function layoutOf(path) {
+  const folder = dirname(path);
+  if (!layouts.has(folder)) layouts.set(folder, core.projectOfFile(path));
+  return layouts.get(folder);
+}
+
+function modelOf(layout) {
+  let model = models.get(layout.root);
+  if (model) return model;
+  const disk = new Map();
   let names = [];
   try {
-    names = readdirSync(project.migrationsDir).filter((name) => name.endsWith('.sql'));
+    names = readdirSync(layout.migrationsDir).filter((name) => name.endsWith('.sql'));
   } catch {
     // The folder may not exist yet (an unsaved file).
   }
-  // Open files of the folder count too, saved or not.
-  for (const open of [document, ...documents.all()]) {
-    const openPath = pathOf(open.uri);
-    if (dirname(openPath) === project.migrationsDir && !names.includes(basename(openPath))) names.push(basename(openPath));
-  }
   for (const name of names) {
-    const full = join(project.migrationsDir, name);
-    const open = documents.get(pathToFileURL(full).href);
-    const contents = full === path ? document.getText() : open ? open.getText() : readFileSafe(full);
-    if (contents !== null) files.push({ path: relative(project.root, full), contents });
+    const contents = readFileSafe(join(layout.migrationsDir, name));
+    if (contents !== null) disk.set(name, contents);
   }
-  const mine = relative(project.root, path);
+  model = { layout, disk, lock: readTextSafe(layout.lockPath), tracker: readTextSafe(layout.trackerPath) };
+  models.set(layout.root, model);
+  return model;
+}
+
+/** Forgets what was read from disk (a project file changed, or the client cannot say what did). */
+function forgetDisk() {
+  layouts.clear();
+  models.clear();
+}
+
+/** The open documents of a project's migrations folder, by file name. */
+function openIn(model) {
+  const open = new Map();
+  for (const document of documents.all()) {
+    if (!checked(document)) continue;
+    const path = pathOf(document.uri);
+    if (dirname(path) === model.layout.migrationsDir) open.set(basename(path), document);
+  }
+  return open;
+}
+
+/**
+ * Checks `targets` (open documents of one project) in one call of the core:
+ * every file of the project is read (the project findings, the schema model
+ * of earlier migrations), the lint rules run on the targets only. Returns
+ * uri -> the core's diagnostics for that file. `parserRules: false`: the
+ * token rules only (a keystroke in a large file).
+ */
+function checkProject(model, targets, parserRules = true) {
+  const { layout } = model;
+  const open = openIn(model);
+  for (const document of targets) open.set(basename(pathOf(document.uri)), document);
+  const names = new Set([...model.disk.keys(), ...open.keys()]);
+  const files = [];
+  const folder = relative(layout.root, layout.migrationsDir);
+  const pathIn = (name) => (folder ? join(folder, name) : name);
+  for (const name of names) files.push({ path: pathIn(name), contents: open.get(name)?.getText() ?? model.disk.get(name) });
+  const wanted = new Map(targets.map((document) => [pathIn(basename(pathOf(document.uri))), document.uri]));
   const report = core.analyze({
     files,
-    lock: core.readText(project.lockPath),
-    tracker: core.readText(project.trackerPath),
+    lock: model.lock,
+    tracker: model.tracker,
     statements: false,
-    // Only this file's lint rules run: the others' findings are not shown here.
-    options: { rules: project.config.rules, lintOnly: [mine], parserRules, ...(project.config.pgVersion ? { pgVersion: project.config.pgVersion } : {}) },
+    // Only the targets' lint rules run: the others' findings are not shown.
+    options: { rules: layout.config.rules, lintOnly: [...wanted.keys()], parserRules, ...(layout.config.pgVersion ? { pgVersion: layout.config.pgVersion } : {}) },
   });
-  // `unlocked` is news for `kmb migration status`, not for a file being written.
-  return report.diagnostics.filter((d) => d.file === mine && d.code !== 'unlocked');
+  const found = new Map(targets.map((document) => [document.uri, []]));
+  for (const diagnostic of report.diagnostics) {
+    // `unlocked` is news for `kmb migration status`, not for a file being written.
+    const uri = wanted.get(diagnostic.file);
+    if (uri !== undefined && diagnostic.code !== 'unlocked') found.get(uri).push(diagnostic);
+  }
+  return found;
+}
+
+/** A document's findings: with its project's when it is a migration, else its own lint. */
+function analyzeDocument(document, parserRules = true) {
+  const path = pathOf(document.uri);
+  const layout = layoutOf(path);
+  if (!layout) {
+    return core.lint(basename(path), document.getText(), parserRules ? undefined : { parserRules }).map((d) => ({ ...d, file: path }));
+  }
+  return checkProject(modelOf(layout), [document], parserRules).get(document.uri);
+}
+
+function readTextSafe(path) {
+  try {
+    return core.readText(path);
+  } catch {
+    return null;
+  }
 }
 
 function readFileSafe(path) {
@@ -160,9 +229,13 @@ function validate(document, { keystroke = false } = {}) {
       const current = documents.get(document.uri);
       if (current) validate(current);
     }, FULL_CHECK_DELAY_MS));
-  } else {
-    lastFull.set(document.uri, { text: document.getText(), parserFindings: diagnostics.filter((d) => NEEDS_PARSER.has(d.code)) });
   }
+  publish(document, diagnostics, { full: !quick });
+}
+
+/** Shows `diagnostics` for `document`; `full`: they include the parser's rules. */
+function publish(document, diagnostics, { full }) {
+  if (full) lastFull.set(document.uri, { text: document.getText(), parserFindings: diagnostics.filter((d) => NEEDS_PARSER.has(d.code)) });
   published.set(document.uri, diagnostics);
   connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: diagnostics.map(toLsp) });
 }
@@ -222,25 +295,97 @@ connection.onInitialized(() => {
     watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.kimberlite/migrations/*' }, { globPattern: '**/kimberlite.toml' }],
   }).catch((error) => connection.console.error(`kmb-lsp: could not watch files: ${error.message}`));
 });
-connection.onDidChangeWatchedFiles(() => {
+/**
+ * What a change can affect, checked once typing pauses: project root ->
+ * 'all', or the file name after which open migrations are affected (the
+ * schema model and the project findings of a migration depend on the
+ * files before it and on the names of all, never on later contents).
+ */
+const pending = new Map();
+/** The pending pass over the other open files. */
+let others = null;
+/** How long typing must pause before the other open files are checked again. */
+const OTHERS_DELAY_MS = 300;
+
+function affect(root, from) {
+  const now = pending.get(root);
+  if (now === 'all' || from === 'all') pending.set(root, 'all');
+  else pending.set(root, now === undefined || from < now ? from : now);
   clearTimeout(others);
-  others = setTimeout(() => {
-    for (const document of documents.all()) validate(document);
-  }, OTHERS_DELAY_MS);
+  others = setTimeout(checkOthers, OTHERS_DELAY_MS);
+}
+
+/** One call of the core per project for every open migration a change may concern. */
+function checkOthers() {
+  others = null;
+  const work = [...pending];
+  pending.clear();
+  if (!canWatch) forgetDisk();
+  for (const [root, from] of work) {
+    let model;
+    const targets = [];
+    for (const document of documents.all()) {
+      if (!checked(document)) continue;
+      const path = pathOf(document.uri);
+      const layout = layoutOf(path);
+      if (!layout || layout.root !== root) continue;
+      // The file typed in was checked on its keystroke; a later one, or every one for 'all'.
+      if (from !== 'all' && basename(path) <= from) continue;
+      model ??= modelOf(layout);
+      targets.push(document);
+    }
+    if (targets.length === 0) continue;
+    let found;
+    try {
+      found = checkProject(model, targets);
+    } catch (error) {
+      connection.console.error(`kmb-lsp: ${error.message}`);
+      continue;
+    }
+    for (const document of targets) publish(document, found.get(document.uri), { full: true });
+  }
+}
+
+// Files that change on disk (a migration created, deleted or renamed, the
+// lock or tracker rewritten by `kmb migration apply`, the project file
+// edited) update the model; the open files of that project are checked
+// again once typing pauses.
+connection.onDidChangeWatchedFiles(({ changes }) => {
+  for (const { uri, type } of changes) {
+    const path = pathOf(uri);
+    if (basename(path) === 'kimberlite.toml') {
+      const roots = [...models.keys()];
+      forgetDisk();
+      for (const root of roots) affect(root, 'all');
+      // A project file may make a project of open files that were none.
+      for (const document of documents.all()) if (checked(document)) affect(layoutOf(pathOf(document.uri))?.root ?? '', 'all');
+      continue;
+    }
+    for (const model of models.values()) {
+      const { layout } = model;
+      if (dirname(path) === layout.migrationsDir && path.endsWith('.sql')) {
+        const contents = type === lsp.FileChangeType.Deleted ? null : readFileSafe(path);
+        if (contents === null) model.disk.delete(basename(path));
+        else model.disk.set(basename(path), contents);
+      } else if (path === layout.lockPath) model.lock = readTextSafe(path);
+      else if (path === layout.trackerPath) model.tracker = readTextSafe(path);
+      else continue;
+      affect(layout.root, 'all');
+    }
+  }
 });
 
-documents.onDidOpen(({ document }) => validate(document));
-/** The pending check of the other open files after a change. */
-let others = null;
+/** Documents just opened: their first content event is no keystroke. */
+const opening = new Set();
+documents.onDidOpen(({ document }) => opening.add(document.uri));
 documents.onDidChangeContent(({ document }) => {
-  validate(document, { keystroke: true });
-  // Other open files of the same project may gain or lose project findings
-  // (a duplicate id, the schema a later file is linted against): checked
-  // once typing pauses, not on every keystroke.
-  clearTimeout(others);
-  others = setTimeout(() => {
-    for (const other of documents.all()) if (other.uri !== document.uri) validate(other);
-  }, OTHERS_DELAY_MS);
+  const opened = opening.delete(document.uri);
+  validate(document, { keystroke: !opened });
+  if (!checked(document)) return;
+  const layout = layoutOf(pathOf(document.uri));
+  // A document opened may be a file not yet on disk (its name counts for
+  // every other); a keystroke concerns only the migrations after it.
+  if (layout) affect(layout.root, opened ? 'all' : basename(pathOf(document.uri)));
 });
 documents.onDidClose(({ document }) => {
   published.delete(document.uri);
@@ -248,10 +393,10 @@ documents.onDidClose(({ document }) => {
   clearTimeout(fullChecks.get(document.uri));
   fullChecks.delete(document.uri);
   connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+  // An unsaved file that closes leaves the project (its name no longer counts).
+  const layout = checked(document) ? layoutOf(pathOf(document.uri)) : null;
+  if (layout) affect(layout.root, 'all');
 });
-
-/** How long typing must pause before the other open files are checked again. */
-const OTHERS_DELAY_MS = 300;
 
 /** Where a new first line goes: after a BOM, at the top. */
 const TOP = { line: 0, character: 0 };
@@ -259,6 +404,9 @@ const TOP = { line: 0, character: 0 };
 function insertLine(uri, position, text) {
   return { changes: { [uri]: [{ range: { start: position, end: position }, newText: text }] } };
 }
+
+/** A fix of the core as an LSP workspace edit. */
+const asEdit = (uri, fix) => ({ changes: { [uri]: fix.edits.map((edit) => ({ range: edit.range, newText: edit.text })) } });
 
 connection.onCodeAction(({ textDocument, context }) => {
   const document = documents.get(textDocument.uri);
@@ -276,7 +424,7 @@ connection.onCodeAction(({ textDocument, context }) => {
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
         isPreferred: true,
-        edit: { changes: { [textDocument.uri]: fix.edits.map((edit) => ({ range: edit.range, newText: edit.text })) } },
+        edit: asEdit(textDocument.uri, fix),
       });
     }
     if ((code === 'non-transactional-statement' || code === 'transaction-control') && !seen.has('no-transaction')) {
@@ -291,41 +439,19 @@ connection.onCodeAction(({ textDocument, context }) => {
     }
     if (!IGNORABLE.has(code) || seen.has(`ignore ${code} ${diagnostic.range.start.line}`)) continue;
     seen.add(`ignore ${code} ${diagnostic.range.start.line}`);
-    // The comment goes on the line above the statement's first line (a
-    // finding may sit on a later line of it); a statement that starts after
-    // another on the same line is moved to a line of its own first.
-    const statements = statementsOf(document);
-    const statement = statements.find((s) => inside(s.range, diagnostic.range.start));
-    const start = statement?.range.start ?? { line: diagnostic.range.start.line, character: 0 };
-    const lineText = document.getText({ start: { line: start.line, character: 0 }, end: { line: start.line + 1, character: 0 } });
-    const indent = /^[ \t]*/.exec(lineText)[0];
-    const alone = /^\s*$/.test(lineText.slice(0, start.character));
-    actions.push({
-      title: `Ignore ${code} for this statement`,
-      kind: CodeActionKind.QuickFix,
-      diagnostics: [diagnostic],
-      edit: alone
-        ? insertLine(textDocument.uri, { line: start.line, character: 0 }, `${indent}-- kimberlite:ignore ${code}\n`)
-        : insertLine(textDocument.uri, start, `\n${indent}-- kimberlite:ignore ${code}\n${indent}`),
-    });
-    actions.push({
-      title: `Ignore ${code} in this file`,
-      kind: CodeActionKind.QuickFix,
-      diagnostics: [diagnostic],
-      edit: insertLine(textDocument.uri, TOP, `-- kimberlite:ignore-file ${code}\n`),
-    });
+    // Where the comments go is the core's answer (statement-aware).
+    let fixes = null;
+    try {
+      fixes = core.ignoreFixes(document.getText(), code, diagnostic.range.start);
+    } catch (error) {
+      connection.console.error(`kmb-lsp: ${error.message}`);
+    }
+    for (const ignore of fixes ? [fixes.statement, fixes.file] : []) {
+      actions.push({ title: ignore.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: asEdit(textDocument.uri, ignore) });
+    }
   }
   return actions;
 });
-
-/** The statements of a document (ranges in UTF-16 units), for placing ignore comments. */
-function statementsOf(document) {
-  try {
-    return core.splitStatements(document.getText());
-  } catch {
-    return [];
-  }
-}
 
 const inside = (range, position) =>
   (position.line > range.start.line || (position.line === range.start.line && position.character >= range.start.character)) &&

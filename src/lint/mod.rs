@@ -5,6 +5,7 @@
 //! here, so rules only say what they look for.
 
 mod destructive_statement;
+pub mod ignore;
 mod invisible_character;
 mod missing_semicolon;
 mod no_transaction_multiple_statements;

@@ -6,7 +6,7 @@
 //! `""`, and `` `...` ``), dollar-quoted bodies (`$$...$$`, `$tag$...$tag$`),
 //! parameters (`$1`), words, numbers, `;`, parentheses and `\`.
 
-use crate::diagnostic::Span;
+use crate::line_index::Span;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

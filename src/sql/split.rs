@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::diagnostic::Span;
+use crate::line_index::Span;
 use crate::sql::lexer::{Token, TokenKind, tokenize};
 
 /// How many leading words a statement keeps as its keywords.

@@ -126,20 +126,33 @@ impl<'a> From<&'a Diagnostic> for DiagnosticDto<'a> {
             range: diagnostic.range.map(Into::into),
             help: diagnostic.help.as_deref(),
             related: diagnostic.related.iter().map(Into::into).collect(),
-            fix: diagnostic.fix.as_ref().map(|fix| FixDto {
-                title: &fix.title,
-                edits: fix
-                    .edits
-                    .iter()
-                    .map(|edit| EditDto {
-                        span: edit.span.into(),
-                        range: edit.range.into(),
-                        text: &edit.text,
-                    })
-                    .collect(),
-            }),
+            fix: diagnostic.fix.as_ref().map(Into::into),
         }
     }
+}
+
+impl<'a> From<&'a crate::diagnostic::Fix> for FixDto<'a> {
+    fn from(fix: &'a crate::diagnostic::Fix) -> Self {
+        FixDto {
+            title: &fix.title,
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| EditDto {
+                    span: edit.span.into(),
+                    range: edit.range.into(),
+                    text: &edit.text,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The two ignore-comment fixes of a finding (`ignoreFixes`).
+#[derive(Debug, Serialize)]
+pub struct IgnoreFixesDto<'a> {
+    pub statement: FixDto<'a>,
+    pub file: FixDto<'a>,
 }
 
 /// Converts a list of diagnostics.

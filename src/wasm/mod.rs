@@ -318,6 +318,39 @@ pub fn split(sql: JsValue) -> Result<JsValue, JsValue> {
     to_js(&found)
 }
 
+/// The edits that silence a finding with an ignore comment:
+/// `ignoreFixes(text, code, { line, character })` gives `{ statement, file }`
+/// (two fixes), or `null` when `code` is not one a comment silences.
+#[wasm_bindgen(js_name = ignoreFixes)]
+pub fn ignore_fixes(text: JsValue, code: JsValue, position: JsValue) -> Result<JsValue, JsValue> {
+    let text = string_of(&text, "text")?;
+    let code_name = string_of(&code, "code")?;
+    let Some(code) = crate::diagnostic::Code::parse(&code_name) else {
+        return Err(misuse(format!("`{code_name}` is not a diagnostic code")));
+    };
+    let number = |key: &str| {
+        get(&position, key)
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX))
+            .map(|n| n as u32)
+            .ok_or_else(|| misuse(format!("position.{key} must be a whole number >= 0")))
+    };
+    if !position.is_object() {
+        return Err(misuse("the position must be an object { line, character }"));
+    }
+    let at = crate::line_index::Position {
+        line: number("line")?,
+        character: number("character")?,
+    };
+    match crate::lint::ignore::ignore_fixes(&text, code, at) {
+        None => Ok(JsValue::NULL),
+        Some(fixes) => to_js(&dto::IgnoreFixesDto {
+            statement: (&fixes.statement).into(),
+            file: (&fixes.file).into(),
+        }),
+    }
+}
+
 /// The next migration: `{ existing: string[], name, created, author? }`.
 #[wasm_bindgen(js_name = createMigration)]
 pub fn create(input: JsValue) -> Result<JsValue, JsValue> {

@@ -270,3 +270,54 @@ test('options.lintOnly: only those files are linted, and they are linted against
   assert.throws(() => kmb.analyze({ files, options: { lintOnly: 'migrations/0002_b.sql' } }), /lintOnly|sequence|invalid/);
 });
 
+
+test('runStep: statements in order, in a transaction when the step is transactional, hooks where they belong', async () => {
+  const calls = [];
+  const db = {
+    query: async (sql) => {
+      calls.push(`db ${sql}`);
+      if (sql === 'FAIL') throw new Error('syntax error');
+    },
+    transaction: async (fn) => {
+      calls.push('begin');
+      try {
+        const result = await fn({ query: async (sql) => calls.push(`tx ${sql}`) });
+        calls.push('commit');
+        return result;
+      } catch (error) {
+        calls.push('rollback');
+        throw error;
+      }
+    },
+  };
+  const statements = (...texts) => texts.map((text) => ({ text }));
+  const result = await kmb.runStep(db, { transactional: true, statements: statements('A', 'B') }, {
+    before: async () => calls.push('before'),
+    after: async (handle) => {
+      await handle.query('HISTORY');
+      return 'done';
+    },
+  });
+  assert.equal(result, 'done');
+  assert.deepEqual(calls.splice(0), ['begin', 'tx A', 'tx B', 'tx HISTORY', 'commit']);
+  await kmb.runStep(db, { transactional: false, statements: statements('C') }, { before: async (h) => h.query('RUNNING'), after: async (h) => h.query('APPLIED') });
+  assert.deepEqual(calls.splice(0), ['db RUNNING', 'db C', 'db APPLIED']);
+  const failing = statements('D', 'FAIL', 'E');
+  await assert.rejects(kmb.runStep(db, { transactional: false, statements: failing }), (error) => error.statement === failing[1]);
+  assert.deepEqual(calls.splice(0), ['db D', 'db FAIL']);
+});
+
+test('ignoreFixes: the core places ignore comments at the statement, in UTF-16 positions', () => {
+  const text = '-- 😀 emoji\nSELECT 1; DELETE\n  FROM accounts;\n';
+  // The finding is on the statement's second line; the statement shares its first line with another.
+  const fixes = kmb.ignoreFixes(text, 'destructive-statement', { line: 2, character: 4 });
+  assert.equal(fixes.statement.title, 'Ignore destructive-statement for this statement');
+  const [edit] = fixes.statement.edits;
+  assert.deepEqual(edit.range.start, { line: 1, character: 10 });
+  assert.equal(edit.text, '\n-- kimberlite:ignore destructive-statement\n');
+  assert.deepEqual(fixes.file.edits[0].range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
+  assert.equal(fixes.file.edits[0].text, '-- kimberlite:ignore-file destructive-statement\n');
+  assert.equal(kmb.ignoreFixes(text, 'checksum-mismatch', { line: 0, character: 0 }), null);
+  assert.throws(() => kmb.ignoreFixes(text, 'no-such-code', { line: 0, character: 0 }), (error) => error.code === 'invalid-argument');
+  assert.throws(() => kmb.ignoreFixes(text, 'destructive-statement', { line: -1, character: 0 }), (error) => error.code === 'invalid-argument');
+});
