@@ -338,8 +338,100 @@ impl Report {
     }
 }
 
+/// What [`analyze_reusing`] parsed of the files before the first one it
+/// lints, kept by the caller for its next call: an editor lints the file
+/// being typed in again and again, and every migration before it (their
+/// findings, checksums and the schema model they build) stays the same.
+/// Up to [`PrefixCache::ENTRIES`] prefixes are kept, the latest first.
+#[derive(Debug, Clone, Default)]
+pub struct PrefixCache {
+    entries: Vec<Prefix>,
+    /// Each file after the prefix that was read but not linted, by the key
+    /// of its path, bytes and the settings: such a parse reads nothing of
+    /// the schema, so it is the same whatever comes before. Only the last
+    /// call's files are kept.
+    files: HashMap<u64, Migration>,
+    hits: u64,
+}
+
+/// One kept prefix: its key, and the state `analyze` had after it.
+#[derive(Debug, Clone)]
+struct Prefix {
+    key: u64,
+    parsed: Vec<Migration>,
+    schema: Schema,
+    slug: Option<String>,
+}
+
+impl PrefixCache {
+    /// How many prefixes are kept (an editor alternates between a few).
+    pub const ENTRIES: usize = 4;
+
+    /// How many calls reused a kept prefix.
+    pub fn hits(&self) -> u64 {
+        self.hits
+    }
+
+    fn take(&mut self, key: u64) -> Option<Prefix> {
+        let at = self.entries.iter().position(|entry| entry.key == key)?;
+        self.hits += 1;
+        let found = self.entries.remove(at);
+        self.entries.insert(0, found.clone());
+        Some(found)
+    }
+
+    fn keep(&mut self, prefix: Prefix) {
+        self.entries.retain(|entry| entry.key != prefix.key);
+        self.entries.insert(0, prefix);
+        self.entries.truncate(Self::ENTRIES);
+    }
+}
+
+/// A fast 64-bit hash of what a prefix's parse depends on: each file's path
+/// and bytes, and the settings the parse reads. Not cryptographic: a cache
+/// key for one editor's own files (lengths are mixed in, so no two lists of
+/// files share a stream).
+struct PrefixKey(u64);
+
+impl PrefixKey {
+    const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.mix(bytes.len() as u64);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.mix(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        }
+        let mut last = [0u8; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.mix(u64::from_le_bytes(last));
+    }
+}
+
+impl PrefixKey {
+    /// The key of the settings a parse reads.
+    fn of_settings(options: &Options) -> PrefixKey {
+        let mut key = PrefixKey(PrefixKey::SEED);
+        key.bytes(format!("{:?} {}", options.lint, options.findings_only).as_bytes());
+        key
+    }
+}
+
 /// Analyzes a whole project: files, folder, lock and tracker.
 pub fn analyze(input: &Input<'_>) -> Report {
+    analyze_reusing(input, None)
+}
+
+/// [`analyze`], reusing what `cache` kept of an earlier call when the files
+/// before the first one `options.lint_only` names are the same (same paths,
+/// same bytes, same settings), and keeping them for the next. Without
+/// `lint_only` there is no such prefix and the cache is not used. The report
+/// is the same as `analyze`'s.
+pub fn analyze_reusing(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Report {
     let mut diagnostics = Vec::new();
     let mut by_id: BTreeMap<u32, Migration> = BTreeMap::new();
     // In the order they apply, each linted knowing the schema the ones
@@ -363,27 +455,89 @@ pub fn analyze(input: &Input<'_>) -> Report {
     // Consecutive files with the same slug are one change split into parts
     // (kratos writes them so): what the earlier parts made stays the
     // change's own for `destructive-statement`.
-    let mut slug: Option<&str> = None;
-    for file in files {
+    let mut slug: Option<String> = None;
+    // The files before the first one linted, which a cache may hold.
+    let prefix_len = match (&input.options.lint_only, &cache) {
+        (Some(only), Some(_)) => files
+            .iter()
+            .position(|file| only.iter().any(|path| path == file.path))
+            .unwrap_or(0),
+        _ => 0,
+    };
+    let mut prefix_key = None;
+    let mut skip = 0;
+    // With `lint_only`, the schema matters up to the last file linted only.
+    let last_linted = match &input.options.lint_only {
+        Some(only) => files
+            .iter()
+            .rposition(|file| only.iter().any(|path| path == file.path)),
+        None => files.len().checked_sub(1),
+    };
+    let mut kept_files = HashMap::new();
+    if prefix_len > 0 {
+        let mut key = PrefixKey::of_settings(&input.options);
+        for file in &files[..prefix_len] {
+            key.bytes(file.path.as_bytes());
+            key.bytes(file.contents);
+        }
+        if let Some(found) = cache.as_deref_mut().and_then(|cache| cache.take(key.0)) {
+            parsed = found.parsed;
+            schema = found.schema;
+            slug = found.slug;
+            skip = prefix_len;
+        } else {
+            prefix_key = Some(key.0);
+        }
+    }
+    for (at, file) in files.into_iter().enumerate().skip(skip) {
+        if at == prefix_len
+            && let (Some(key), Some(cache)) = (prefix_key, cache.as_deref_mut())
+        {
+            cache.keep(Prefix {
+                key,
+                parsed: parsed.clone(),
+                schema: schema.clone(),
+                slug: slug.clone(),
+            });
+        }
         let this = crate::migration::parse_file_name(file_name_of(file.path)).map(|n| n.slug);
-        if this.is_none() || this != slug {
+        if this.is_none() || this != slug.as_deref() {
             schema.begin_change();
         }
-        slug = this;
+        slug = this.map(str::to_string);
         let lint = input
             .options
             .lint_only
             .as_ref()
             .is_none_or(|only| only.iter().any(|path| path == file.path));
-        let migration = parse_in_project(
-            file.path,
-            file.contents,
-            &input.options.lint,
-            &schema,
-            lint,
-            !input.options.findings_only,
-        );
-        for statement in &migration.up {
+        // A file read but not linted, after the prefix: its parse may be the last call's.
+        let file_key = (cache.is_some() && !lint && at > prefix_len).then(|| {
+            let mut key = PrefixKey::of_settings(&input.options);
+            key.bytes(file.path.as_bytes());
+            key.bytes(file.contents);
+            key.0
+        });
+        let known = file_key.and_then(|key| cache.as_deref_mut()?.files.remove(&key));
+        let migration = known.unwrap_or_else(|| {
+            parse_in_project(
+                file.path,
+                file.contents,
+                &input.options.lint,
+                &schema,
+                lint,
+                !input.options.findings_only,
+            )
+        });
+        if let Some(key) = file_key {
+            kept_files.insert(key, migration.clone());
+        }
+        // Nothing after the last file linted reads the schema.
+        let statements = if last_linted.is_some_and(|last| at < last) {
+            &migration.up[..]
+        } else {
+            &[]
+        };
+        for statement in statements {
             let verb = statement.keyword_ranges.words(&statement.text).next();
             if verb.is_some_and(|verb| {
                 ["CREATE", "ALTER", "DROP"]
@@ -394,6 +548,9 @@ pub fn analyze(input: &Input<'_>) -> Report {
             }
         }
         parsed.push(migration);
+    }
+    if let Some(cache) = cache {
+        cache.files = kept_files;
     }
 
     // File findings, with the file's own ignore comments applied.

@@ -396,3 +396,78 @@ fn appending_an_entry_is_writing_the_whole_file() {
         applied.push(applied_entry);
     }
 }
+
+/// `analyze_reusing` with a cache gives the report `analyze` gives, whether
+/// the files before the one linted are the same as last time or not.
+#[test]
+fn reusing_the_prefix_changes_no_report() {
+    use kimberlite_migration::lint::LintSettings;
+    use kimberlite_migration::project::{Input, PrefixCache, SourceFile, analyze, analyze_reusing};
+    let mut files: Vec<(String, String)> = (1..=12)
+        .map(|id| {
+            (
+                format!("migrations/{id:04}_step{id}.sql"),
+                format!("CREATE TABLE t{id} (id BIGINT);\nCREATE INDEX i{id} ON t{} (id);\nDELETE FROM t{id};\n-- Down Migration\nDROP TABLE t{id};\n", id.max(2) - 1),
+            )
+        })
+        .collect();
+    let lock = "not a lock";
+    let mut cache = PrefixCache::default();
+    let check = |files: &[(String, String)],
+                 only: &str,
+                 settings: LintSettings,
+                 cache: &mut PrefixCache| {
+        let sources = files
+            .iter()
+            .map(|(path, text)| SourceFile {
+                path,
+                contents: text.as_bytes(),
+            })
+            .collect();
+        let mut input = Input::new(sources, Some(lock), None);
+        input.options.lint_only = Some(vec![only.to_string()]);
+        input.options.findings_only = true;
+        input.options.lint = settings;
+        let plain = analyze(&input);
+        assert_eq!(analyze_reusing(&input, Some(cache)), plain, "{only}");
+        plain
+    };
+    let mine = files[8].0.clone();
+    // A miss, then hits while the file linted changes.
+    let first = check(&files, &mine, LintSettings::default(), &mut cache);
+    for round in 0..3 {
+        files[8]
+            .1
+            .push_str(&format!("UPDATE t9 SET id = {round};\n"));
+        let again = check(&files, &mine, LintSettings::default(), &mut cache);
+        assert_ne!(again, first);
+    }
+    assert_eq!(cache.hits(), 3);
+    // A later file changes, or goes: its own parse is made again, the others' reused.
+    files[10].1 = "CREATE TABLE t11 (id INT);\nDROP TABLE t9;\n".to_string();
+    check(&files, &mine, LintSettings::default(), &mut cache);
+    let gone = files.remove(11);
+    check(&files, &mine, LintSettings::default(), &mut cache);
+    files.push(gone);
+    assert_eq!(cache.hits(), 5);
+    // A change before it, other settings, another file linted: each a miss, same reports.
+    files[2].1 = "DROP TABLE t1;\n".to_string();
+    check(&files, &mine, LintSettings::default(), &mut cache);
+    check(
+        &files,
+        &mine,
+        LintSettings {
+            pg_version: Some("11".into()),
+            ..LintSettings::default()
+        },
+        &mut cache,
+    );
+    let later = files[11].0.clone();
+    check(&files, &later, LintSettings::default(), &mut cache);
+    check(&files, &mine, LintSettings::default(), &mut cache);
+    // The file linted first: nothing before it to keep.
+    let first_file = files[0].0.clone();
+    check(&files, &first_file, LintSettings::default(), &mut cache);
+    // The second call for `later` and for `mine` after it reused theirs.
+    assert_eq!(cache.hits(), 6);
+}

@@ -1,15 +1,19 @@
-//! Any bytes split into two files, a lock and a tracker: analyze and the
-//! plans never panic, and `ok` means no error.
+//! Any bytes split into three files, a lock and a tracker: analyze and the
+//! plans never panic, and `ok` means no error. Linting the middle file with
+//! a prefix cache (`analyze_reusing`, as an editor does) gives the report
+//! `analyze` gives, on a first call and on one that reuses it after the
+//! middle file changed.
 #![no_main]
 
 use kimberlite_migration::plan::{RollbackTarget, plan_apply, plan_rollback};
-use kimberlite_migration::project::{Input, SourceFile, analyze};
+use kimberlite_migration::project::{Input, PrefixCache, SourceFile, analyze, analyze_reusing};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.split(|&b| b == 0xff);
     let first = parts.next().unwrap_or_default();
     let second = parts.next().unwrap_or_default();
+    let third = parts.next().unwrap_or_default();
     let lock = parts.next().and_then(|p| std::str::from_utf8(p).ok());
     let tracker = parts.next().and_then(|p| std::str::from_utf8(p).ok());
     let files = vec![
@@ -21,9 +25,24 @@ fuzz_target!(|data: &[u8]| {
             path: "migrations/0002_b.sql",
             contents: second,
         },
+        SourceFile {
+            path: "migrations/0003_c.sql",
+            contents: third,
+        },
     ];
-    let report = analyze(&Input::new(files, lock, tracker));
+    let report = analyze(&Input::new(files.clone(), lock, tracker));
     assert_eq!(report.ok, report.summary.errors == 0);
     let _ = plan_apply(&report, None, true);
     let _ = plan_rollback(&report, RollbackTarget::Steps(1));
+    let mut cache = PrefixCache::default();
+    let mut edited = second.to_vec();
+    edited.extend_from_slice(b"\n;");
+    for middle in [second, second, &edited[..]] {
+        let mut files = files.clone();
+        files[1].contents = middle;
+        let mut input = Input::new(files, lock, tracker);
+        input.options.lint_only = Some(vec!["migrations/0002_b.sql".to_string()]);
+        input.options.findings_only = true;
+        assert_eq!(analyze_reusing(&input, Some(&mut cache)), analyze(&input));
+    }
 });

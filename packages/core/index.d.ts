@@ -175,6 +175,15 @@ export interface Options {
    * per keystroke in large files and runs the rest once typing pauses.
    */
   parserRules?: boolean;
+  /**
+   * `true`: keep what was parsed of the files before the first `lintOnly`
+   * file (their findings, checksums and the schema they build), and reuse
+   * it in the next call whose files before that one are the same bytes
+   * with the same settings. The report is the same either way; an editor
+   * typing in one migration of a large project pays for that file only.
+   * The module keeps the last four such prefixes.
+   */
+  reuse?: boolean;
 }
 
 /** A whole project in one call. */

@@ -136,7 +136,7 @@ function checkProject(model, targets, parserRules = true) {
     tracker: model.tracker,
     statements: false,
     // Only the targets' lint rules run: the others' findings are not shown.
-    options: { rules: layout.config.rules, lintOnly: [...wanted.keys()], parserRules, ...(layout.config.pgVersion ? { pgVersion: layout.config.pgVersion } : {}) },
+    options: { rules: layout.config.rules, lintOnly: [...wanted.keys()], parserRules, reuse: true, ...(layout.config.pgVersion ? { pgVersion: layout.config.pgVersion } : {}) },
   });
   const found = new Map(targets.map((document) => [document.uri, []]));
   for (const diagnostic of report.diagnostics) {

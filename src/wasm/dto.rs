@@ -518,7 +518,7 @@ pub struct CodeInfoDto {
     pub summary: &'static str,
 }
 
-/// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" }, pgVersion, lintOnly, parserRules }`.
+/// Run options: `{ allowOutOfOrder, rules: { "<code>": "off" | "<severity>" }, pgVersion, lintOnly, parserRules, reuse }`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OptionsDto {
@@ -534,6 +534,10 @@ pub struct OptionsDto {
     /// `false`: only the token rules, not the ones that need squawk's parser.
     #[serde(default)]
     pub parser_rules: Option<bool>,
+    /// `true`: keep what was parsed of the files before the first `lintOnly`
+    /// file for the next call (an editor's keystrokes).
+    #[serde(default)]
+    pub reuse: Option<bool>,
 }
 
 /// Everything of a project input but the files (read separately, so that

@@ -167,6 +167,12 @@ impl Project {
     }
 }
 
+thread_local! {
+    /// What `analyze` with `options.reuse` kept for the next call (one
+    /// instance serves one caller, an editor).
+    static PREFIXES: std::cell::RefCell<crate::project::PrefixCache> = std::cell::RefCell::default();
+}
+
 /// Analyzes a whole project: `{ files, lock?, tracker?, lockPath?, trackerPath?, history?, options? }`.
 ///
 /// The report's migrations come without statements (`up` empty, `down`
@@ -175,8 +181,13 @@ impl Project {
 #[wasm_bindgen(js_name = analyze)]
 pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
     let project = read_project(&input)?;
+    let reuse = project.rest.options.as_ref().and_then(|o| o.reuse) == Some(true);
     let (input, problems) = project.input();
-    let mut report = analyze_project(&input);
+    let mut report = if reuse {
+        PREFIXES.with_borrow_mut(|cache| crate::project::analyze_reusing(&input, Some(cache)))
+    } else {
+        analyze_project(&input)
+    };
     report.add(problems);
     to_js(&ReportDto::new(&report))
 }
