@@ -66,6 +66,32 @@ pub struct Directives {
     pub ignore_file: Vec<Code>,
 }
 
+/// A `-- kimberlite:<name> <args>` comment, read the one way every place
+/// reads it: the comment's leading `--` pairs removed and the rest trimmed
+/// (as SPEC §3.2 reads metadata lines), then `kimberlite:`, the name up to
+/// the first whitespace, and the arguments after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Directive<'t> {
+    /// `no-transaction`, `ignore`, `ignore-file`, or one this tool does not know.
+    pub name: &'t str,
+    /// What follows the name, trimmed (the codes of an ignore directive).
+    pub args: &'t str,
+}
+
+impl<'t> Directive<'t> {
+    /// The directive a comment (`-- kimberlite:ignore x`, a token's text or
+    /// a trimmed line) holds, if it is one.
+    pub fn of(comment: &'t str) -> Option<Directive<'t>> {
+        let text = comment.trim().trim_start_matches("--").trim();
+        let rest = text.strip_prefix("kimberlite:")?;
+        let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        Some(Directive {
+            name,
+            args: args.trim(),
+        })
+    }
+}
+
 /// A parsed migration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
@@ -549,11 +575,11 @@ impl<'a, 'm> Parser<'a, 'm> {
             }
             let start = offset + (line.len() - line.trim_start().len());
             let end = start + trimmed.len();
-            let comment = trimmed.trim_start_matches("--").trim();
-            if let Some(directive) = comment.strip_prefix("kimberlite:") {
+            if let Some(directive) = Directive::of(trimmed) {
                 self.read_directive(directive, start, end);
                 continue;
             }
+            let comment = trimmed.trim_start_matches("--").trim();
             if let Some(title) = comment.strip_prefix("Migration:") {
                 self.migration.title = Some(title.trim().to_string());
             } else if let Some(created) = comment.strip_prefix("Created:") {
@@ -597,11 +623,9 @@ impl<'a, 'm> Parser<'a, 'm> {
     }
 
     /// One `-- kimberlite:<name> <args>` comment of the leading block.
-    fn read_directive(&mut self, directive: &str, start: usize, end: usize) {
+    fn read_directive(&mut self, directive: Directive<'_>, start: usize, end: usize) {
         let label = self.label;
-        let (name, args) = directive
-            .split_once(char::is_whitespace)
-            .unwrap_or((directive, ""));
+        let Directive { name, args } = directive;
         match name {
             "no-transaction" => self.migration.directives.no_transaction = true,
             "ignore-file" => {
@@ -720,11 +744,7 @@ impl<'a, 'm> Parser<'a, 'm> {
 
     /// A `-- kimberlite:` comment after the leading block: only `ignore` works there.
     fn stray_directive(&self, token: &Token) -> Option<Diagnostic> {
-        let comment = self.src[token.start..token.end]
-            .trim_start_matches('-')
-            .trim();
-        let directive = comment.strip_prefix("kimberlite:")?;
-        let name = directive.split(char::is_whitespace).next().unwrap_or("");
+        let name = Directive::of(&self.src[token.start..token.end])?.name;
         (name != "ignore").then(|| {
             self.finding(
                 Code::UnknownDirective,
@@ -991,15 +1011,14 @@ impl<'a, 'm> Parser<'a, 'm> {
                 }
             }
             match token.kind {
-                TokenKind::LineComment if !splitter.in_statement() => {
-                    let comment = src[token.start..token.end].trim_start_matches('-').trim();
-                    if let Some(args) = comment.strip_prefix("kimberlite:ignore")
-                        && (args.is_empty() || args.starts_with(char::is_whitespace))
-                    {
-                        section
-                            .ignore_comments
-                            .push(Span::new(token.start, token.end));
-                    }
+                TokenKind::LineComment
+                    if !splitter.in_statement()
+                        && Directive::of(&src[token.start..token.end])
+                            .is_some_and(|directive| directive.name == "ignore") =>
+                {
+                    section
+                        .ignore_comments
+                        .push(Span::new(token.start, token.end));
                 }
                 TokenKind::OpenParen => {
                     section.words.open_paren(depth);
@@ -1044,10 +1063,7 @@ impl<'a, 'm> Parser<'a, 'm> {
         let words = std::mem::take(&mut section.words);
         let mut ignored = Vec::new();
         for comment in std::mem::take(&mut section.ignore_comments) {
-            let text = src[comment.start..comment.end]
-                .trim_start_matches('-')
-                .trim();
-            let args = &text["kimberlite:ignore".len()..];
+            let args = Directive::of(&src[comment.start..comment.end]).map_or("", |d| d.args);
             let codes = self.read_codes(args, comment.start, comment.end);
             ignored.extend(codes);
         }

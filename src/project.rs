@@ -431,9 +431,60 @@ pub fn analyze(input: &Input<'_>) -> Report {
 /// same bytes, same settings), and keeping them for the next. Without
 /// `lint_only` there is no such prefix and the cache is not used. The report
 /// is the same as `analyze`'s.
-pub fn analyze_reusing(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Report {
+pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Report {
     let mut diagnostics = Vec::new();
-    let mut by_id: BTreeMap<u32, Migration> = BTreeMap::new();
+    let parsed = parse_in_order(input, cache);
+    let (mut by_id, silencers) = by_id(parsed, &mut diagnostics);
+    diagnostics.extend(input.unreadable.iter().map(Unreadable::diagnostic));
+    // An unreadable file still holds its id: no gap is reported for it.
+    let unreadable_ids: Vec<u32> = input
+        .unreadable
+        .iter()
+        .filter_map(|u| crate::migration::parse_file_name(file_name_of(u.path)).map(|n| n.id))
+        .collect();
+    check_sequence(&by_id, &unreadable_ids, &mut diagnostics);
+    let (lock_entries, tracker_entries) = read_state(input, &mut diagnostics);
+    let locked: BTreeMap<u32, &LockEntry> = lock_entries
+        .iter()
+        .flatten()
+        .map(|entry| (entry.id, entry))
+        .collect();
+    let applied: BTreeMap<u32, &AppliedEntry> = tracker_entries
+        .iter()
+        .flatten()
+        .map(|entry| (entry.id, entry))
+        .collect();
+    if let Some(entries) = &lock_entries {
+        check_lock(entries, &by_id, &unreadable_ids, input, &mut diagnostics);
+    }
+    if let Some(entries) = &tracker_entries {
+        check_tracker(
+            entries,
+            &by_id,
+            &unreadable_ids,
+            &locked,
+            input,
+            &mut diagnostics,
+        );
+    }
+    let migrations = statuses(&mut by_id, &locked, &applied, input, &mut diagnostics);
+    let diagnostics = settle(diagnostics, &silencers, &input.options);
+    let summary = summarize(&migrations, &diagnostics);
+    Report {
+        ok: summary.errors == 0,
+        migrations,
+        diagnostics,
+        summary,
+        lock: lock_entries,
+        tracker: tracker_entries,
+    }
+}
+
+/// Step 1: every `.sql` file parsed, in the order they apply (id, then
+/// name, then path), each linted (when `lint_only` lets it) against the
+/// schema model the ones before it built; with `cache`, what an earlier
+/// call parsed is reused ([`analyze_reusing`]).
+fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec<Migration> {
     // In the order they apply, each linted knowing the schema the ones
     // before it built.
     let mut files: Vec<&SourceFile<'_>> = input
@@ -552,8 +603,17 @@ pub fn analyze_reusing(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -
     if let Some(cache) = cache {
         cache.files = kept_files;
     }
+    parsed
+}
 
-    // File findings, with the file's own ignore comments applied.
+/// Step 2: the migrations by id, a later file with an id already taken
+/// reported as `duplicate-id`; each file's own findings moved to
+/// `diagnostics`, and its ignore comments kept for [`settle`].
+fn by_id(
+    parsed: Vec<Migration>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (BTreeMap<u32, Migration>, HashMap<String, Silencer>) {
+    let mut by_id: BTreeMap<u32, Migration> = BTreeMap::new();
     let mut silencers: HashMap<String, Silencer> = HashMap::new();
     for mut migration in parsed {
         let own = std::mem::take(&mut migration.diagnostics);
@@ -576,15 +636,15 @@ pub fn analyze_reusing(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -
         by_id.insert(id, migration);
     }
 
-    diagnostics.extend(input.unreadable.iter().map(Unreadable::diagnostic));
-    // An unreadable file still holds its id: no gap is reported for it.
-    let unreadable_ids: Vec<u32> = input
-        .unreadable
-        .iter()
-        .filter_map(|u| crate::migration::parse_file_name(file_name_of(u.path)).map(|n| n.id))
-        .collect();
-    check_sequence(&by_id, &unreadable_ids, &mut diagnostics);
+    (by_id, silencers)
+}
 
+/// Step 3: the lock and the tracker read (their own findings reported);
+/// a database's history, when given, stands for the tracker, after drift
+/// between the two is reported.
+type StateEntries = (Option<Vec<LockEntry>>, Option<Vec<AppliedEntry>>);
+
+fn read_state(input: &Input<'_>, diagnostics: &mut Vec<Diagnostic>) -> StateEntries {
     let (lock, lock_diagnostics) = parse_lock(input.lock_path, input.lock);
     diagnostics.extend(lock_diagnostics);
     let (tracker, tracker_diagnostics) = parse_tracker(input.tracker_path, input.tracker);
@@ -595,36 +655,23 @@ pub fn analyze_reusing(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -
         // No tracker text at all: this history is not the one applied.toml
         // mirrors (another database), so there is nothing to compare.
         if let (Some(entries), Some(_)) = (&tracker_entries, input.tracker) {
-            check_drift(entries, history, input, &mut diagnostics);
+            check_drift(entries, history, input, diagnostics);
         }
         tracker_entries = Some(history.clone());
     }
 
-    let locked: BTreeMap<u32, &LockEntry> = lock_entries
-        .iter()
-        .flatten()
-        .map(|entry| (entry.id, entry))
-        .collect();
-    let applied: BTreeMap<u32, &AppliedEntry> = tracker_entries
-        .iter()
-        .flatten()
-        .map(|entry| (entry.id, entry))
-        .collect();
+    (lock_entries, tracker_entries)
+}
 
-    if let Some(entries) = &lock_entries {
-        check_lock(entries, &by_id, &unreadable_ids, input, &mut diagnostics);
-    }
-    if let Some(entries) = &tracker_entries {
-        check_tracker(
-            entries,
-            &by_id,
-            &unreadable_ids,
-            &locked,
-            input,
-            &mut diagnostics,
-        );
-    }
-
+/// Step 4: each id's status from its file, its lock entry and its applied
+/// record (`out-of-order` reported unless allowed), in id order.
+fn statuses(
+    by_id: &mut BTreeMap<u32, Migration>,
+    locked: &BTreeMap<u32, &LockEntry>,
+    applied: &BTreeMap<u32, &AppliedEntry>,
+    input: &Input<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ProjectMigration> {
     let highest_applied = applied.keys().next_back().copied();
     let mut migrations = Vec::new();
     let mut ids: Vec<u32> = by_id
@@ -689,12 +736,16 @@ pub fn analyze_reusing(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -
         });
     }
 
-    let diagnostics = settle(diagnostics, &silencers, &input.options);
+    migrations
+}
+
+/// Step 5: the counts of statuses and severities.
+fn summarize(migrations: &[ProjectMigration], diagnostics: &[Diagnostic]) -> Summary {
     let mut summary = Summary {
         total: migrations.len(),
         ..Summary::default()
     };
-    for migration in &migrations {
+    for migration in migrations {
         match migration.status {
             Status::Applied => summary.applied += 1,
             Status::Pending => summary.pending += 1,
@@ -703,7 +754,7 @@ pub fn analyze_reusing(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -
             Status::OutOfOrder => summary.out_of_order += 1,
         }
     }
-    for diagnostic in &diagnostics {
+    for diagnostic in diagnostics {
         match diagnostic.severity {
             Severity::Error => summary.errors += 1,
             Severity::Warning => summary.warnings += 1,
@@ -711,18 +762,9 @@ pub fn analyze_reusing(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -
             Severity::Hint => summary.hints += 1,
         }
     }
-    Report {
-        ok: summary.errors == 0,
-        migrations,
-        diagnostics,
-        summary,
-        lock: lock_entries,
-        tracker: tracker_entries,
-    }
+    summary
 }
 
-/// The tracker file against the database's history: every disagreement is
-/// `tracker-drift` (the database wins).
 fn check_drift(
     tracker: &[AppliedEntry],
     history: &[AppliedEntry],

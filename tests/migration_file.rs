@@ -350,3 +350,35 @@ fn a_file_of_more_statements_than_are_handed_over_keeps_its_findings() {
         [Code::DestructiveStatement, Code::LintSkipped]
     );
 }
+
+/// Every place reads a `-- kimberlite:` comment the same way.
+#[test]
+fn one_reading_of_directives() {
+    use kimberlite_migration::migration::Directive;
+    let of = |text| Directive::of(text).map(|d| (d.name, d.args));
+    assert_eq!(of("-- kimberlite:ignore a, b "), Some(("ignore", "a, b")));
+    assert_eq!(
+        of("--kimberlite:no-transaction"),
+        Some(("no-transaction", ""))
+    );
+    assert_eq!(
+        of("  ---- kimberlite:ignore-file x"),
+        Some(("ignore-file", "x"))
+    );
+    assert_eq!(of("-- kimberlite:ignore,x"), Some(("ignore,x", "")));
+    assert_eq!(of("--- kimberlite:ignore x"), None);
+    assert_eq!(of("-- Kimberlite:ignore x"), None);
+    assert_eq!(of("-- note: kimberlite:ignore x"), None);
+    // The same in the leading block and after it: a three-dash comment is no directive anywhere.
+    let text = "--- kimberlite:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n--- kimberlite:ignore destructive-statement\nDELETE FROM t;\n";
+    let migration =
+        kimberlite_migration::migration::parse_migration("migrations/0001_a.sql", text.as_bytes());
+    assert!(!migration.directives.no_transaction);
+    let codes: Vec<_> = migration
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert!(codes.contains(&"non-transactional-statement"), "{codes:?}");
+    assert!(codes.contains(&"destructive-statement"), "{codes:?}");
+}

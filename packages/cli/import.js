@@ -18,12 +18,9 @@
 //   scripts have no place in an ordered list of migrations: reported, not
 //   converted.
 
-export const IMPORT_FORMATS = Object.freeze(['golang-migrate', 'dbmate', 'sqlx', 'diesel', 'flyway']);
+import { createMigration, lint } from 'kimberlite-migration';
 
-/** The slug createMigration makes of a name (SPEC §3.3). */
-function slugOf(name) {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64).replace(/_+$/, '') || 'migration';
-}
+export const IMPORT_FORMATS = Object.freeze(['golang-migrate', 'dbmate', 'sqlx', 'diesel', 'flyway']);
 
 /** A title from a file name's words: `add_users-table` is `add users table`. */
 function titleOf(name) {
@@ -75,12 +72,6 @@ function unwrapped(text) {
   if (!begins || !commits) return { text, unwrapped: false };
   return { text: [...lines.slice(0, first), ...lines.slice(first + 1, last), ...lines.slice(last + 1)].join('\n'), unwrapped: true };
 }
-
-/** Statements PostgreSQL cannot run inside a transaction block. */
-const NON_TRANSACTIONAL = /\b(?:(?:CREATE|DROP)\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|REINDEX\b[^;]*\bCONCURRENTLY|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CREATE\s+TABLESPACE|DROP\s+TABLESPACE)\b/i;
-
-/** SQL without `--` comments (a rough cut: enough to look for keywords). */
-const withoutComments = (text) => text.replace(/--[^\n]*/g, '');
 
 /** Whether SQL has anything but blanks and `--` comments. */
 const hasSql = (text) => text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--'));
@@ -171,8 +162,9 @@ export function convert(tool, files) {
           const conf = files.find((f) => f.path === `${path}.conf`);
           if (match[1] === 'V' && conf && /^\s*executeInTransaction\s*=\s*false\s*$/m.test(conf.text)) at.transactional = false;
           // Flyway runs a script with a statement PostgreSQL refuses in a
-          // transaction (CONCURRENTLY, VACUUM, ...) outside one, by itself.
-          if (match[1] === 'V' && NON_TRANSACTIONAL.test(withoutComments(text))) at.transactional = false;
+          // transaction (CONCURRENTLY, VACUUM, ...) outside one, by itself:
+          // decided below, by the core's non-transactional-statement rule.
+          if (match[1] === 'V') at.outsideIfNeeded = true;
         } else if (/^R__.+\.sql$/.test(base)) {
           problems.push({ path, message: 'a repeatable migration (R__): it runs again whenever it changes, which an ordered, locked list cannot express; apply it by hand or turn it into versioned migrations' });
         } else if (/^B\d.*\.sql$/.test(base)) {
@@ -190,8 +182,9 @@ export function convert(tool, files) {
     return true;
   });
   ordered.sort((a, b) => compareVersions(a.version, b.version));
-  const migrations = ordered.map((at, index) => {
-    const id = index + 1;
+  const existing = [];
+  const created = new Date().toISOString();
+  const migrations = ordered.map((at) => {
     // The up script named first, then its down (or undo).
     const isDown = (path) => /(^|[./_])(down|U\d)/.test(path.split('/').pop()) || path.endsWith('/down.sql');
     at.sources.sort((a, b) => isDown(a) - isDown(b));
@@ -199,16 +192,26 @@ export function convert(tool, files) {
     const down = at.down === null ? null : unwrapped(at.down);
     at.up = up.text;
     if (down) at.down = down.text;
-    const fileName = `${String(id).padStart(4, '0')}_${slugOf(at.name)}.sql`;
-    const lines = [
-      `-- Migration: ${titleOf(at.name)}`,
-      `-- Imported from ${tool}: ${at.sources.join(', ')}`,
-    ];
-    if (up.unwrapped || down?.unwrapped) lines.push('-- (its BEGIN/COMMIT wrapper was removed: kmb runs each migration in a transaction)');
-    if (!at.transactional) lines.push('-- kimberlite:no-transaction');
-    lines.push('', '-- Up Migration', at.up.replace(/\s+$/, ''));
-    if (at.down !== null && hasSql(at.down)) lines.push('', '-- Down Migration', at.down.replace(/\s+$/, ''));
-    return { fileName, text: `${lines.join('\n')}\n`, source: at.sources.join(', '), version: at.version };
+    // The file name the core gives the next migration of this title (SPEC §3.3).
+    let made = createMigration({ existing, name: titleOf(at.name), created });
+    if (!made.ok) made = createMigration({ existing, name: 'migration', created });
+    existing.push(made.fileName);
+    const text = (transactional) => {
+      const lines = [
+        `-- Migration: ${titleOf(at.name)}`,
+        `-- Imported from ${tool}: ${at.sources.join(', ')}`,
+      ];
+      if (up.unwrapped || down?.unwrapped) lines.push('-- (its BEGIN/COMMIT wrapper was removed: kmb runs each migration in a transaction)');
+      if (!transactional) lines.push('-- kimberlite:no-transaction');
+      lines.push('', '-- Up Migration', at.up.replace(/\s+$/, ''));
+      if (at.down !== null && hasSql(at.down)) lines.push('', '-- Down Migration', at.down.replace(/\s+$/, ''));
+      return `${lines.join('\n')}\n`;
+    };
+    let transactional = at.transactional;
+    if (transactional && at.outsideIfNeeded) {
+      transactional = !lint(made.fileName, text(true), { parserRules: false }).some((d) => d.code === 'non-transactional-statement');
+    }
+    return { fileName: made.fileName, text: text(transactional), source: at.sources.join(', '), version: at.version };
   });
   return { migrations, problems };
 }

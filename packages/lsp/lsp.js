@@ -398,13 +398,6 @@ documents.onDidClose(({ document }) => {
   if (layout) affect(layout.root, 'all');
 });
 
-/** Where a new first line goes: after a BOM, at the top. */
-const TOP = { line: 0, character: 0 };
-
-function insertLine(uri, position, text) {
-  return { changes: { [uri]: [{ range: { start: position, end: position }, newText: text }] } };
-}
-
 /** A fix of the core as an LSP workspace edit. */
 const asEdit = (uri, fix) => ({ changes: { [uri]: fix.edits.map((edit) => ({ range: edit.range, newText: edit.text })) } });
 
@@ -416,25 +409,18 @@ connection.onCodeAction(({ textDocument, context }) => {
   for (const diagnostic of context.diagnostics) {
     const code = diagnostic.data?.code ?? diagnostic.code;
     if (typeof code !== 'string') continue;
+    // The fix the core gave with the finding (squawk's, the no-transaction
+    // directive); one action for the same edits offered by several findings.
     const fix = diagnostic.data?.fix;
-    if (fix && !seen.has(`fix ${code} ${diagnostic.range.start.line}`)) {
-      seen.add(`fix ${code} ${diagnostic.range.start.line}`);
+    const key = fix && `fix ${fix.title} ${JSON.stringify(fix.edits.map((edit) => [edit.range, edit.text]))}`;
+    if (fix && !seen.has(key)) {
+      seen.add(key);
       actions.push({
         title: fix.title,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
         isPreferred: true,
         edit: asEdit(textDocument.uri, fix),
-      });
-    }
-    if ((code === 'non-transactional-statement' || code === 'transaction-control') && !seen.has('no-transaction')) {
-      seen.add('no-transaction');
-      actions.push({
-        title: 'Run this migration outside a transaction (-- kimberlite:no-transaction)',
-        kind: CodeActionKind.QuickFix,
-        diagnostics: [diagnostic],
-        isPreferred: code === 'non-transactional-statement',
-        edit: insertLine(textDocument.uri, TOP, '-- kimberlite:no-transaction\n'),
       });
     }
     if (!IGNORABLE.has(code) || seen.has(`ignore ${code} ${diagnostic.range.start.line}`)) continue;

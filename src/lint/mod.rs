@@ -82,6 +82,25 @@ impl LintContext<'_> {
             .unwrap_or("")
     }
 
+    /// `diagnostic` with the fix that runs the migration outside a
+    /// transaction: `-- kimberlite:no-transaction` as the first line (after
+    /// a BOM), in the file's own line ending.
+    pub fn outside_transaction(&self, diagnostic: Diagnostic) -> Diagnostic {
+        let eol = if self.src.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        diagnostic.with_fix(
+            "Run this migration outside a transaction (-- kimberlite:no-transaction)",
+            [(
+                Span::new(self.bom, self.bom),
+                format!("-- kimberlite:no-transaction{eol}"),
+            )],
+            self.index,
+        )
+    }
+
     /// A finding at `span` (offsets in the whole contents).
     pub fn diagnostic(&self, code: Code, span: Span, message: String, help: &str) -> Diagnostic {
         Diagnostic::new(code, self.path, message)

@@ -33,7 +33,7 @@ pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found
         .map(|form| form.len())
         .or_else(|| (words.starts_with(&["REINDEX"]) && words.concurrently).then_some(1));
     if let Some(length) = length {
-        found.push(context.diagnostic(
+        found.push(context.outside_transaction(context.diagnostic(
             Code::NonTransactionalStatement,
             words.span_of(length),
             format!(
@@ -42,6 +42,6 @@ pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found
                 words.shown(length)
             ),
             HELP,
-        ));
+        )));
     }
 }

@@ -29,7 +29,7 @@ pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found
     }
     let words = statement.words;
     if let Some(form) = FORMS.iter().find(|form| words.starts_with(form)) {
-        found.push(context.diagnostic(
+        found.push(context.outside_transaction(context.diagnostic(
             Code::TransactionControl,
             words.span_of(form.len()),
             format!(
@@ -38,7 +38,7 @@ pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, found
                 words.shown(form.len())
             ),
             HELP,
-        ));
+        )));
     }
 }
 
@@ -98,12 +98,12 @@ pub fn check_body(context: &LintContext<'_>, span: Span, what: Body<'_>, found: 
             "Call it from a migration of its own whose first line is `-- kimberlite:no-transaction`, or take the transaction control out of the procedure.",
         ),
     };
-    found.push(context.diagnostic(
+    found.push(context.outside_transaction(context.diagnostic(
         Code::TransactionControl,
         span,
         format!("{message}; PostgreSQL refuses it inside the transaction the runner opens (\"invalid transaction termination\")."),
         help,
-    ));
+    )));
 }
 
 /// Which body [`check_body`] reports on.
