@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, analyze, createMigration, updateLock, planApply, readConfig, extensionsIn, missingExtension, runStep, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, analyze, createMigration, updateLock, planApply, readConfig, extensionsIn, missingExtension, runStep, layoutOfPaths, projectFileIn, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -46,35 +46,19 @@ async function entriesOf(entry, prefix = '') {
 
 const segments = (path) => path.split('/').filter(Boolean);
 
-/** Finds the migrations folder, the lock and the tracker among any layout. */
+/** Finds the migrations folder, the lock and the tracker among any layout (the core's layoutOfPaths). */
 async function loadProject(items) {
-  const sql = items.filter((item) => item.path.endsWith('.sql') && !segments(item.path).includes('.kimberlite'));
-  const inMigrations = sql.filter((item) => segments(item.path).at(-2) === 'migrations');
-  let chosen;
-  let root = '';
+  const byPath = new Map(items.map((item) => [item.path, item]));
+  const paths = items.map((item) => item.path);
   // A kimberlite.toml at the top of what was opened says where the
   // migrations are and which rule levels apply, as for the CLI.
-  const configDepth = Math.min(...items.filter((item) => segments(item.path).at(-1) === 'kimberlite.toml').map((item) => segments(item.path).length));
-  const configItem = items.find((item) => segments(item.path).at(-1) === 'kimberlite.toml' && segments(item.path).length === configDepth);
-  const config = configItem ? readConfig('kimberlite.toml', await configItem.file.text()) : { directory: null, rules: {}, diagnostics: [] };
-  if (configItem && config.directory) {
-    root = segments(configItem.path).slice(0, -1).join('/');
-    const folder = segments([root, config.directory].join('/')).join('/');
-    chosen = sql.filter((item) => segments(item.path).slice(0, -1).join('/') === folder);
-  } else if (inMigrations.length > 0) {
-    const depth = Math.min(...inMigrations.map((item) => segments(item.path).length));
-    const folder = segments(inMigrations.find((item) => segments(item.path).length === depth).path).slice(0, -1).join('/');
-    chosen = inMigrations.filter((item) => segments(item.path).slice(0, -1).join('/') === folder);
-    root = segments(folder).slice(0, -1).join('/');
-  } else {
-    const depth = Math.min(...sql.map((item) => segments(item.path).length));
-    chosen = sql.filter((item) => segments(item.path).length === depth);
-    root = chosen.length ? segments(chosen[0].path).slice(0, -1).join('/') : '';
-  }
-  const under = (name) => items.find((item) => item.path === (root ? `${root}/` : '') + `.kimberlite/migrations/${name}`)
-    ?? items.find((item) => segments(item.path).at(-1) === name);
-  const lockItem = under('.lock');
-  const trackerItem = under('applied.toml');
+  const configPath = projectFileIn(paths);
+  const config = configPath ? readConfig('kimberlite.toml', await byPath.get(configPath).file.text()) : { directory: null, rules: {}, diagnostics: [] };
+  const layout = layoutOfPaths(paths, config.directory);
+  const root = layout.root;
+  const chosen = layout.migrations.map((path) => byPath.get(path));
+  const lockItem = layout.lock && byPath.get(layout.lock);
+  const trackerItem = layout.tracker && byPath.get(layout.tracker);
   const files = await Promise.all(chosen.map(async (item) => ({
     path: `migrations/${segments(item.path).at(-1)}`,
     contents: new Uint8Array(await item.file.arrayBuffer()),

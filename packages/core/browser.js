@@ -55,3 +55,4 @@ export const readConfig = guard('readConfig');
 export const ignoreFixes = guard('ignoreFixes');
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
 export { runStep, runStatement } from './run.js';
+export { layoutOfPaths, projectFileIn } from './paths.js';

@@ -335,3 +335,12 @@ export function runStep<T = void>(db: StepExecutor, step: Step, hooks?: {
 }): Promise<T | undefined>;
 /** `handle.query(statement.text)`, the failing statement attached to the error. */
 export function runStatement(handle: Pick<StepExecutor, 'query'>, step: Step, statement: Statement): Promise<void>;
+
+/** The shallowest `kimberlite.toml` among relative paths, or null. */
+export function projectFileIn(paths: readonly string[]): string | null;
+/**
+ * Where the project is among the relative paths of an opened folder (the
+ * Studio's): its root, its migration files, its lock and tracker (or null).
+ * `directory` is the project file's `[migrations] directory`, if any.
+ */
+export function layoutOfPaths(paths: readonly string[], directory?: string | null): { root: string; migrations: string[]; lock: string | null; tracker: string | null };

@@ -6,6 +6,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readConfig } from './core.js';
+import { LOCK_FILE, MIGRATIONS_DIR, PROJECT_FILE, STATE_DIR, TRACKER_FILE } from './paths.js';
+
+export { PROJECT_FILE, STATE_DIR };
 
 /**
  * An error with a stable code, a one-line message and a `help` that says
@@ -33,10 +36,6 @@ export function readText(path) {
   }
 }
 
-/** The state folder, relative to the project. */
-export const STATE_DIR = join('.kimberlite', 'migrations');
-/** The project file, Kimberlite's own. */
-export const PROJECT_FILE = 'kimberlite.toml';
 
 /** An empty project file's settings. */
 const NO_CONFIG = Object.freeze({ directory: null, rules: {}, pgVersion: null, diagnostics: [] });
@@ -78,9 +77,9 @@ export function projectConfig(root) {
 export function projectLayout(root, options = {}) {
   root = resolve(root);
   const config = options.config ?? projectConfig(root);
-  const migrationsDir = resolve(root, options.migrationsDir ?? config.directory ?? 'migrations');
+  const migrationsDir = resolve(root, options.migrationsDir ?? config.directory ?? MIGRATIONS_DIR);
   const stateDir = resolve(root, options.stateDir ?? STATE_DIR);
-  return { root, config, migrationsDir, stateDir, lockPath: join(stateDir, '.lock'), trackerPath: join(stateDir, 'applied.toml') };
+  return { root, config, migrationsDir, stateDir, lockPath: join(stateDir, LOCK_FILE), trackerPath: join(stateDir, TRACKER_FILE) };
 }
 
 /**
@@ -106,6 +105,6 @@ export function projectOfFile(path) {
     }
     if (dirname(dir) === dir) break;
   }
-  if (basename(folder) !== 'migrations') return null;
+  if (basename(folder) !== MIGRATIONS_DIR) return null;
   return projectLayout(dirname(folder), { config: NO_CONFIG });
 }

@@ -27,3 +27,4 @@ export const ignoreFixes = wasm.ignoreFixes;
 export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_DIR, PROJECT_FILE } from './layout.js';
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
 export { runStep, runStatement } from './run.js';
+export { layoutOfPaths, projectFileIn } from './paths.js';

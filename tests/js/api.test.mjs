@@ -321,3 +321,14 @@ test('ignoreFixes: the core places ignore comments at the statement, in UTF-16 p
   assert.throws(() => kmb.ignoreFixes(text, 'no-such-code', { line: 0, character: 0 }), (error) => error.code === 'invalid-argument');
   assert.throws(() => kmb.ignoreFixes(text, 'destructive-statement', { line: -1, character: 0 }), (error) => error.code === 'invalid-argument');
 });
+
+test('layoutOfPaths: the project among the paths of an opened folder', () => {
+  const opened = ['app/kimberlite.toml', 'app/db/0001_a.sql', 'app/db/0002_b.sql', 'app/migrations/0001_old.sql', 'app/.kimberlite/migrations/.lock', 'other/.lock'];
+  assert.deepEqual(kmb.layoutOfPaths(opened, 'db'), { root: 'app', migrations: ['app/db/0001_a.sql', 'app/db/0002_b.sql'], lock: 'app/.kimberlite/migrations/.lock', tracker: null });
+  assert.equal(kmb.projectFileIn(opened), 'app/kimberlite.toml');
+  // No directory named: the shallowest folder called migrations.
+  assert.deepEqual(kmb.layoutOfPaths(opened).migrations, ['app/migrations/0001_old.sql']);
+  // Loose files; .sql files under .kimberlite/ are never migrations.
+  assert.deepEqual(kmb.layoutOfPaths(['0001_a.sql', '0002_b.sql', '.kimberlite/x.sql']), { root: '', migrations: ['0001_a.sql', '0002_b.sql'], lock: null, tracker: null });
+  assert.deepEqual(kmb.layoutOfPaths([]), { root: '', migrations: [], lock: null, tracker: null });
+});

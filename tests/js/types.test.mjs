@@ -82,10 +82,10 @@ test('types follow the entry: the Node layer is declared for node, not for brows
   const node = `import { projectOfFile } from 'kimberlite-migration';\nconst p: string | undefined = projectOfFile('m/0001_a.sql')?.root;\nconsole.log(p);\n`;
   assert.equal(compile(node), '');
   // A bundler building for browsers resolves the browser entry, which has no file system.
-  assert.match(compile(node, { conditions: ['browser'] }), /has no exported member 'projectOfFile'/);
+  assert.match(compile(node, { conditions: ['browser'] }), /has no exported member (named )?'projectOfFile'/);
   assert.equal(compile(`import { analyze } from 'kimberlite-migration';\nconsole.log(analyze({ files: [] }).ok);\n`, { conditions: ['browser'] }), '');
   // openProject is the CLI package's, nowhere in the core.
-  assert.match(compile(`import { openProject } from 'kimberlite-migration';\nopenProject('.');\n`), /has no exported member 'openProject'/);
+  assert.match(compile(`import { openProject } from 'kimberlite-migration';\nopenProject('.');\n`), /has no exported member (named )?'openProject'/);
 });
 
 test('the public types have no any', () => {
