@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, analyze, createMigration, updateLock, planApply, readConfig, extensionsIn, missingExtension, runStep, layoutOfPaths, projectFileIn, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, createMigration, readConfig, missingExtension, layoutOfPaths, projectFileIn, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -73,8 +73,11 @@ async function loadProject(items) {
     configDiagnostics: config.diagnostics,
   };
   // A new project starts clean: nothing of the last one's runs stays on the page.
-  for (const id of ['apply-log', 'tables', 'lock-result', 'create-result']) $(id).replaceChildren();
-  render();
+  stopApplying();
+  for (const id of ['apply-log', 'apply-status', 'tables', 'lock-result', 'create-result']) $(id).replaceChildren();
+  render().catch((error) => {
+    $('project-name').textContent = `Could not check ${project.name}: ${error.message}`;
+  });
 }
 
 $('folder').addEventListener('change', (event) => {
@@ -106,15 +109,40 @@ for (const button of document.querySelectorAll('[data-opens]')) {
 
 const input = (extra = {}) => ({ files: project.files, lock: project.lock, tracker: project.tracker, options: project.options, ...extra });
 
-function render() {
-  lastReport = analyze(input());
+/**
+ * The core's whole-project calls run in a worker (core-worker.js): on a
+ * large project they take long enough to freeze the page.
+ */
+const coreWorker = new Worker(new URL('./core-worker.js', import.meta.url), { type: 'module' });
+const calls = new Map();
+let nextCall = 0;
+coreWorker.onmessage = ({ data }) => {
+  const call = calls.get(data.id);
+  calls.delete(data.id);
+  if (data.error) call?.reject(Object.assign(new Error(data.error.message), { code: data.error.code }));
+  else call?.resolve(data.result);
+};
+const inWorker = (name, ...args) => new Promise((resolve, reject) => {
+  const id = nextCall++;
+  calls.set(id, { resolve, reject });
+  coreWorker.postMessage({ id, name, args });
+});
+
+/** Counts renders, so that a slow one for an older project is dropped. */
+let renders = 0;
+
+async function render() {
+  const generation = ++renders;
+  $('project-name').textContent = `${project.name}: checking ${project.files.length} migration file${project.files.length === 1 ? '' : 's'}…`;
+  const report = await inWorker('analyze', input({ statements: false }));
+  if (generation !== renders) return;
+  lastReport = report;
   // What is wrong in kimberlite.toml is shown with the rest.
   if (project.configDiagnostics?.length) lastReport = { ...lastReport, diagnostics: [...project.configDiagnostics, ...lastReport.diagnostics] };
-  const report = lastReport;
   for (const id of ['overview', 'problems', 'actions']) $(id).hidden = false;
   $('project-name').textContent = `${project.name}: ${project.files.length} migration file${project.files.length === 1 ? '' : 's'}, ${project.lock === null ? 'no lock' : 'lock'}, ${project.tracker === null ? 'no applied.toml' : 'applied.toml'}.`;
 
-  const s = report.summary;
+  const s = lastReport.summary;
   const problems = s.modified + s.missing + s.outOfOrder;
   $('summary').replaceChildren(
     el('span', {}, el('strong', {}, s.applied), 'applied'),
@@ -122,7 +150,7 @@ function render() {
     el('span', { class: problems || s.errors ? 'error-text' : '' }, el('strong', {}, problems), 'with problems'),
     el('span', {}, el('strong', {}, s.errors), `error${s.errors === 1 ? '' : 's'}, `, el('strong', {}, s.warnings), `warning${s.warnings === 1 ? '' : 's'}`),
   );
-  $('status').tBodies[0].replaceChildren(...report.migrations.map((m) => el('tr', {},
+  $('status').tBodies[0].replaceChildren(...lastReport.migrations.map((m) => el('tr', {},
     el('td', { class: 'mono' }, String(m.id).padStart(4, '0')),
     el('td', {}, m.name),
     el('td', {}, el('span', { class: `badge ${m.status}` }, m.status)),
@@ -131,7 +159,7 @@ function render() {
   )));
 
   const order = { error: 0, warning: 1, info: 2, hint: 3 };
-  const diagnostics = [...report.diagnostics].sort((a, b) => order[a.severity] - order[b.severity]);
+  const diagnostics = [...lastReport.diagnostics].sort((a, b) => order[a.severity] - order[b.severity]);
   $('diagnostics').replaceChildren(...(diagnostics.length ? diagnostics.map((d, index) => {
     const at = d.range ? `:${d.range.start.line + 1}:${d.range.start.character + 1}` : '';
     const button = el('button', { type: 'button', 'aria-pressed': 'false', 'data-index': String(index) },
@@ -225,8 +253,8 @@ $('create').addEventListener('submit', (event) => {
   $('create-result').textContent = `Created ${created.fileName} (downloaded). Add your SQL, put it in migrations/, and open the folder again.`;
 });
 
-$('update-lock').addEventListener('click', () => {
-  const result = updateLock(input());
+$('update-lock').addEventListener('click', async () => {
+  const result = await inWorker('updateLock', input());
   if (!result.ok) {
     $('lock-result').replaceChildren(el('p', { class: 'error-text' }, 'The lock was not updated:'), listDiagnostics(result.diagnostics));
     return;
@@ -237,63 +265,108 @@ $('update-lock').addEventListener('click', () => {
   $('lock-result').replaceChildren(el('p', {}, `Downloaded the updated lock as ${LOCK_DOWNLOAD}. Save it as .kimberlite/migrations/.lock in the project: `, el('code', {}, `mv ${LOCK_DOWNLOAD} .kimberlite/migrations/.lock`)));
 });
 
-$('try-apply').addEventListener('click', async () => {
+/** The run of "Try apply" going on now: its worker, or null. */
+let applying = null;
+
+function stopApplying() {
+  applying?.worker.terminate();
+  applying = null;
+  $('try-apply').disabled = false;
+  $('cancel-apply').hidden = true;
+  $('apply-progress').hidden = true;
+}
+
+$('try-apply').addEventListener('click', () => {
+  if (applying) return;
   const button = $('try-apply');
   button.disabled = true;
+  $('cancel-apply').hidden = false;
   const log = $('apply-log');
-  log.replaceChildren(el('li', {}, 'Starting an in-browser PostgreSQL (PGlite)…'));
+  const status = $('apply-status');
+  const progress = $('apply-progress');
+  log.replaceChildren();
   $('tables').replaceChildren();
-  try {
-    // Every migration, in order, into an empty database: the applied ones
-    // rebuild the schema, then the pending ones run on top.
-    const plan = planApply(input({ tracker: null }));
-    if (!plan.ok) {
-      log.replaceChildren(el('li', { class: 'failed' }, 'Refused until these are fixed:'), listDiagnostics(plan.diagnostics));
-      return;
-    }
-    const { PGlite } = await import('./vendor/pglite/index.js');
-    // The contrib extensions the migrations create, loaded with the database.
-    const wanted = extensionsIn(plan.steps.flatMap((step) => step.statements.map((statement) => statement.text)));
-    const extensions = {};
-    for (const name of wanted.filter((n) => PGLITE_EXTENSIONS.includes(n))) {
-      const module = name.replaceAll('-', '_');
-      extensions[module] = (await import(`./vendor/pglite/contrib/${module}.js`))[module];
-    }
-    const db = await PGlite.create({ extensions });
-    const applied = new Set((lastReport?.migrations ?? []).filter((m) => m.status === 'applied').map((m) => m.id));
-    log.replaceChildren();
-    for (const step of plan.steps) {
-      const item = el('li', {}, `${String(step.id).padStart(4, '0')} ${step.name} `);
-      log.append(item);
-      const started = performance.now();
-      try {
-        await runStep(db, step);
-        item.append(el('span', { class: 'ok' }, `✓ ${applied.has(step.id) ? 'replayed' : 'applied'}`), el('span', { class: 'muted' }, ` (${Math.round(performance.now() - started)} ms)`));
-      } catch (error) {
-        const at = error.statement ? `${step.path}:${error.statement.range.start.line + 1}:${error.statement.range.start.character + 1}` : step.path;
-        const missing = missingExtension(error.message);
+  progress.value = 0;
+  status.replaceChildren('Planning and starting an in-browser PostgreSQL (PGlite)…');
+  const applied = new Set((lastReport?.migrations ?? []).filter((m) => m.status === 'applied').map((m) => m.id));
+  // The database and the core run in a worker: the page stays responsive.
+  const worker = new Worker(new URL('./apply-worker.js', import.meta.url), { type: 'module' });
+  const run = { worker, steps: [], items: [], done: 0, failed: null };
+  applying = run;
+  const finish = (summary) => {
+    if (applying !== run) return;
+    status.replaceChildren(...summary);
+    stopApplying();
+    // The disabled button lost focus: give it back, so the keyboard stays put.
+    button.focus();
+  };
+  worker.onerror = (event) => finish([el('span', { class: 'failed' }, `Could not run: ${event.message ?? 'the worker failed'}`)]);
+  worker.onmessage = ({ data }) => {
+    if (applying !== run) return;
+    switch (data.type) {
+      case 'plan':
+        if (!data.ok) {
+          log.replaceChildren(el('li', { class: 'failed' }, 'Refused until these are fixed:'), listDiagnostics(data.diagnostics));
+          break;
+        }
+        run.steps = data.steps;
+        progress.max = Math.max(data.steps.length, 1);
+        progress.value = 0;
+        progress.hidden = false;
+        status.replaceChildren(`Trying ${data.steps.length} migration${data.steps.length === 1 ? '' : 's'}…`);
+        break;
+      case 'step': {
+        const step = run.steps[data.index];
+        if (data.phase === 'start') {
+          const item = el('li', {}, `${String(step.id).padStart(4, '0')} ${step.name} `);
+          run.items[data.index] = item;
+          log.append(item);
+          break;
+        }
+        const item = run.items[data.index];
+        if (data.phase === 'done') {
+          run.done += 1;
+          progress.value = run.done;
+          item.append(el('span', { class: 'ok' }, `✓ ${applied.has(step.id) ? 'replayed' : 'applied'}`), el('span', { class: 'muted' }, ` (${data.ms} ms)`));
+          break;
+        }
+        const at = data.statement ? `${step.path}:${data.statement.range.start.line + 1}:${data.statement.range.start.character + 1}` : step.path;
+        const missing = missingExtension(data.message);
         const limit = missing
           ? `\n\nThe in-browser database (PGlite) does not ship the extension ${missing}; apply this project on a PostgreSQL server that has it (kmb migration apply --database postgres://...). PGlite ships ${PGLITE_EXTENSIONS.join(', ')}.`
           : '';
-        item.append(el('span', { class: 'failed' }, '✗ failed'), el('pre', {}, `${at}\n${error.message}${limit}${error.statement ? `\n\n${error.statement.text}` : ''}`));
+        const detail = `${at}\n${data.message}${limit}${data.statement ? `\n\n${data.statement.text}` : ''}`;
+        item.append(el('span', { class: 'failed' }, '✗ failed'), el('pre', {}, detail));
+        run.failed = { step, detail };
         break;
       }
+      case 'tables':
+        showTables(data.rows);
+        break;
+      case 'error':
+        log.append(el('li', { class: 'failed' }, `Could not run: ${data.message}`));
+        break;
+      case 'end':
+        // A failure is summed up first, above the log, with its error.
+        finish(run.failed
+          ? [el('strong', { class: 'error-text' }, `Migration ${String(run.failed.step.id).padStart(4, '0')} ${run.failed.step.name} failed after ${run.done} of ${run.steps.length} applied:`), el('pre', {}, run.failed.detail)]
+          : [run.steps.length ? `${run.done} of ${run.steps.length} migrations applied.` : 'Nothing was applied.']);
+        break;
+      default:
     }
-    await showTables(db);
-    await db.close();
-  } catch (error) {
-    log.append(el('li', { class: 'failed' }, `Could not run: ${error.message}`));
-  } finally {
-    button.disabled = false;
-    // The disabled button lost focus: give it back, so the keyboard stays put.
-    button.focus();
-  }
+  };
+  worker.postMessage({ type: 'apply', input: input() });
 });
 
-async function showTables(db) {
-  const { rows } = await db.query(
-    "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
-  );
+$('cancel-apply').addEventListener('click', () => {
+  if (!applying) return;
+  const { done, steps } = applying;
+  stopApplying();
+  $('apply-status').replaceChildren(`Cancelled after ${done} of ${steps.length} migrations; the in-browser database was discarded.`);
+  $('try-apply').focus();
+});
+
+function showTables(rows) {
   const tables = new Map();
   for (const row of rows) {
     if (!tables.has(row.table_name)) tables.set(row.table_name, []);

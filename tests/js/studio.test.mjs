@@ -249,3 +249,66 @@ test('at 390 px wide nothing scrolls sideways, and the core\'s `code` in message
   await context.close();
   rmSync(join(project, '..'), { recursive: true, force: true });
 });
+
+/** A project of `count` migrations about the size of lemmy's (342 files, 1 MB). */
+function largeProject(count = 342) {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-studio-large-'));
+  mkdirSync(join(dir, 'big', 'migrations'), { recursive: true });
+  const padding = 'Kept for the size of a real project. '.repeat(70);
+  for (let id = 1; id <= count; id++) {
+    const name = `t_${id}`;
+    writeFileSync(join(dir, 'big', 'migrations', `${String(id).padStart(4, '0')}_create_${name}.sql`), [
+      `-- Migration: Create ${name}`,
+      `CREATE TABLE ${name} (id BIGINT PRIMARY KEY, name TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), payload JSONB);`,
+      `CREATE INDEX ${name}_name ON ${name} (name);`,
+      `INSERT INTO ${name} (id, name) SELECT g, 'row ' || g FROM generate_series(1, 20) g;`,
+      `COMMENT ON TABLE ${name} IS '${padding}';`,
+      '-- Down Migration',
+      `DROP TABLE ${name};`,
+      '',
+    ].join('\n'));
+  }
+  return join(dir, 'big');
+}
+
+test('a lemmy-sized project: Try apply runs off the page\'s thread, shows progress, and cancels', async () => {
+  const project = largeProject();
+  const { page, problems, context } = await open();
+  // Long tasks on the page's thread while the project is read and checked, then applied.
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+  });
+  await page.setInputFiles('#folder', project);
+  await page.waitForFunction(() => document.querySelectorAll('#status tbody tr').length === 342, null, { timeout: 60000 });
+  const loading = await page.evaluate(() => window.longTasks.splice(0));
+  assert.deepEqual(loading.filter((ms) => ms > 200), [], `long tasks while loading: ${loading.map((ms) => Math.round(ms)).join(', ')}`);
+  await page.click('#try-apply');
+  await page.waitForFunction(() => Number(document.getElementById('apply-progress').value) >= 20, null, { timeout: 120000 });
+  // Responsive meanwhile: the cancel button is there and the page answers.
+  assert.equal(await page.isVisible('#cancel-apply'), true);
+  assert.match(await page.textContent('#apply-status'), /Trying 342 migrations/);
+  await page.waitForFunction(() => /342 of 342 migrations applied/.test(document.getElementById('apply-status').textContent), null, { timeout: 300000 });
+  const longTasks = await page.evaluate(() => window.longTasks);
+  assert.deepEqual(longTasks.filter((ms) => ms > 200), [], `long tasks: ${longTasks.map((ms) => Math.round(ms)).join(', ')}`);
+  assert.equal(await page.locator('#apply-log .ok').count(), 342);
+  await page.waitForSelector('#tables section[data-table="t_342"]');
+  assert.equal(await page.isVisible('#cancel-apply'), false);
+  await page.screenshot({ path: join(SHOTS, '6-large-applied.png') });
+
+  // Again, cancelled part way: the run stops, nothing more is logged.
+  await page.click('#try-apply');
+  await page.waitForFunction(() => Number(document.getElementById('apply-progress').value) >= 5, null, { timeout: 120000 });
+  await page.click('#cancel-apply');
+  const status = await page.textContent('#apply-status');
+  const [, done] = /Cancelled after (\d+) of 342 migrations/.exec(status) ?? [];
+  assert.ok(Number(done) >= 5 && Number(done) < 342, status);
+  const logged = await page.locator('#apply-log li').count();
+  await page.waitForTimeout(1000);
+  assert.equal(await page.locator('#apply-log li').count(), logged);
+  assert.equal(await page.isEnabled('#try-apply'), true);
+  await page.waitForFunction(() => document.activeElement?.id === 'try-apply');
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});

@@ -1,0 +1,50 @@
+// "Try apply", off the page's thread: plans the project with the core, starts
+// PGlite (with the contrib extensions the migrations create) and runs every
+// step with the core's runStep, reporting each one; then lists the tables.
+// The page stays responsive, shows progress, and cancels by ending this
+// worker (the in-memory database goes with it).
+import { ready, planApply, extensionsIn, PGLITE_EXTENSIONS, runStep } from './vendor/kimberlite-migration/browser.js';
+
+const send = (message) => postMessage(message);
+
+async function tryApply(input) {
+  await ready();
+  // Every migration, in order, into an empty database: the applied ones
+  // rebuild the schema, then the pending ones run on top.
+  const plan = planApply({ ...input, tracker: null });
+  send({ type: 'plan', ok: plan.ok, diagnostics: plan.diagnostics, steps: plan.steps.map(({ id, name, path }) => ({ id, name, path })) });
+  if (!plan.ok) return;
+  const { PGlite } = await import('./vendor/pglite/index.js');
+  const wanted = extensionsIn(plan.steps.flatMap((step) => step.statements.map((statement) => statement.text)));
+  const extensions = {};
+  for (const name of wanted.filter((n) => PGLITE_EXTENSIONS.includes(n))) {
+    const module = name.replaceAll('-', '_');
+    extensions[module] = (await import(`./vendor/pglite/contrib/${module}.js`))[module];
+  }
+  const db = await PGlite.create({ extensions });
+  send({ type: 'started' });
+  for (const [index, step] of plan.steps.entries()) {
+    send({ type: 'step', index, phase: 'start' });
+    const started = performance.now();
+    try {
+      await runStep(db, step);
+    } catch (error) {
+      const statement = error.statement ? { text: error.statement.text, range: error.statement.range } : null;
+      send({ type: 'step', index, phase: 'failed', message: String(error?.message ?? error), statement });
+      break;
+    }
+    send({ type: 'step', index, phase: 'done', ms: Math.round(performance.now() - started) });
+  }
+  const { rows } = await db.query(
+    "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+  );
+  send({ type: 'tables', rows });
+  await db.close();
+}
+
+onmessage = ({ data }) => {
+  if (data?.type !== 'apply') return;
+  tryApply(data.input)
+    .catch((error) => send({ type: 'error', message: String(error?.message ?? error) }))
+    .finally(() => send({ type: 'end' }));
+};
