@@ -75,6 +75,7 @@ async function loadProject(items) {
   // A new project starts clean: nothing of the last one's runs stays on the page.
   stopApplying();
   for (const id of ['apply-log', 'apply-status', 'tables', 'lock-result', 'create-result']) $(id).replaceChildren();
+  for (const id of ['status-filter', 'status-search', 'diag-severity', 'diag-search']) $(id).value = '';
   render().catch((error) => {
     $('project-name').textContent = `Could not check ${project.name}: ${error.message}`;
   });
@@ -144,22 +145,74 @@ async function render() {
 
   const s = lastReport.summary;
   const problems = s.modified + s.missing + s.outOfOrder;
+  // The summary jumps to what it counts: the table filtered, or the findings.
+  const jump = (label, count, onClick, problem = false) => {
+    const button = el('button', { type: 'button', class: `count${problem && count ? ' error-text' : ''}` }, el('strong', {}, count), label);
+    button.addEventListener('click', onClick);
+    return button;
+  };
+  const showStatus = (filter) => () => {
+    $('status-filter').value = filter;
+    view.page = 0;
+    renderStatus();
+    $('overview').scrollIntoView({ block: 'start' });
+  };
+  const showFindings = (severity) => () => {
+    $('diag-severity').value = severity;
+    renderDiagnostics();
+    $('problems').scrollIntoView({ block: 'start' });
+  };
   $('summary').replaceChildren(
-    el('span', {}, el('strong', {}, s.applied), 'applied'),
-    el('span', {}, el('strong', {}, s.pending), 'pending'),
-    el('span', { class: problems || s.errors ? 'error-text' : '' }, el('strong', {}, problems), 'with problems'),
-    el('span', {}, el('strong', {}, s.errors), `error${s.errors === 1 ? '' : 's'}, `, el('strong', {}, s.warnings), `warning${s.warnings === 1 ? '' : 's'}`),
+    jump('applied', s.applied, showStatus('applied')),
+    jump('pending', s.pending, showStatus('pending')),
+    jump('with problems', problems, showStatus('problems'), true),
+    jump(`error${s.errors === 1 ? '' : 's'}`, s.errors, showFindings('error'), true),
+    jump(`warning${s.warnings === 1 ? '' : 's'}`, s.warnings, showFindings('warning')),
   );
-  $('status').tBodies[0].replaceChildren(...lastReport.migrations.map((m) => el('tr', {},
+  view.page = 0;
+  renderStatus();
+  renderDiagnostics();
+  $('viewer').hidden = true;
+}
+
+/** What the status table shows: its filter and page (50 rows a page). */
+const view = { page: 0 };
+const PAGE_ROWS = 50;
+const PROBLEMS = new Set(['modified', 'missing', 'out-of-order']);
+
+function renderStatus() {
+  const filter = $('status-filter').value;
+  const search = $('status-search').value.trim().toLowerCase();
+  const rows = lastReport.migrations.filter((m) =>
+    (filter === '' || (filter === 'problems' ? PROBLEMS.has(m.status) : m.status === filter))
+    && (search === '' || String(m.id).padStart(4, '0').includes(search) || m.name.toLowerCase().includes(search)));
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE_ROWS));
+  view.page = Math.min(view.page, pages - 1);
+  const first = view.page * PAGE_ROWS;
+  const shown = rows.slice(first, first + PAGE_ROWS);
+  $('status').tBodies[0].replaceChildren(...shown.map((m) => el('tr', {},
     el('td', { class: 'mono' }, String(m.id).padStart(4, '0')),
     el('td', {}, m.name),
     el('td', {}, el('span', { class: `badge ${m.status}` }, m.status)),
     el('td', { class: 'mono' }, (m.checksum ?? '').slice(0, 8)),
     el('td', { class: 'mono' }, m.appliedAt ?? '–'),
   )));
+  const total = lastReport.migrations.length;
+  $('status-page').textContent = rows.length === 0
+    ? `No migration matches (${total} in all).`
+    : `${first + 1}–${first + shown.length} of ${rows.length}${rows.length < total ? ` (${total} in all)` : ''}`;
+  $('status-prev').disabled = view.page === 0;
+  $('status-next').disabled = view.page >= pages - 1;
+}
 
+function renderDiagnostics() {
   const order = { error: 0, warning: 1, info: 2, hint: 3 };
-  const diagnostics = [...lastReport.diagnostics].sort((a, b) => order[a.severity] - order[b.severity]);
+  const severity = $('diag-severity').value;
+  const search = $('diag-search').value.trim().toLowerCase();
+  const all = [...lastReport.diagnostics].sort((a, b) => order[a.severity] - order[b.severity]);
+  const diagnostics = all.filter((d) => (severity === '' || d.severity === severity)
+    && (search === '' || `${d.code} ${d.file} ${d.message}`.toLowerCase().includes(search)));
+  $('diag-count').textContent = diagnostics.length === all.length ? `${all.length} finding${all.length === 1 ? '' : 's'}` : `${diagnostics.length} of ${all.length} findings`;
   $('diagnostics').replaceChildren(...(diagnostics.length ? diagnostics.map((d, index) => {
     const at = d.range ? `:${d.range.start.line + 1}:${d.range.start.character + 1}` : '';
     const button = el('button', { type: 'button', 'aria-pressed': 'false', 'data-index': String(index) },
@@ -171,9 +224,15 @@ async function render() {
       show(d);
     });
     return el('li', {}, button);
-  }) : [el('li', { class: 'muted' }, 'No findings.')]));
-  $('viewer').hidden = true;
+  }) : [el('li', { class: 'muted' }, all.length ? 'No finding matches.' : 'No findings.')]));
 }
+
+$('status-filter').addEventListener('change', () => { view.page = 0; renderStatus(); });
+$('status-search').addEventListener('input', () => { view.page = 0; renderStatus(); });
+$('status-prev').addEventListener('click', () => { view.page -= 1; renderStatus(); });
+$('status-next').addEventListener('click', () => { view.page += 1; renderStatus(); });
+$('diag-severity').addEventListener('change', renderDiagnostics);
+$('diag-search').addEventListener('input', renderDiagnostics);
 
 /** The text of the file a diagnostic is about, if the page has it. */
 function textOf(file) {

@@ -280,9 +280,24 @@ test('a lemmy-sized project: Try apply runs off the page\'s thread, shows progre
     new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
   });
   await page.setInputFiles('#folder', project);
-  await page.waitForFunction(() => document.querySelectorAll('#status tbody tr').length === 342, null, { timeout: 60000 });
+  await page.waitForFunction(() => /of 342/.test(document.getElementById('status-page').textContent), null, { timeout: 60000 });
   const loading = await page.evaluate(() => window.longTasks.splice(0));
   assert.deepEqual(loading.filter((ms) => ms > 200), [], `long tasks while loading: ${loading.map((ms) => Math.round(ms)).join(', ')}`);
+  // 50 rows a page, a filter, a search, and the summary that jumps to what it counts.
+  assert.equal(await page.locator('#status tbody tr').count(), 50);
+  assert.equal(await page.textContent('#status-page'), '1–50 of 342');
+  await page.click('#status-next');
+  assert.equal(await page.textContent('#status-page'), '51–100 of 342');
+  assert.equal(await page.textContent('#status tbody tr:first-child td:first-child'), '0051');
+  await page.fill('#status-search', '0300');
+  assert.equal(await page.textContent('#status-page'), '1–1 of 1 (342 in all)');
+  await page.fill('#status-search', '');
+  await page.selectOption('#status-filter', 'problems');
+  assert.equal(await page.textContent('#status-page'), 'No migration matches (342 in all).');
+  await page.click('#summary button:has-text("pending")');
+  assert.equal(await page.inputValue('#status-filter'), 'pending');
+  assert.equal(await page.textContent('#status-page'), '1–50 of 342');
+  await page.screenshot({ path: join(SHOTS, '5-large-loaded.png'), fullPage: true });
   await page.click('#try-apply');
   await page.waitForFunction(() => Number(document.getElementById('apply-progress').value) >= 20, null, { timeout: 120000 });
   // Responsive meanwhile: the cancel button is there and the page answers.
