@@ -7,7 +7,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { openProject } from './project.js';
 import { KmbError } from './files.js';
 import { isServerUrl, redact } from './database.js';
-import { lint as lintFile, codes, version } from 'kimberlite-migration';
+import { lint as lintFile, codes, version, schemaSql } from 'kimberlite-migration';
+import { schemaText, diffText } from './schema-text.js';
 import { FORMATS, compact, github, gitlab, sarif, summaryTable } from './reporters.js';
 import { readFileSync, statSync } from 'node:fs';
 
@@ -24,6 +25,12 @@ Commands:
   rollback                roll back applied migrations (--steps <n> | --to <id>, --dry-run)
   baseline <id>           mark migrations 1 to <id> applied in a database built before kmb,
                           without running them (the database's history must be empty)
+  schema                  the database's schema as it is now (--database, else the embedded
+                          one; the last migration's when there is none); --at <id>: as it
+                          stood after that migration, from a scratch database in memory;
+                          --format text|sql|json
+  diff <from> <to>        what changed in the schema between two migrations (<to> may be
+                          \`database\`: the --database one, the embedded one by default)
   import <dir>            convert another tool's folder into this project's (empty)
                           migrations folder: --from golang-migrate|dbmate|sqlx|diesel|flyway
   repair <id>             settle a no-transaction migration that did not finish, or a
@@ -48,6 +55,7 @@ const OPTIONS = {
   database: { type: 'string' },
   author: { type: 'string' },
   to: { type: 'string' },
+  at: { type: 'string' },
   steps: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
@@ -62,7 +70,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const COMMANDS = new Set(['create', 'status', 'validate', 'lint', 'lock', 'apply', 'rollback', 'repair', 'baseline', 'import']);
+const COMMANDS = new Set(['create', 'status', 'validate', 'lint', 'lock', 'apply', 'rollback', 'repair', 'baseline', 'import', 'schema', 'diff']);
 
 class UsageError extends KmbError {
   constructor(message) {
@@ -310,6 +318,26 @@ async function main(argv, { out, write }) {
       const done = await project.baseline(id, { database, appliedBy: process.env.KMB_APPLIED_BY ?? null });
       if (values.json) json(done);
       else out(c.green(`✔ Migrations ${done.baselined[0].id} to ${done.baselined[done.baselined.length - 1].id} marked applied (baseline): nothing was run.`));
+      return 0;
+    }
+    case 'schema': {
+      const at = values.at === undefined ? undefined : wholeNumber(values.at, 'schema --at');
+      const format = values.json ? 'json' : values.format ?? 'text';
+      if (!['text', 'sql', 'json'].includes(format) || rest.length > 0) throw new UsageError('Use `kmb migration schema [--at <id>] [--format text|sql|json]`.');
+      if (at !== undefined && values.database) throw new UsageError('schema takes --at <id> (the schema after that migration, from a scratch database) or --database (that database as it is now), not both.');
+      const schema = await project.schema({ at, database });
+      if (format === 'json') json(schema);
+      else if (format === 'sql') write(schemaSql(schema));
+      else out(schemaText(schema, c));
+      return 0;
+    }
+    case 'diff': {
+      if (rest.length !== 2) throw new UsageError('Use `kmb migration diff <from> <to>`: two migration ids, or `database` for <to>.');
+      const from = wholeNumber(rest[0], 'diff');
+      const to = rest[1] === 'database' ? 'database' : wholeNumber(rest[1], 'diff');
+      const result = await project.diff(from, to, { database });
+      if (values.json) json(result.diff);
+      else out(diffText(result.diff, c, rest));
       return 0;
     }
     case 'import': {

@@ -55,9 +55,12 @@ const PGLITE_STUCK_FREE = 1024 * 1024;
  * `disk-full` rather than left spinning.
  */
 export async function pglite(dataDir, extensions = []) {
-  mkdirSync(dataDir, { recursive: true });
-  const free = freeBytes(dataDir);
-  if (free !== null && free < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, free);
+  // `memory://`: a database in memory, gone when it is closed (a scratch one).
+  if (dataDir !== MEMORY) {
+    mkdirSync(dataDir, { recursive: true });
+    const free = freeBytes(dataDir);
+    if (free !== null && free < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, free);
+  }
   const { Worker } = await import('node:worker_threads');
   // The worker inherits the process's Node flags; `--input-type` (a script
   // run with `node --input-type=module -e`) stops a file worker from starting.
@@ -271,6 +274,9 @@ export function redact(url) {
     .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^]*@/i, '$1***@')
     .replace(/([?&](?:ssl)?password=)[^&]*/gi, '$1***');
 }
+
+/** The embedded database's name for one kept in memory only. */
+export const MEMORY = 'memory://';
 
 /** Whether `target` names a PostgreSQL server rather than a folder. */
 export function isServerUrl(target) {

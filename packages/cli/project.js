@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from 'kimberlite-migration';
-import { projectLayout, runStep } from 'kimberlite-migration';
+import { projectLayout, runStep, readSchema, diffSchemas } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
-import { BOUNDED, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
+import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
 
 /** The largest migration file read (larger ones are `file-too-large`). */
@@ -120,6 +120,37 @@ export function openProject(dir = '.', options = {}) {
       options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules, ...(pgVersion ? { pgVersion } : {}), ...(lintOnly ? { lintOnly } : {}), parserRules },
       ...extra,
     };
+  }
+
+  /** The schema after migration `at` (the last when absent), from a new in-memory database. */
+  async function scratchSchema(at) {
+    if (at !== undefined && (!Number.isInteger(at) || at < 1)) {
+      throw new KmbError('usage', `A migration id is a whole number from 1, not \`${at}\`.`, { exitCode: 2 });
+    }
+    const plan = core.planApply(readInput({ history: [], tracker: null }));
+    if (!plan.ok) {
+      throw new KmbError('refused', 'The schema cannot be built while the project has errors; nothing was run.', {
+        help: 'Fix the errors listed (`kmb migration validate` shows them), then ask again.',
+        diagnostics: plan.diagnostics.filter((d) => d.severity === 'error'),
+      });
+    }
+    if (at !== undefined && !plan.steps.some((step) => step.id === at)) {
+      throw new KmbError('unknown-migration', `There is no migration ${at} in ${rel(migrationsDir)}.`, {
+        help: 'Name the id of one of the project\'s migrations (`kmb migration status` lists them).',
+        exitCode: 2,
+      });
+    }
+    const steps = at === undefined ? plan.steps : plan.steps.filter((step) => step.id <= at);
+    const extensions = extensionsIn(steps.flatMap((step) => step.statements.map((statement) => statement.text))).filter((name) => PGLITE_EXTENSIONS.includes(name));
+    const db = await openDatabase(MEMORY, { extensions });
+    try {
+      for (const step of steps) {
+        await runStep(db, step, { statement: (handle, _, statement) => runStatement(handle, step, statement, db.kind) });
+      }
+      return await readSchema(db);
+    } finally {
+      await db.close().catch(() => {});
+    }
   }
 
   async function connect(database) {
@@ -462,6 +493,40 @@ export function openProject(dir = '.', options = {}) {
       if (!result.ok) return result;
       if (readText(lockPath) !== result.text) writeAtomic(lockPath, result.text);
       return result;
+    },
+
+    /**
+     * The schema (`readSchema`'s shape) as it stood after migration `at`
+     * (default: the last one): every migration up to it applied, in order,
+     * to a new database in memory, and its catalogs read. Nothing of the
+     * project's databases or files is touched. Without `at`: the schema of
+     * `database` (else the embedded database, when it exists) as it is now,
+     * the history table left out; with neither, the schema after the last
+     * migration.
+     */
+    async schema({ at, database } = {}) {
+      // Without `at`: the database as it is now, when there is one.
+      const live = at === undefined ? database ?? (existsSync(defaultDatabase) ? defaultDatabase : undefined) : undefined;
+      if (live !== undefined) {
+        const { db, owned } = await connect(live);
+        try {
+          return await readSchema(db, { exclude: [historyStore.label] });
+        } finally {
+          if (owned) await db.close().catch(() => {});
+        }
+      }
+      return scratchSchema(at);
+    },
+
+    /**
+     * What changed in the schema from after migration `from` to after
+     * migration `to` (`diffSchemas`'s shape, with both schemas); `to` may
+     * be `'database'`: the schema of `database` as it is now.
+     */
+    async diff(from, to, { database } = {}) {
+      const before = await scratchSchema(from);
+      const after = to === 'database' ? await this.schema({ database: database ?? defaultDatabase }) : await scratchSchema(to);
+      return { from: before, to: after, diff: diffSchemas(before, after) };
     },
 
     /** Applies the pending migrations, each in its own transaction with its history row. */

@@ -56,3 +56,4 @@ export const ignoreFixes = guard('ignoreFixes');
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn } from './paths.js';
+export { readSchema, diffSchemas, schemaSql, columnSql } from './schema.js';

@@ -344,3 +344,32 @@ export function projectFileIn(paths: readonly string[]): string | null;
  * `directory` is the project file's `[migrations] directory`, if any.
  */
 export function layoutOfPaths(paths: readonly string[], directory?: string | null): { root: string; migrations: string[]; lock: string | null; tracker: string | null };
+
+/** A table as read from a database's catalogs. */
+export interface SchemaTable {
+  /** `name`, or `schema.name` outside `public`. */
+  name: string;
+  columns: { name: string; type: string; nullable: boolean; default: string | null }[];
+  /** Indexes other than those behind a primary key, unique or exclusion constraint. */
+  indexes: { name: string; definition: string; unique: boolean; valid: boolean }[];
+  constraints: { name: string; kind: 'primary key' | 'unique' | 'check' | 'foreign key' | 'exclusion'; definition: string; validated: boolean }[];
+}
+export interface Schema { tables: SchemaTable[] }
+
+/** What changed in one kind of object: added, removed, and changed (with both versions). */
+export interface Changes<T extends { name: string }> { added: T[]; removed: T[]; changed: { name: string; from: T; to: T }[] }
+export interface SchemaDiff {
+  same: boolean;
+  added: SchemaTable[];
+  removed: SchemaTable[];
+  changed: { name: string; columns: Changes<SchemaTable['columns'][number]>; indexes: Changes<SchemaTable['indexes'][number]>; constraints: Changes<SchemaTable['constraints'][number]> }[];
+}
+
+/** The tables of the database `db` is connected to, from its catalogs; `exclude` leaves tables out (default: the history table). */
+export function readSchema(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[] }): Promise<Schema>;
+/** What changed from schema `a` to schema `b`, object by object. */
+export function diffSchemas(a: Schema, b: Schema): SchemaDiff;
+/** One column as CREATE TABLE writes it: name, type, NOT NULL, DEFAULT. */
+export function columnSql(column: SchemaTable['columns'][number]): string;
+/** A schema as SQL: CREATE TABLE with columns and constraints, then indexes, then foreign keys. */
+export function schemaSql(schema: Schema): string;

@@ -1,0 +1,134 @@
+// A database's schema as data, read from PostgreSQL's catalogs (not by
+// parsing migrations): tables with their columns, indexes and constraints,
+// foreign keys among them; the difference between two such schemas; and
+// the schema written out as SQL. For any executor (PGlite in a browser or
+// a worker, the CLI's PGlite or PostgreSQL). No I/O of its own.
+
+/** Schemas that are PostgreSQL's own. */
+const OWN = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+
+const COLUMNS = `SELECT n.nspname AS schema, c.relname AS table, a.attname AS name,
+    format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+    pg_get_expr(d.adbin, d.adrelid) AS "default"
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${OWN}
+  ORDER BY n.nspname, c.relname, a.attnum`;
+
+const INDEXES = `SELECT n.nspname AS schema, t.relname AS table, i.relname AS name,
+    pg_get_indexdef(x.indexrelid) AS definition, x.indisunique AS unique, x.indisvalid AS valid
+  FROM pg_index x
+  JOIN pg_class i ON i.oid = x.indexrelid
+  JOIN pg_class t ON t.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+  WHERE t.relkind IN ('r', 'p') AND ${OWN}
+    AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
+  ORDER BY n.nspname, t.relname, i.relname`;
+
+const CONSTRAINTS = `SELECT n.nspname AS schema, t.relname AS table, k.conname AS name,
+    k.contype AS kind, pg_get_constraintdef(k.oid) AS definition, k.convalidated AS validated
+  FROM pg_constraint k
+  JOIN pg_class t ON t.oid = k.conrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+  WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND ${OWN}
+  ORDER BY n.nspname, t.relname, k.conname`;
+
+const KINDS = { p: 'primary key', u: 'unique', c: 'check', f: 'foreign key', x: 'exclusion' };
+
+/** `schema.table`, or `table` in `public`. */
+const qualified = (schema, table) => (schema === 'public' ? table : `${schema}.${table}`);
+
+/**
+ * The tables of the database `db` is connected to, from its catalogs:
+ * `{ tables: [{ name, columns: [{ name, type, nullable, default }],
+ * indexes: [{ name, definition, unique, valid }], constraints: [{ name,
+ * kind, definition, validated }] }] }`, sorted by name. `exclude` names
+ * tables left out (`public.kimberlite_migrations`, the history).
+ */
+export async function readSchema(db, { exclude = ['public.kimberlite_migrations'] } = {}) {
+  const left = new Set(exclude.map((name) => (name.includes('.') ? name : `public.${name}`)));
+  const tables = new Map();
+  const tableOf = (row) => {
+    if (left.has(`${row.schema}.${row.table}`)) return null;
+    const name = qualified(row.schema, row.table);
+    if (!tables.has(name)) tables.set(name, { name, columns: [], indexes: [], constraints: [] });
+    return tables.get(name);
+  };
+  for (const row of (await db.query(COLUMNS)).rows) {
+    tableOf(row)?.columns.push({ name: row.name, type: row.type, nullable: Boolean(row.nullable), default: row.default ?? null });
+  }
+  for (const row of (await db.query(INDEXES)).rows) {
+    tableOf(row)?.indexes.push({ name: row.name, definition: row.definition, unique: Boolean(row.unique), valid: Boolean(row.valid) });
+  }
+  for (const row of (await db.query(CONSTRAINTS)).rows) {
+    tableOf(row)?.constraints.push({ name: row.name, kind: KINDS[row.kind] ?? row.kind, definition: row.definition, validated: Boolean(row.validated) });
+  }
+  return { tables: [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+}
+
+/** Items of two lists by name: added, removed, and changed (`same(a, b)` false). */
+function byName(before, after, same) {
+  const old = new Map(before.map((item) => [item.name, item]));
+  const now = new Map(after.map((item) => [item.name, item]));
+  return {
+    added: after.filter((item) => !old.has(item.name)),
+    removed: before.filter((item) => !now.has(item.name)),
+    changed: after.filter((item) => old.has(item.name) && !same(old.get(item.name), item)).map((item) => ({ name: item.name, from: old.get(item.name), to: item })),
+  };
+}
+
+const empty = (part) => part.added.length === 0 && part.removed.length === 0 && part.changed.length === 0;
+
+/**
+ * What changed from schema `a` to schema `b` (as `readSchema` gives them),
+ * object by object: `{ same, added: [tables], removed: [tables], changed:
+ * [{ name, columns, indexes, constraints }] }`, each of those three an
+ * `{ added, removed, changed: [{ name, from, to }] }`.
+ */
+export function diffSchemas(a, b) {
+  const tables = byName(a.tables, b.tables, () => true);
+  const old = new Map(a.tables.map((table) => [table.name, table]));
+  const changed = [];
+  for (const table of b.tables) {
+    const before = old.get(table.name);
+    if (!before) continue;
+    const parts = {
+      columns: byName(before.columns, table.columns, (x, y) => x.type === y.type && x.nullable === y.nullable && x.default === y.default),
+      indexes: byName(before.indexes, table.indexes, (x, y) => x.definition === y.definition && x.valid === y.valid),
+      constraints: byName(before.constraints, table.constraints, (x, y) => x.definition === y.definition && x.validated === y.validated),
+    };
+    if (!Object.values(parts).every(empty)) changed.push({ name: table.name, ...parts });
+  }
+  return { same: tables.added.length === 0 && tables.removed.length === 0 && changed.length === 0, added: tables.added, removed: tables.removed, changed };
+}
+
+const quote = (name) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`);
+const quoteQualified = (name) => name.split('.').map(quote).join('.');
+
+/** One column as in CREATE TABLE. */
+export function columnSql(column) {
+  return `${quote(column.name)} ${column.type}${column.nullable ? '' : ' NOT NULL'}${column.default === null ? '' : ` DEFAULT ${column.default}`}`;
+}
+
+/**
+ * The schema as SQL: for each table its CREATE TABLE with columns and
+ * constraints (foreign keys as ALTER TABLE after every table, so the order
+ * of tables does not matter), then its other indexes.
+ */
+export function schemaSql(schema) {
+  const out = [];
+  const foreign = [];
+  for (const table of schema.tables) {
+    const lines = table.columns.map((column) => `  ${columnSql(column)}`);
+    for (const constraint of table.constraints) {
+      const line = `CONSTRAINT ${quote(constraint.name)} ${constraint.definition}`;
+      if (constraint.kind === 'foreign key') foreign.push(`ALTER TABLE ${quoteQualified(table.name)} ADD ${line};`);
+      else lines.push(`  ${line}`);
+    }
+    out.push(`CREATE TABLE ${quoteQualified(table.name)} (\n${lines.join(',\n')}\n);`);
+    for (const index of table.indexes) out.push(`${index.definition};`);
+  }
+  return `${[...out, ...foreign].join('\n\n')}\n`;
+}

@@ -1,0 +1,121 @@
+// `kmb migration schema` and `diff`: the schema as it stood after a
+// migration, read from a scratch database's catalogs, and what changed
+// between two migrations or against a live database (the embedded PGlite
+// one and a PostgreSQL server).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kmb } from './cli.mjs';
+import { startPostgres } from './postgres.mjs';
+
+let server;
+before(async () => {
+  server = await startPostgres();
+});
+after(() => server?.stop());
+
+const MIGRATIONS = [
+  ['0001_users.sql', 'CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT NOT NULL);', 'DROP TABLE users;'],
+  ['0002_posts.sql', 'CREATE TABLE posts (id BIGINT PRIMARY KEY, author BIGINT NOT NULL REFERENCES users (id), body TEXT);\nCREATE INDEX posts_author ON posts (author);', 'DROP TABLE posts;'],
+  ['0003_users_name.sql', "ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';\nALTER TABLE users ALTER COLUMN email TYPE VARCHAR(320);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);", 'ALTER TABLE users DROP COLUMN name;'],
+  ['0004_drop_posts_body.sql', 'ALTER TABLE posts DROP COLUMN body;\nDROP INDEX posts_author;', 'ALTER TABLE posts ADD COLUMN body TEXT;'],
+];
+
+function project() {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-schema-'));
+  mkdirSync(join(dir, 'migrations'));
+  for (const [name, up, down] of MIGRATIONS) {
+    writeFileSync(join(dir, 'migrations', name), `-- Migration: ${name.slice(5, -4)}\n-- Up Migration\n${up}\n-- Down Migration\n${down}\n`);
+  }
+  return dir;
+}
+
+const json = (result) => {
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+};
+
+test('schema --at: the tables as they stood after that migration, from the catalogs; nothing of the project is touched', () => {
+  const dir = project();
+  const first = json(kmb(['schema', '--at', '1', '--json', '--project', dir]));
+  assert.deepEqual(first.tables.map((t) => t.name), ['users']);
+  assert.deepEqual(first.tables[0].columns, [
+    { name: 'id', type: 'bigint', nullable: false, default: null },
+    { name: 'email', type: 'text', nullable: false, default: null },
+  ]);
+  assert.deepEqual(first.tables[0].constraints.map((k) => [k.kind, k.name]), [['primary key', 'users_pkey']]);
+
+  const second = json(kmb(['schema', '--at', '2', '--json', '--project', dir]));
+  const posts = second.tables.find((t) => t.name === 'posts');
+  assert.deepEqual(posts.indexes.map((i) => i.definition), ['CREATE INDEX posts_author ON public.posts USING btree (author)']);
+  assert.deepEqual(posts.constraints.find((k) => k.kind === 'foreign key').definition, 'FOREIGN KEY (author) REFERENCES users(id)');
+
+  const last = json(kmb(['schema', '--json', '--project', dir]));
+  const users = last.tables.find((t) => t.name === 'users');
+  assert.deepEqual(users.columns.find((c) => c.name === 'email').type, 'character varying(320)');
+  assert.deepEqual(users.columns.find((c) => c.name === 'name'), { name: 'name', type: 'text', nullable: false, default: "''::text" });
+  assert.deepEqual(last.tables.find((t) => t.name === 'posts').indexes, []);
+  // No database, lock or tracker was written.
+  assert.equal(existsSync(join(dir, '.kimberlite')), false);
+
+  const text = kmb(['schema', '--at', '2', '--project', dir]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^table posts\n {2}id bigint NOT NULL\n/m);
+  assert.match(text.stdout, /2 tables$/m);
+});
+
+test('schema --format sql builds the same schema when run on a new database', () => {
+  const dir = project();
+  const sql = kmb(['schema', '--format', 'sql', '--project', dir]);
+  assert.equal(sql.code, 0, sql.stderr);
+  assert.match(sql.stdout, /CREATE TABLE users \(\n {2}id bigint NOT NULL,/);
+  // The dump as the one migration of another project: the same schema.
+  const other = mkdtempSync(join(tmpdir(), 'kmb-schema-sql-'));
+  mkdirSync(join(other, 'migrations'));
+  writeFileSync(join(other, 'migrations', '0001_all.sql'), `-- Migration: all\n-- Up Migration\n${sql.stdout}\n-- Down Migration\nDROP TABLE posts;\nDROP TABLE users;\n`);
+  assert.deepEqual(json(kmb(['schema', '--json', '--project', other])), json(kmb(['schema', '--json', '--project', dir])));
+});
+
+test('diff between two migrations, object by object', () => {
+  const dir = project();
+  const diff = json(kmb(['diff', '2', '4', '--json', '--project', dir]));
+  assert.equal(diff.same, false);
+  assert.deepEqual(diff.added, []);
+  assert.deepEqual(diff.removed, []);
+  const byName = Object.fromEntries(diff.changed.map((t) => [t.name, t]));
+  assert.deepEqual(byName.users.columns.added.map((c) => c.name), ['name']);
+  assert.deepEqual(byName.users.columns.changed.map((c) => [c.name, c.from.type, c.to.type]), [['email', 'text', 'character varying(320)']]);
+  assert.deepEqual(byName.users.constraints.added.map((k) => k.name), ['users_email_key']);
+  assert.deepEqual(byName.posts.columns.removed.map((c) => c.name), ['body']);
+  assert.deepEqual(byName.posts.indexes.removed.map((i) => i.name), ['posts_author']);
+  const text = kmb(['diff', '1', '2', '--project', dir]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /\+ table posts \(3 columns\)/);
+  assert.match(kmb(['diff', '3', '3', '--project', dir]).stdout, /no change/);
+  // Bad ids are usage errors with a way out.
+  const unknown = kmb(['diff', '1', '9', '--project', dir]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /error\[unknown-migration\]: There is no migration 9/);
+  assert.equal(kmb(['schema', '--at', 'x', '--project', dir]).code, 2);
+});
+
+for (const kind of ['pglite', 'postgres']) {
+  test(`${kind}: diff against the live database, and its schema without the history table`, async () => {
+    const dir = project();
+    let database = [];
+    if (kind === 'postgres') {
+      await server.query('CREATE DATABASE schema_live');
+      database = ['--database', server.urlFor('schema_live')];
+    }
+    assert.equal(kmb(['apply', '--to', '3', ...database, '--project', dir]).code, 0);
+    const live = json(kmb(['schema', '--json', ...database, '--project', dir]));
+    assert.deepEqual(live.tables.map((t) => t.name), ['posts', 'users']);
+    assert.deepEqual(live, json(kmb(['schema', '--at', '3', '--json', '--project', dir])));
+    // The database is migration 3's schema: the same as it, and behind 4.
+    assert.equal(json(kmb(['diff', '3', 'database', '--json', ...database, '--project', dir])).same, true);
+    const behind = json(kmb(['diff', '4', 'database', '--json', ...database, '--project', dir]));
+    assert.deepEqual(behind.changed.find((t) => t.name === 'posts').columns.added.map((c) => c.name), ['body']);
+  });
+}
