@@ -1,11 +1,49 @@
-// "Try apply", off the page's thread: plans the project with the core, starts
+// "Try apply" and "Schema", off the page's thread: plans the project with the core, starts
 // PGlite (with the contrib extensions the migrations create) and runs every
 // step with the core's runStep, reporting each one; then lists the tables.
 // The page stays responsive, shows progress, and cancels by ending this
 // worker (the in-memory database goes with it).
-import { ready, planApply, extensionsIn, PGLITE_EXTENSIONS, runStep } from './vendor/kimberlite-migration/browser.js';
+import { ready, planApply, extensionsIn, PGLITE_EXTENSIONS, runStep, readSchema } from './vendor/kimberlite-migration/browser.js';
 
 const send = (message) => postMessage(message);
+
+/** A new in-memory PGlite with the contrib extensions `steps` create. */
+async function database(steps) {
+  const { PGlite } = await import('./vendor/pglite/index.js');
+  const wanted = extensionsIn(steps.flatMap((step) => step.statements.map((statement) => statement.text)));
+  const extensions = {};
+  for (const name of wanted.filter((n) => PGLITE_EXTENSIONS.includes(n))) {
+    const module = name.replaceAll('-', '_');
+    extensions[module] = (await import(`./vendor/pglite/contrib/${module}.js`))[module];
+  }
+  return PGlite.create({ extensions });
+}
+
+/** The schema after each migration of `ids`, each from its own scratch database. */
+async function schemasAt(input, ids) {
+  await ready();
+  const plan = planApply({ ...input, tracker: null });
+  if (!plan.ok) {
+    send({ type: 'plan', ok: false, diagnostics: plan.diagnostics, steps: [] });
+    return;
+  }
+  const schemas = [];
+  for (const id of ids) {
+    const steps = plan.steps.filter((step) => step.id <= id);
+    const db = await database(steps);
+    try {
+      for (const step of steps) await runStep(db, step);
+      schemas.push(await readSchema(db));
+    } catch (error) {
+      const step = plan.steps.find((s) => s.statements.includes(error.statement));
+      send({ type: 'error', message: `${step ? `${step.path}: ` : ''}${String(error?.message ?? error)}` });
+      return;
+    } finally {
+      await db.close();
+    }
+  }
+  send({ type: 'schemas', ids, schemas });
+}
 
 async function tryApply(input) {
   await ready();
@@ -14,14 +52,7 @@ async function tryApply(input) {
   const plan = planApply({ ...input, tracker: null });
   send({ type: 'plan', ok: plan.ok, diagnostics: plan.diagnostics, steps: plan.steps.map(({ id, name, path }) => ({ id, name, path })) });
   if (!plan.ok) return;
-  const { PGlite } = await import('./vendor/pglite/index.js');
-  const wanted = extensionsIn(plan.steps.flatMap((step) => step.statements.map((statement) => statement.text)));
-  const extensions = {};
-  for (const name of wanted.filter((n) => PGLITE_EXTENSIONS.includes(n))) {
-    const module = name.replaceAll('-', '_');
-    extensions[module] = (await import(`./vendor/pglite/contrib/${module}.js`))[module];
-  }
-  const db = await PGlite.create({ extensions });
+  const db = await database(plan.steps);
   send({ type: 'started' });
   for (const [index, step] of plan.steps.entries()) {
     send({ type: 'step', index, phase: 'start' });
@@ -43,8 +74,9 @@ async function tryApply(input) {
 }
 
 onmessage = ({ data }) => {
-  if (data?.type !== 'apply') return;
-  tryApply(data.input)
+  const job = data?.type === 'apply' ? tryApply(data.input) : data?.type === 'schemas' ? schemasAt(data.input, data.ids) : null;
+  if (!job) return;
+  job
     .catch((error) => send({ type: 'error', message: String(error?.message ?? error) }))
     .finally(() => send({ type: 'end' }));
 };

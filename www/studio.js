@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, createMigration, readConfig, missingExtension, layoutOfPaths, projectFileIn, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, createMigration, readConfig, missingExtension, layoutOfPaths, projectFileIn, diffSchemas, columnSql, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -74,7 +74,10 @@ async function loadProject(items) {
   };
   // A new project starts clean: nothing of the last one's runs stays on the page.
   stopApplying();
-  for (const id of ['apply-log', 'apply-status', 'tables', 'lock-result', 'create-result']) $(id).replaceChildren();
+  schemaWorker?.terminate();
+  schemaWorker = null;
+  $('show-schema').disabled = false;
+  for (const id of ['apply-log', 'apply-status', 'tables', 'lock-result', 'create-result', 'schema-view', 'schema-status']) $(id).replaceChildren();
   for (const id of ['status-filter', 'status-search', 'diag-severity', 'diag-search']) $(id).value = '';
   render().catch((error) => {
     $('project-name').textContent = `Could not check ${project.name}: ${error.message}`;
@@ -172,6 +175,12 @@ async function render() {
   view.page = 0;
   renderStatus();
   renderDiagnostics();
+  // Schema: any migration with a file.
+  const ids = lastReport.migrations.filter((m) => m.status !== 'missing').map((m) => m);
+  const options = (list) => list.map((m) => el('option', { value: String(m.id) }, `${String(m.id).padStart(4, '0')} ${m.name}`));
+  $('schema-at').replaceChildren(...options([...ids].reverse()));
+  $('schema-from').replaceChildren(el('option', { value: '' }, 'nothing (the whole schema)'), ...options(ids));
+  $('schema-panel').hidden = ids.length === 0;
   $('viewer').hidden = true;
 }
 
@@ -424,6 +433,80 @@ $('cancel-apply').addEventListener('click', () => {
   $('apply-status').replaceChildren(`Cancelled after ${done} of ${steps.length} migrations; the in-browser database was discarded.`);
   $('try-apply').focus();
 });
+
+// ---- schema at a migration, and the difference between two ----
+
+let schemaWorker = null;
+
+$('schema-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  schemaWorker?.terminate();
+  const at = Number($('schema-at').value);
+  const from = $('schema-from').value === '' ? null : Number($('schema-from').value);
+  const ids = from === null ? [at] : [from, at];
+  $('schema-view').replaceChildren();
+  $('schema-status').replaceChildren(`Applying migrations up to ${String(Math.max(...ids)).padStart(4, '0')} in an in-browser database…`);
+  $('show-schema').disabled = true;
+  const worker = new Worker(new URL('./apply-worker.js', import.meta.url), { type: 'module' });
+  schemaWorker = worker;
+  const done = (...status) => {
+    if (schemaWorker !== worker) return;
+    worker.terminate();
+    schemaWorker = null;
+    $('show-schema').disabled = false;
+    $('schema-status').replaceChildren(...status);
+  };
+  worker.onerror = (event) => done(el('span', { class: 'error-text' }, `Could not read the schema: ${event.message ?? 'the worker failed'}`));
+  worker.onmessage = ({ data }) => {
+    if (data.type === 'plan' && !data.ok) done(el('p', { class: 'error-text' }, 'Refused until these are fixed:'), listDiagnostics(data.diagnostics));
+    else if (data.type === 'error') done(el('span', { class: 'error-text' }, `A migration failed, so there is no schema to show: ${data.message}`));
+    else if (data.type === 'schemas') {
+      const label = (id) => `migration ${String(id).padStart(4, '0')}`;
+      if (from === null) {
+        $('schema-view').replaceChildren(...schemaTables(data.schemas[0]));
+        done(`${data.schemas[0].tables.length} table${data.schemas[0].tables.length === 1 ? '' : 's'} after ${label(at)}.`);
+      } else {
+        const diff = diffSchemas(data.schemas[0], data.schemas[1]);
+        $('schema-view').replaceChildren(...diffView(diff));
+        done(diff.same ? `No change from ${label(from)} to ${label(at)}.` : `From ${label(from)} to ${label(at)}: ${diff.added.length} table${diff.added.length === 1 ? '' : 's'} added, ${diff.removed.length} removed, ${diff.changed.length} changed.`);
+      }
+    } else if (data.type === 'end' && schemaWorker === worker) done($('schema-status').textContent);
+  };
+  worker.postMessage({ type: 'schemas', input: input(), ids });
+});
+
+/** A schema's tables, each with its columns, constraints and indexes. */
+function schemaTables(schema) {
+  if (schema.tables.length === 0) return [el('p', { class: 'muted' }, 'No tables.')];
+  return [el('div', { class: 'tables' }, ...schema.tables.map((table) => el('section', { 'data-schema-table': table.name },
+    el('h3', {}, table.name),
+    el('ul', {},
+      ...table.columns.map((column) => el('li', { class: 'mono' }, columnSql(column))),
+      ...table.constraints.map((constraint) => el('li', { class: 'mono muted' }, `${constraint.kind} ${constraint.name}: ${constraint.definition}${constraint.validated ? '' : ' (NOT VALID)'}`)),
+      ...table.indexes.map((index) => el('li', { class: 'mono muted' }, `index ${index.definition}${index.valid ? '' : ' (INVALID)'}`)),
+    ))))];
+}
+
+/** A diff: added and removed tables, and each changed table's changes. */
+function diffView(diff) {
+  if (diff.same) return [el('p', { class: 'muted' }, 'The schemas are the same.')];
+  const items = [];
+  for (const table of diff.added) items.push(el('li', { class: 'added' }, `+ table ${table.name} (${table.columns.map((c) => c.name).join(', ')})`));
+  for (const table of diff.removed) items.push(el('li', { class: 'removed' }, `- table ${table.name}`));
+  for (const table of diff.changed) {
+    const inner = [];
+    const part = (changes, word, describe) => {
+      for (const item of changes.added) inner.push(el('li', { class: 'added' }, `+ ${word} ${describe(item)}`));
+      for (const item of changes.removed) inner.push(el('li', { class: 'removed' }, `- ${word} ${item.name}`));
+      for (const change of changes.changed) inner.push(el('li', { class: 'changed' }, `~ ${word} ${change.name}: ${describe(change.from)} → ${describe(change.to)}`));
+    };
+    part(table.columns, 'column', columnSql);
+    part(table.constraints, 'constraint', (item) => `${item.name} ${item.definition}`);
+    part(table.indexes, 'index', (item) => item.definition);
+    items.push(el('li', { class: 'changed', 'data-diff-table': table.name }, `~ table ${table.name}`, el('ul', {}, ...inner)));
+  }
+  return [el('ul', { class: 'diff mono' }, ...items)];
+}
 
 function showTables(rows) {
   const tables = new Map();

@@ -327,3 +327,30 @@ test('a lemmy-sized project: Try apply runs off the page\'s thread, shows progre
   await context.close();
   rmSync(join(project, '..'), { recursive: true, force: true });
 });
+
+test('the schema after any migration, and the difference between two, from an in-browser database\'s catalogs', async () => {
+  const project = copyOf(EXAMPLE);
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', project);
+  await page.waitForSelector('#schema-panel:not([hidden])');
+  await page.selectOption('#schema-at', '2');
+  await page.click('#show-schema');
+  await page.waitForFunction(() => /tables? after migration 0002/.test(document.getElementById('schema-status').textContent), null, { timeout: 60000 });
+  assert.deepEqual(await page.$$eval('#schema-view section h3', (hs) => hs.map((h) => h.textContent)), ['customers', 'products']);
+  const customers = await page.textContent('#schema-view section[data-schema-table="customers"]');
+  assert.match(customers, /id bigint NOT NULL/);
+  assert.match(customers, /primary key customers_pkey: PRIMARY KEY \(id\)/);
+
+  await page.selectOption('#schema-at', '3');
+  await page.selectOption('#schema-from', '2');
+  await page.click('#show-schema');
+  await page.waitForFunction(() => /From migration 0002 to migration 0003/.test(document.getElementById('schema-status').textContent), null, { timeout: 60000 });
+  const diff = await page.textContent('#schema-view .diff');
+  assert.match(diff, /\+ table orders/);
+  assert.match(diff, /\+ table order_lines/);
+  assert.doesNotMatch(diff, /customers/);
+  await page.screenshot({ path: join(SHOTS, '7-schema-diff.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});
