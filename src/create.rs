@@ -35,6 +35,103 @@ pub fn slugify(name: &str) -> String {
     slug.trim_end_matches('_').to_string()
 }
 
+/// What a new migration starts with: TODO comments, or SQL for a common
+/// change written the way the default lint rules want it (an index built
+/// `CONCURRENTLY` outside a transaction, a column added nullable, an update
+/// with a `WHERE`), so a template passes every default rule as created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    /// TODO comments in the Up and Down sections.
+    Blank,
+    /// A new table with an identity key, and its `DROP TABLE`.
+    Table,
+    /// An index built `CONCURRENTLY` in a no-transaction migration.
+    Index,
+    /// A nullable column added to a table, and dropped in Down.
+    Column,
+    /// A data change: an `UPDATE` with a `WHERE`, the rows it changes kept
+    /// for the Down section to restore.
+    Data,
+}
+
+impl Template {
+    /// Every template: its name and what it writes.
+    pub const ALL: [(&'static str, Template, &'static str); 5] = [
+        (
+            "blank",
+            Template::Blank,
+            "TODO comments in the Up and Down sections",
+        ),
+        (
+            "table",
+            Template::Table,
+            "CREATE TABLE with an identity primary key, and DROP TABLE",
+        ),
+        (
+            "index",
+            Template::Index,
+            "CREATE INDEX CONCURRENTLY in a no-transaction migration, and DROP INDEX CONCURRENTLY",
+        ),
+        (
+            "column",
+            Template::Column,
+            "ALTER TABLE ... ADD COLUMN (nullable, no default), and DROP COLUMN",
+        ),
+        (
+            "data",
+            Template::Data,
+            "UPDATE ... WHERE, with the Down left to describe how to restore the rows",
+        ),
+    ];
+
+    /// The template of a name (`table`, ...).
+    pub fn parse(name: &str) -> Option<Template> {
+        Self::ALL
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, t, _)| *t)
+    }
+}
+
+/// The table a migration's slug is about: `create_users_table` is `users`.
+fn table_of(slug: &str) -> String {
+    let mut name = slug;
+    for prefix in ["create_", "add_", "drop_", "alter_", "index_", "update_"] {
+        name = name.strip_prefix(prefix).unwrap_or(name);
+    }
+    for suffix in ["_table", "_index", "_column"] {
+        name = name.strip_suffix(suffix).unwrap_or(name);
+    }
+    // An identifier cannot start with a digit.
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        "example".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// The header, the directives and the two sections of a template.
+fn template_text(template: Template, slug: &str, header: &str) -> String {
+    let table = table_of(slug);
+    match template {
+        Template::Blank => format!(
+            "{header}\n-- Up Migration\n-- TODO: Add your SQL here\n\n-- Down Migration (optional)\n-- TODO: Add rollback SQL here\n"
+        ),
+        Template::Table => format!(
+            "{header}\n-- Up Migration\nCREATE TABLE {table} (\n    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    name TEXT NOT NULL,\n    created_at TIMESTAMPTZ NOT NULL DEFAULT now()\n);\n\n-- Down Migration\nDROP TABLE {table};\n"
+        ),
+        Template::Index => format!(
+            "{header}-- kimberlite:no-transaction\n-- (CREATE INDEX CONCURRENTLY cannot run in a transaction; it does not block writes.)\n\n-- Up Migration\nCREATE INDEX CONCURRENTLY IF NOT EXISTS {table}_name_idx ON {table} (name);\n\n-- Down Migration\nDROP INDEX CONCURRENTLY IF EXISTS {table}_name_idx;\n"
+        ),
+        Template::Column => format!(
+            "{header}\n-- Up Migration\n-- Nullable and without a default: no table rewrite, no long lock.\nALTER TABLE {table} ADD COLUMN note TEXT;\n\n-- Down Migration\nALTER TABLE {table} DROP COLUMN note;\n"
+        ),
+        Template::Data => format!(
+            "{header}\n-- Up Migration\n-- Keep the rows it changes, so Down can put them back. Limit it with WHERE;\n-- for millions of rows, update in batches.\nCREATE TABLE {table}_backup AS SELECT id, name FROM {table} WHERE name <> trim(name);\nUPDATE {table} SET name = trim(name) WHERE name <> trim(name);\n\n-- Down Migration\nUPDATE {table} SET name = b.name FROM {table}_backup b WHERE {table}.id = b.id;\nDROP TABLE {table}_backup;\n"
+        ),
+    }
+}
+
 /// Makes the next migration from the existing file names (paths are fine;
 /// names that are not migrations are skipped), the name the user typed, the
 /// creation time (RFC 3339, supplied by the caller) and an optional author.
@@ -43,6 +140,17 @@ pub fn create_migration(
     name: &str,
     created: &str,
     author: Option<&str>,
+) -> Result<NewMigration, Vec<Diagnostic>> {
+    create_from_template(existing, name, created, author, Template::Blank)
+}
+
+/// [`create_migration`] with a [`Template`] for its text.
+pub fn create_from_template(
+    existing: &[&str],
+    name: &str,
+    created: &str,
+    author: Option<&str>,
+    template: Template,
 ) -> Result<NewMigration, Vec<Diagnostic>> {
     let invalid = |message: String, help: &str| {
         Err(vec![
@@ -99,9 +207,8 @@ pub fn create_migration(
         );
     };
     let author = author.map(str::trim).unwrap_or("");
-    let text = format!(
-        "-- Migration: {title}\n-- Created: {created}\n-- Author: {author}\n\n-- Up Migration\n-- TODO: Add your SQL here\n\n-- Down Migration (optional)\n-- TODO: Add rollback SQL here\n"
-    );
+    let header = format!("-- Migration: {title}\n-- Created: {created}\n-- Author: {author}\n");
+    let text = template_text(template, &slug, &header);
     Ok(NewMigration {
         id,
         file_name: format!("{id:04}_{slug}.sql"),

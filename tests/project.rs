@@ -471,3 +471,54 @@ fn reusing_the_prefix_changes_no_report() {
     // The second call for `later` and for `mine` after it reused theirs.
     assert_eq!(cache.hits(), 6);
 }
+
+/// Each template passes every default lint rule as created, on a table an
+/// earlier migration made (so the rules about existing tables apply).
+#[test]
+fn templates_pass_every_default_rule() {
+    use kimberlite_migration::create::{Template, create_from_template};
+    use kimberlite_migration::project::{Input, SourceFile, analyze};
+    let first = "-- Migration: users\n-- Up Migration\nCREATE TABLE users (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL);\n-- Down Migration\nDROP TABLE users;\n";
+    for (name, template, _) in Template::ALL {
+        let made = create_from_template(
+            &["migrations/0001_users.sql"],
+            "users",
+            "2026-11-28T10:00:00Z",
+            Some("dev"),
+            template,
+        )
+        .unwrap();
+        let path = format!("migrations/{}", made.file_name);
+        let files = vec![
+            SourceFile {
+                path: "migrations/0001_users.sql",
+                contents: first.as_bytes(),
+            },
+            SourceFile {
+                path: &path,
+                contents: made.text.as_bytes(),
+            },
+        ];
+        let report = analyze(&Input::new(files, None, None));
+        let mine: Vec<String> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == path)
+            .map(|d| format!("{} {}", d.code.as_str(), d.message))
+            .collect();
+        // The blank template has no SQL yet: its Up section is empty on purpose.
+        let expected: &[&str] = if template == Template::Blank {
+            &["empty-migration", "empty-down"]
+        } else {
+            &[]
+        };
+        let codes: Vec<&str> = mine.iter().map(|m| m.split(' ').next().unwrap()).collect();
+        assert!(
+            codes.iter().all(|c| expected.contains(c)),
+            "{name}: {mine:#?}\n{}",
+            made.text
+        );
+        assert_eq!(Template::parse(name), Some(template));
+    }
+    assert_eq!(Template::parse("view"), None);
+}

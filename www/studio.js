@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, createMigration, readConfig, missingExtension, layoutOfPaths, projectFileIn, diffSchemas, columnSql, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, createMigration, migrationTemplates, readConfig, missingExtension, layoutOfPaths, projectFileIn, diffSchemas, columnSql, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -305,6 +305,9 @@ function listDiagnostics(diagnostics) {
   return el('ul', {}, ...diagnostics.map((d) => el('li', {}, el('span', { class: `sev ${d.severity}` }, d.severity), `[${d.code}] `, ...prose(d.message), d.help ? el('span', { class: 'where' }, ...prose(d.help)) : '')));
 }
 
+// Templates: SQL for a common change that passes the lint rules as created.
+$('new-template').replaceChildren(...migrationTemplates().map((t) => el('option', { value: t.name, title: t.description }, t.name === 'blank' ? 'blank (TODO comments)' : `${t.name} template`)));
+
 $('create').addEventListener('submit', (event) => {
   event.preventDefault();
   const name = $('new-name').value;
@@ -312,6 +315,7 @@ $('create').addEventListener('submit', (event) => {
     existing: project.files.map((f) => f.path.split('/').at(-1)),
     name,
     created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    template: $('new-template').value || 'blank',
   });
   if (!created.ok) {
     $('create-result').replaceChildren(el('span', { class: 'error-text' }, ...prose(created.diagnostics[0].message)), ' ', ...prose(created.diagnostics[0].help));

@@ -7,7 +7,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { openProject } from './project.js';
 import { KmbError } from './files.js';
 import { isServerUrl, redact } from './database.js';
-import { lint as lintFile, codes, version, schemaSql } from 'kimberlite-migration';
+import { lint as lintFile, codes, version, schemaSql, migrationTemplates } from 'kimberlite-migration';
 import { schemaText, diffText } from './schema-text.js';
 import { FORMATS, compact, github, gitlab, sarif, summaryTable } from './reporters.js';
 import { readFileSync, statSync } from 'node:fs';
@@ -15,7 +15,8 @@ import { readFileSync, statSync } from 'node:fs';
 const USAGE = `Usage: kmb migration <command> [options]
 
 Commands:
-  create <name>           write the next migration file (--author <text>)
+  create <name>           write the next migration file (--author <text>, --template
+                          blank|table|index|column|data: SQL that passes the lint rules)
   status                  show every migration's state, checked against the database
   validate                check files, lock and tracker; exit 1 on errors
   lint [files...]         check SQL files (all migrations by default); --format text|compact|
@@ -56,6 +57,7 @@ const OPTIONS = {
   author: { type: 'string' },
   to: { type: 'string' },
   at: { type: 'string' },
+  template: { type: 'string' },
   steps: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
@@ -173,7 +175,9 @@ async function main(argv, { out, write }) {
     case 'create': {
       const name = rest.join(' ');
       if (!name) throw new UsageError('create needs a name: `kmb migration create add users table`.');
-      const made = project.create(name, { author: values.author ?? null });
+      const templates = migrationTemplates().map((t) => t.name);
+      if (values.template !== undefined && !templates.includes(values.template)) throw new UsageError(`--template is one of ${templates.join(', ')}, not \`${values.template}\`.`);
+      const made = project.create(name, { author: values.author ?? null, template: values.template });
       if (values.json) json(made);
       else out(`Created ${made.path}`);
       return 0;

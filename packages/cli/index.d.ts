@@ -1,6 +1,6 @@
 // Types of kimberlite-migration-cli: projects on disk and their databases.
 // The core's types (reports, diagnostics, plans) are kimberlite-migration's.
-import type { AppliedRecord, Diagnostic, DocumentResult, Options, Plan, Report, Step } from 'kimberlite-migration';
+import type { AppliedRecord, Diagnostic, DocumentResult, Options, Plan, Report, Step, TemplateName, Schema, SchemaDiff } from 'kimberlite-migration';
 
 
 /** What a database must offer for apply and rollback. PGlite and PostgreSQL are built in. */
@@ -52,7 +52,11 @@ export interface Project {
    */
   status(options?: { database?: DatabaseTarget; statements?: boolean }): Promise<{ report: Report; database: string | null; trackerRewritten: boolean }>;
   /** Writes the next migration file. Throws (code `invalid-name`) for a bad name. */
-  create(name: string, options?: { author?: string | null; now?: Date }): { id: number; path: string; fileName: string };
+  create(name: string, options?: { author?: string | null; now?: Date; template?: TemplateName }): { id: number; path: string; fileName: string };
+  /** The schema after migration `at` (a scratch database), or of `database` (else the embedded one) as it is now. */
+  schema(options?: { at?: number; database?: DatabaseTarget }): Promise<Schema>;
+  /** What changed in the schema from after `from` to after `to` (or the database as it is now). */
+  diff(from: number, to: number | 'database', options?: { database?: DatabaseTarget }): Promise<{ from: Schema; to: Schema; diff: SchemaDiff }>;
   /** Adds every unlocked migration to the lock file; refused while there are errors. */
   lock(): DocumentResult;
   /** Applies pending migrations, each in its own transaction together with its history row. */

@@ -470,12 +470,12 @@ export function openProject(dir = '.', options = {}) {
     },
 
     /** Writes the next migration file; returns its path. */
-    create(name, { author = null, now = new Date() } = {}) {
+    create(name, { author = null, now = new Date(), template } = {}) {
       // One create at a time per project: the next id is read and its file
       // written under a mutex, so two at once cannot take one id.
       return withMutex(join(stateDir, '.create.lock'), () => {
         const existing = existsSync(migrationsDir) ? readdirSync(migrationsDir) : [];
-        const created = core.createMigration({ existing, name, created: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), author });
+        const created = core.createMigration({ existing, name, created: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), author, ...(template ? { template } : {}) });
         if (!created.ok) {
           const [first] = created.diagnostics;
           throw new KmbError(first.code, first.message, { help: first.help, exitCode: 2 });

@@ -53,6 +53,7 @@ export const codes = guard('codes');
 export const version = guard('version');
 export const readConfig = guard('readConfig');
 export const ignoreFixes = guard('ignoreFixes');
+export const migrationTemplates = guard('migrationTemplates');
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn } from './paths.js';

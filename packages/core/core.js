@@ -23,6 +23,7 @@ export const codes = guarded('codes');
 export const version = guarded('version');
 export const readConfig = guarded('readConfig');
 export const ignoreFixes = guarded('ignoreFixes');
+export const migrationTemplates = guarded('migrationTemplates');
 
 const analyzeReport = guarded('analyze');
 /** Analyzes a whole project; each migration's statements are parsed when first read (report.js). */

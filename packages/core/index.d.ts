@@ -258,7 +258,12 @@ export function parseMigration(path: string, contents: Uint8Array | string): Mig
 export function splitStatements(sql: string): Statement[];
 /** One file's own findings: file checks and lint rules (no lock, tracker or folder checks). */
 export function lint(path: string, contents: Uint8Array | string, options?: { pgVersion?: string; rules?: Options['rules']; parserRules?: boolean }): Diagnostic[];
-export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null }): Created;
+/** A template for a new migration's text (`migrationTemplates()` lists them). */
+export type TemplateName = 'blank' | 'table' | 'index' | 'column' | 'data';
+/** The next migration; `template` (default `blank`) gives its text SQL that passes every default lint rule as created. */
+export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null; template?: TemplateName }): Created;
+/** The templates `createMigration` takes, with what each writes. */
+export function migrationTemplates(): { name: TemplateName; description: string }[];
 /** The lock with the unlocked migrations (or only `ids`) added; refused while there are errors. */
 export function updateLock(input: ProjectInput & { ids?: number[] }): DocumentResult;
 export function recordApplied(input: { tracker: string | null; trackerPath?: string; entry: AppliedRecord }): DocumentResult;

@@ -24,6 +24,7 @@ export const codes = wasm.codes;
 export const version = wasm.version;
 export const readConfig = wasm.readConfig;
 export const ignoreFixes = wasm.ignoreFixes;
+export const migrationTemplates = wasm.migrationTemplates;
 export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_DIR, PROJECT_FILE } from './layout.js';
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
 export { runStep, runStatement } from './run.js';

@@ -12,7 +12,7 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::create::create_migration;
+use crate::create::{Template, create_from_template};
 use crate::diagnostic::Code;
 use crate::migration::{lint_migration_with, parse_migration};
 use crate::plan::{RollbackTarget, plan_apply, plan_rollback};
@@ -387,13 +387,42 @@ pub fn create(input: JsValue) -> Result<JsValue, JsValue> {
     } else {
         Some(string_of(&author_value, "author")?)
     };
+    let template_value = get(&input, "template");
+    let template = if template_value.is_null() || template_value.is_undefined() {
+        Template::Blank
+    } else {
+        let name = string_of(&template_value, "template")?;
+        Template::parse(&name).ok_or_else(|| {
+            let names: Vec<&str> = Template::ALL.iter().map(|(n, _, _)| *n).collect();
+            misuse(format!(
+                "`template` must be one of {}, not `{name}`",
+                names.join(", ")
+            ))
+        })?
+    };
     let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
-    to_js(&CreatedDto::from(&create_migration(
+    to_js(&CreatedDto::from(&create_from_template(
         &existing,
         &name,
         &created,
         author.as_deref(),
+        template,
     )))
+}
+
+/// The templates `createMigration` takes: `[{ name, description }]`.
+#[wasm_bindgen(js_name = migrationTemplates)]
+pub fn migration_templates() -> Result<JsValue, JsValue> {
+    #[derive(serde::Serialize)]
+    struct TemplateDto {
+        name: &'static str,
+        description: &'static str,
+    }
+    let list: Vec<TemplateDto> = Template::ALL
+        .iter()
+        .map(|(name, _, description)| TemplateDto { name, description })
+        .collect();
+    to_js(&list)
 }
 
 /// The lock with every (or the given `ids`) unlocked migration added.

@@ -119,3 +119,29 @@ for (const kind of ['pglite', 'postgres']) {
     assert.deepEqual(behind.changed.find((t) => t.name === 'posts').columns.added.map((c) => c.name), ['body']);
   });
 }
+
+for (const kind of ['pglite', 'postgres']) {
+  test(`${kind}: create --template table|index|column|data: no finding of any default rule, and they apply and roll back`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmb-templates-'));
+    let database = [];
+    if (kind === 'postgres') {
+      await server.query('CREATE DATABASE templates_live');
+      database = ['--database', server.urlFor('templates_live')];
+    }
+    for (const template of ['table', 'index', 'column', 'data']) {
+      const made = kmb(['create', 'users', '--template', template, '--project', dir]);
+      assert.equal(made.code, 0, made.stderr);
+    }
+    const lint = json(kmb(['lint', '--format', 'json', '--project', dir]));
+    assert.deepEqual(lint.diagnostics ?? lint, []);
+    assert.equal(json(kmb(['apply', '--json', ...database, '--project', dir])).applied.length, 4);
+    const users = json(kmb(['schema', '--json', ...database, '--project', dir])).tables.find((t) => t.name === 'users');
+    assert.deepEqual(users.columns.map((c) => c.name), ['id', 'name', 'created_at', 'note']);
+    assert.deepEqual(users.indexes.map((i) => i.name), ['users_name_idx']);
+    assert.equal(json(kmb(['rollback', '--steps', '4', '--json', ...database, '--project', dir])).rolledBack.length, 4);
+    assert.deepEqual(json(kmb(['schema', '--json', ...database, '--project', dir])).tables, []);
+    const wrong = kmb(['create', 'x', '--template', 'view', '--project', dir]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--template is one of blank, table, index, column, data/);
+  });
+}

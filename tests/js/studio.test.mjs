@@ -96,16 +96,24 @@ test('load examples/shop, inspect a tampered file, create a migration, try apply
 
   // The lock is refused while the file is tampered with.
   await page.click('#update-lock');
+  await page.waitForSelector('#lock-result .error-text');
   assert.match(await page.textContent('#lock-result'), /not updated[\s\S]*checksum-mismatch/);
 
   // Back to the original file: create a migration and check the download.
   cpSync(join(EXAMPLE, 'migrations', '0002_create_products.sql'), file);
   await page.setInputFiles('#folder', project);
+  // The project is checked in a worker: wait for the new report.
+  await page.waitForFunction(() => !document.getElementById('diagnostics').textContent.includes('checksum-mismatch'));
   await page.fill('#new-name', 'Add reviews!');
   const [created] = await Promise.all([page.waitForEvent('download'), page.click('#create button[type=submit]')]);
   assert.equal(created.suggestedFilename(), '0005_add_reviews.sql');
   const text = readFileSync(await created.path(), 'utf8');
   assert.match(text, /^-- Migration: Add reviews!\n-- Created: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n-- Author: \n\n-- Up Migration\n/);
+  // From a template: SQL written the way the lint rules want it.
+  await page.fill('#new-name', 'create reviews table');
+  await page.selectOption('#new-template', 'table');
+  const [fromTemplate] = await Promise.all([page.waitForEvent('download'), page.click('#create button[type=submit]')]);
+  assert.match(readFileSync(await fromTemplate.path(), 'utf8'), /CREATE TABLE reviews \(\n {4}id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,/);
 
   // An updated lock now adds migration 4.
   const [lock] = await Promise.all([page.waitForEvent('download'), page.click('#update-lock')]);
