@@ -74,6 +74,7 @@ async function loadProject(items) {
   };
   // A new project starts clean: nothing of the last one's runs stays on the page.
   stopApplying();
+  lastFailure = null;
   schemaWorker?.terminate();
   schemaWorker = null;
   $('show-schema').disabled = false;
@@ -175,6 +176,7 @@ async function render() {
   view.page = 0;
   renderStatus();
   renderDiagnostics();
+  renderHistory();
   // Schema: any migration with a file.
   const ids = lastReport.migrations.filter((m) => m.status !== 'missing').map((m) => m);
   const options = (list) => list.map((m) => el('option', { value: String(m.id) }, `${String(m.id).padStart(4, '0')} ${m.name}`));
@@ -419,6 +421,8 @@ $('try-apply').addEventListener('click', () => {
         log.append(el('li', { class: 'failed' }, `Could not run: ${data.message}`));
         break;
       case 'end':
+        lastFailure = run.failed ? run.failed.step : null;
+        if (lastReport) renderHistory();
         // A failure is summed up first, above the log, with its error.
         finish(run.failed
           ? [el('strong', { class: 'error-text' }, `Migration ${String(run.failed.step.id).padStart(4, '0')} ${run.failed.step.name} failed after ${run.done} of ${run.steps.length} applied:`), el('pre', {}, run.failed.detail)]
@@ -437,6 +441,42 @@ $('cancel-apply').addEventListener('click', () => {
   $('apply-status').replaceChildren(`Cancelled after ${done} of ${steps.length} migrations; the in-browser database was discarded.`);
   $('try-apply').focus();
 });
+
+// ---- history: a timeline from the tracker and the lock ----
+
+/** The migration the last Try apply stopped at, if it failed: shown as failed. */
+let lastFailure = null;
+
+function renderHistory() {
+  const migrations = lastReport.migrations;
+  const id = (m) => String(m.id).padStart(4, '0');
+  const entry = (m, when, status = m.status) => el('li', { class: `event ${status}`, 'data-id': String(m.id) },
+    el('span', { class: 'mono' }, when),
+    ' ', el('span', { class: `badge ${status}` }, status), ' ',
+    el('strong', {}, `${id(m)} ${m.name}`),
+    m.appliedBy ? el('span', { class: 'muted' }, ` by ${m.appliedBy}`) : '');
+  const groups = [];
+  // Applied (and modified or missing after being applied), in the order they were applied.
+  const applied = migrations.filter((m) => m.appliedAt).sort((a, b) => (a.appliedAt < b.appliedAt ? -1 : a.appliedAt > b.appliedAt ? 1 : a.id - b.id));
+  let day = null;
+  let list = null;
+  for (const m of applied) {
+    const date = m.appliedAt.slice(0, 10);
+    if (date !== day) {
+      day = date;
+      list = el('ol', {});
+      groups.push(el('li', { class: 'day' }, el('h3', {}, date), list));
+    }
+    list.append(entry(m, m.appliedAt.slice(11, 19)));
+  }
+  const waiting = migrations.filter((m) => !m.appliedAt);
+  if (waiting.length > 0) {
+    groups.push(el('li', { class: 'day' }, el('h3', {}, 'Not applied'),
+      el('ol', {}, ...waiting.map((m) => entry(m, '', lastFailure?.id === m.id ? 'failed' : m.status)))));
+  }
+  $('timeline').replaceChildren(...(groups.length ? groups : [el('li', { class: 'muted' }, 'No migrations.')]));
+  $('history').hidden = migrations.length === 0;
+}
 
 // ---- schema at a migration, and the difference between two ----
 

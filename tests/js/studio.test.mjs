@@ -333,6 +333,18 @@ test('a lemmy-sized project: Try apply runs off the page\'s thread, shows progre
   await page.waitForFunction(() => document.activeElement?.id === 'try-apply');
   assert.deepEqual(problems, []);
   await context.close();
+
+  // The same project on a 390 px phone: no sideways scroll, one page of rows.
+  const narrow = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const phone = await narrow.newPage();
+  await phone.goto(url);
+  await phone.waitForSelector('body[data-ready="true"]');
+  await phone.setInputFiles('#folder', project);
+  await phone.waitForFunction(() => /of 342/.test(document.getElementById('status-page').textContent), null, { timeout: 60000 });
+  const { scroll, client } = await phone.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px window`);
+  await phone.screenshot({ path: join(SHOTS, '5-large-narrow.png'), fullPage: true });
+  await narrow.close();
   rmSync(join(project, '..'), { recursive: true, force: true });
 });
 
@@ -358,6 +370,32 @@ test('the schema after any migration, and the difference between two, from an in
   assert.match(diff, /\+ table order_lines/);
   assert.doesNotMatch(diff, /customers/);
   await page.screenshot({ path: join(SHOTS, '7-schema-diff.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});
+
+test('history: a timeline of what was applied when and by whom, then what waits, and the migration a Try apply failed at', async () => {
+  const project = copyOf(EXAMPLE);
+  writeFileSync(join(project, 'migrations', '0005_broken.sql'), '-- Migration: Broken\nINSERT INTO nowhere VALUES (1);\n-- Down Migration\nSELECT 1;\n');
+  const { kmb } = await import('./cli.mjs');
+  const applied = kmb(['apply', '--to', '2', '--project', project], { env: { KMB_APPLIED_BY: 'alice@example.com' } });
+  assert.equal(applied.code, 0, applied.stderr);
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', project);
+  await page.waitForSelector('#history:not([hidden]) .event');
+  const days = await page.$$eval('#timeline > .day h3', (hs) => hs.map((h) => h.textContent));
+  assert.equal(days.length, 2);
+  assert.match(days[0], /^\d{4}-\d\d-\d\d$/);
+  assert.equal(days[1], 'Not applied');
+  const first = await page.textContent('#timeline .event[data-id="1"]');
+  assert.match(first, /^\d\d:\d\d:\d\d applied 0001 Create customers by alice@example\.com$/);
+  assert.match(await page.textContent('#timeline .event[data-id="3"]'), /pending 0003 Create orders/);
+  // Try apply stops at 0005: the timeline marks it failed.
+  await page.click('#try-apply');
+  await page.waitForSelector('#timeline .event.failed[data-id="5"]', { timeout: 60000 });
+  assert.match(await page.textContent('#apply-status'), /Migration 0005 Broken failed after 4 of 5 applied/);
+  await page.screenshot({ path: join(SHOTS, '8-history.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await context.close();
   rmSync(join(project, '..'), { recursive: true, force: true });
