@@ -31,7 +31,8 @@ Commands:
                           stood after that migration, from a scratch database in memory;
                           --format text|sql|json
   diff <from> <to>        what changed in the schema between two migrations (<to> may be
-                          \`database\`: the --database one, the embedded one by default)
+                          \`database\`: the --database one, the embedded one by default);
+                          --generate <name> writes the next migrations for the safe changes
   import <dir>            convert another tool's folder into this project's (empty)
                           migrations folder: --from golang-migrate|dbmate|sqlx|diesel|flyway
   repair <id>             settle a no-transaction migration that did not finish, or a
@@ -58,6 +59,7 @@ const OPTIONS = {
   to: { type: 'string' },
   at: { type: 'string' },
   template: { type: 'string' },
+  generate: { type: 'string' },
   steps: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
@@ -340,9 +342,22 @@ async function main(argv, { out, write }) {
       const from = wholeNumber(rest[0], 'diff');
       const to = rest[1] === 'database' ? 'database' : wholeNumber(rest[1], 'diff');
       const result = await project.diff(from, to, { database });
-      if (values.json) json(result.diff);
-      else out(diffText(result.diff, c, rest));
-      return 0;
+      if (values.generate === undefined) {
+        if (values.json) json(result.diff);
+        else out(diffText(result.diff, c, rest));
+        return 0;
+      }
+      if (!values.generate.trim()) throw new UsageError('--generate takes the new migration\'s name: `kmb migration diff 7 database --generate "capture hand-made changes"`.');
+      const generated = project.generate(values.generate, result.diff, { author: values.author ?? null });
+      if (values.json) json({ diff: result.diff, ...generated });
+      else {
+        out(diffText(result.diff, c, rest));
+        for (const file of generated.written) out(c.green(`Created ${file.path}`));
+        for (const item of generated.refused) out(c.yellow(`warning[not-generated]: ${item.object}: ${item.reason}`));
+        if (result.diff.same) out('Nothing to generate: the schemas are the same.');
+      }
+      // What was refused needs a person: the run says so by its exit code.
+      return generated.refused.length > 0 ? 1 : 0;
     }
     case 'import': {
       if (!values.from) throw new UsageError('import needs --from golang-migrate|dbmate|sqlx|diesel|flyway.');

@@ -57,6 +57,8 @@ export interface Project {
   schema(options?: { at?: number; database?: DatabaseTarget }): Promise<Schema>;
   /** What changed in the schema from after `from` to after `to` (or the database as it is now). */
   diff(from: number, to: number | 'database', options?: { database?: DatabaseTarget }): Promise<{ from: Schema; to: Schema; diff: SchemaDiff }>;
+  /** Writes the next migrations for the safe part of `diff` (`migrationsFromDiff`); lists what it refused. */
+  generate(name: string, diff: SchemaDiff, options?: { author?: string | null; now?: Date }): { written: { path: string; fileName: string }[]; refused: { object: string; reason: string }[] };
   /** Adds every unlocked migration to the lock file; refused while there are errors. */
   lock(): DocumentResult;
   /** Applies pending migrations, each in its own transaction together with its history row. */

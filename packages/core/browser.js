@@ -57,4 +57,4 @@ export const migrationTemplates = guard('migrationTemplates');
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn } from './paths.js';
-export { readSchema, diffSchemas, schemaSql, columnSql } from './schema.js';
+export { readSchema, diffSchemas, schemaSql, columnSql, migrationsFromDiff } from './schema.js';

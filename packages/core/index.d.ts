@@ -378,3 +378,12 @@ export function diffSchemas(a: Schema, b: Schema): SchemaDiff;
 export function columnSql(column: SchemaTable['columns'][number]): string;
 /** A schema as SQL: CREATE TABLE with columns and constraints, then indexes, then foreign keys. */
 export function schemaSql(schema: Schema): string;
+/** Statements for one migration's Up and Down sections. */
+export interface GeneratedPart { up: string[]; down: string[] }
+/**
+ * The migrations that make the changes of `diff` that are safe to write:
+ * tables, nullable (or defaulted) columns, constraints NOT VALID then
+ * validated, indexes CONCURRENTLY one per no-transaction migration; the
+ * rest refused, each with its reason.
+ */
+export function migrationsFromDiff(diff: SchemaDiff): { main: GeneratedPart; indexes: GeneratedPart[]; validate: GeneratedPart; refused: { object: string; reason: string }[] };

@@ -29,4 +29,4 @@ export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn } from './paths.js';
-export { readSchema, diffSchemas, schemaSql, columnSql } from './schema.js';
+export { readSchema, diffSchemas, schemaSql, columnSql, migrationsFromDiff } from './schema.js';

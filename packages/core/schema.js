@@ -132,3 +132,78 @@ export function schemaSql(schema) {
   }
   return `${[...out, ...foreign].join('\n\n')}\n`;
 }
+
+/**
+ * The migrations that take a database from schema `a` to schema `b`
+ * (`diff` is `diffSchemas(a, b)`), for the changes that are safe to write
+ * without a person's judgement, written the way the lint rules want them:
+ * `{ main: { up, down }, indexes: [{ up, down }], validate: { up, down },
+ * refused: [{ object, reason }] }`, each `up`/`down` a list of statements.
+ * - new tables (CREATE TABLE; foreign keys added NOT VALID, then
+ *   validated in a migration of their own), new columns (nullable, or
+ *   NOT NULL with a default), new check and foreign key constraints on
+ *   existing tables (NOT VALID, then VALIDATE);
+ * - new indexes: CREATE INDEX CONCURRENTLY, one no-transaction migration
+ *   each.
+ * Refused, each with its reason: anything removed (dropping loses data:
+ * write it by hand), a table removed and another added (a rename is
+ * ambiguous), a column's type, nullability or default changed, a changed
+ * index or constraint, a NOT NULL column without a default, a new primary
+ * key or unique constraint on an existing table.
+ */
+export function migrationsFromDiff(diff) {
+  const main = { up: [], down: [] };
+  const validate = { up: [], down: [] };
+  const indexes = [];
+  const refused = [];
+  const refuse = (object, reason) => refused.push({ object, reason });
+  const index = (table, item) => {
+    const concurrent = item.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ');
+    indexes.push({ up: [`${concurrent};`], down: [`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(schemaOfTable(table, item.name))};`] });
+  };
+  const notValid = (table, constraint) => {
+    main.up.push(`ALTER TABLE ${quoteQualified(table)} ADD CONSTRAINT ${quote(constraint.name)} ${constraint.definition} NOT VALID;`);
+    main.down.unshift(`ALTER TABLE ${quoteQualified(table)} DROP CONSTRAINT ${quote(constraint.name)};`);
+    validate.up.push(`ALTER TABLE ${quoteQualified(table)} VALIDATE CONSTRAINT ${quote(constraint.name)};`);
+  };
+  if (diff.removed.length > 0 && diff.added.length > 0) {
+    for (const table of diff.removed) refuse(`table ${table.name}`, `removed while ${diff.added.map((t) => t.name).join(', ')} ${diff.added.length === 1 ? 'was' : 'were'} added: if it was renamed, a new table would lose its rows; write ALTER TABLE ... RENAME TO by hand`);
+  } else {
+    for (const table of diff.removed) refuse(`table ${table.name}`, 'removed: dropping a table loses its data; write the DROP TABLE by hand if that is meant');
+  }
+  for (const table of diff.added) {
+    const lines = table.columns.map((column) => `  ${columnSql(column)}`);
+    for (const constraint of table.constraints) {
+      if (constraint.kind === 'foreign key') notValid(table.name, constraint);
+      else lines.push(`  CONSTRAINT ${quote(constraint.name)} ${constraint.definition}`);
+    }
+    main.up.unshift(`CREATE TABLE ${quoteQualified(table.name)} (\n${lines.join(',\n')}\n);`);
+    main.down.push(`DROP TABLE ${quoteQualified(table.name)};`);
+    for (const item of table.indexes) index(table.name, item);
+  }
+  for (const table of diff.changed) {
+    for (const column of table.columns.added) {
+      if (!column.nullable && column.default === null) {
+        refuse(`column ${table.name}.${column.name}`, 'NOT NULL without a default fails on a table with rows: add it nullable, fill it, then SET NOT NULL (after a NOT VALID check)');
+        continue;
+      }
+      main.up.push(`ALTER TABLE ${quoteQualified(table.name)} ADD COLUMN ${columnSql(column)};`);
+      main.down.unshift(`ALTER TABLE ${quoteQualified(table.name)} DROP COLUMN ${quote(column.name)};`);
+    }
+    for (const column of table.columns.removed) refuse(`column ${table.name}.${column.name}`, 'removed: dropping a column loses its data and breaks the clients that read it; write it by hand');
+    for (const change of table.columns.changed) refuse(`column ${table.name}.${change.name}`, `changed from ${columnSql(change.from)} to ${columnSql(change.to)}: a type change may rewrite the table and nullability or a default may fail on existing rows; write it by hand`);
+    for (const constraint of table.constraints.added) {
+      if (constraint.kind === 'foreign key' || constraint.kind === 'check') notValid(table.name, constraint);
+      else refuse(`constraint ${table.name}.${constraint.name}`, `a new ${constraint.kind} on an existing table locks it while its index is built: build a unique index CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX`);
+    }
+    for (const constraint of [...table.constraints.removed, ...table.constraints.changed]) refuse(`constraint ${table.name}.${constraint.name}`, 'removed or changed: write it by hand');
+    for (const item of table.indexes.added) index(table.name, item);
+    for (const item of [...table.indexes.removed, ...table.indexes.changed]) refuse(`index ${item.name}`, 'removed or changed: write it by hand (DROP INDEX CONCURRENTLY)');
+  }
+  return { main, indexes, validate, refused };
+}
+
+/** `schema.index` for an index of `table` when the table is not in `public`. */
+function schemaOfTable(table, index) {
+  return table.includes('.') ? `${table.split('.')[0]}.${index}` : index;
+}

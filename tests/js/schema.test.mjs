@@ -145,3 +145,40 @@ for (const kind of ['pglite', 'postgres']) {
     assert.match(wrong.stderr, /--template is one of blank, table, index, column, data/);
   });
 }
+
+test('postgres: diff --generate writes migrations for hand-made changes that lint clean and rebuild the same schema; the rest is refused with a reason', async () => {
+  const dir = project();
+  await server.query('CREATE DATABASE drift_live');
+  await server.query('CREATE DATABASE drift_fresh');
+  const live = ['--database', server.urlFor('drift_live')];
+  assert.equal(kmb(['apply', ...live, '--project', dir]).code, 0);
+  // Changes made by hand on the live database, outside any migration.
+  await server.query(`CREATE TABLE tags (id BIGINT PRIMARY KEY, post BIGINT NOT NULL REFERENCES posts (id), label TEXT NOT NULL);
+    ALTER TABLE users ADD COLUMN bio TEXT;
+    ALTER TABLE users ADD COLUMN plan TEXT NOT NULL DEFAULT 'free';
+    CREATE INDEX users_bio ON users (bio);
+    ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '');`, 'drift_live');
+  const generated = kmb(['diff', '4', 'database', '--generate', 'capture hand-made changes', '--json', ...live, '--project', dir]);
+  assert.equal(generated.code, 0, generated.stderr + generated.stdout);
+  const { written, refused } = JSON.parse(generated.stdout);
+  assert.deepEqual(refused, []);
+  assert.deepEqual(written.map((f) => f.fileName), ['0005_capture_hand_made_changes.sql', '0006_capture_hand_made_changes_index_1.sql', '0007_capture_hand_made_changes_validate.sql']);
+  // Written as the lint rules want it: no finding at all.
+  const lint = JSON.parse(kmb(['lint', '--format', 'json', '--project', dir]).stdout);
+  assert.deepEqual(lint.filter((d) => d.code !== 'unlocked' && written.some((f) => d.file.endsWith(f.fileName))), []);
+  // All of them on a new database: the same schema as the one changed by hand.
+  const fresh = ['--database', server.urlFor('drift_fresh')];
+  const applied = kmb(['apply', '--json', ...fresh, '--project', dir]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.deepEqual(json(kmb(['schema', '--json', ...fresh, '--project', dir])), json(kmb(['schema', '--json', ...live, '--project', dir])));
+  // On the database it came from, the new migrations are already in effect: baseline them.
+  assert.equal(kmb(['diff', '7', 'database', '--json', ...live, '--project', dir]).code, 0);
+  assert.equal(JSON.parse(kmb(['diff', '7', 'database', '--json', ...live, '--project', dir]).stdout).same, true);
+
+  // A type change and a dropped column are not guessed at.
+  await server.query('ALTER TABLE users ALTER COLUMN name TYPE VARCHAR(80); ALTER TABLE posts DROP COLUMN author CASCADE;', 'drift_live');
+  const unsafe = kmb(['diff', '7', 'database', '--generate', 'more', ...live, '--project', dir]);
+  assert.equal(unsafe.code, 1);
+  assert.match(unsafe.stdout, /warning\[not-generated\]: column users\.name: changed from name text NOT NULL DEFAULT ''::text to name character varying\(80\)/);
+  assert.match(unsafe.stdout, /warning\[not-generated\]: column posts\.author: removed/);
+});
