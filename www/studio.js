@@ -339,6 +339,39 @@ $('update-lock').addEventListener('click', async () => {
   $('lock-result').replaceChildren(el('p', {}, `Downloaded the updated lock as ${LOCK_DOWNLOAD}. Save it as .kimberlite/migrations/.lock in the project: `, el('code', {}, `mv ${LOCK_DOWNLOAD} .kimberlite/migrations/.lock`)));
 });
 
+// Where the browser can write to a folder the user picks (File System
+// Access API: Chromium), the lock is saved under its real name, in place.
+if (typeof window.showDirectoryPicker === 'function') $('save-lock').hidden = false;
+
+$('save-lock').addEventListener('click', async () => {
+  const result = await inWorker('updateLock', input());
+  if (!result.ok) {
+    $('lock-result').replaceChildren(el('p', { class: 'error-text' }, 'The lock was not updated:'), listDiagnostics(result.diagnostics));
+    return;
+  }
+  let folder;
+  try {
+    folder = await window.showDirectoryPicker({ id: 'kimberlite-project', mode: 'readwrite' });
+  } catch (error) {
+    // Closing the picker is no error: nothing was written.
+    if (error?.name === 'AbortError') return;
+    throw error;
+  }
+  try {
+    // The folder picked must be this project: its migrations folder is there.
+    await folder.getDirectoryHandle('migrations').catch(() => {
+      throw new Error(`${folder.name} has no migrations folder: pick the project folder (the one that holds migrations/ and .kimberlite/).`);
+    });
+    const state = await (await folder.getDirectoryHandle('.kimberlite', { create: true })).getDirectoryHandle('migrations', { create: true });
+    const writable = await (await state.getFileHandle('.lock', { create: true })).createWritable();
+    await writable.write(result.text);
+    await writable.close();
+    $('lock-result').replaceChildren(el('p', {}, 'Saved the updated lock as ', el('code', {}, `${folder.name}/.kimberlite/migrations/.lock`), '.'));
+  } catch (error) {
+    $('lock-result').replaceChildren(el('p', { class: 'error-text' }, `The lock was not saved: ${error.message}`), el('p', {}, 'Use "Download updated lock" instead.'));
+  }
+});
+
 /** The run of "Try apply" going on now: its worker, or null. */
 let applying = null;
 

@@ -400,3 +400,51 @@ test('history: a timeline of what was applied when and by whom, then what waits,
   await context.close();
   rmSync(join(project, '..'), { recursive: true, force: true });
 });
+
+test('the updated lock is saved under its real name into the folder the user picks (File System Access API)', async () => {
+  const project = copyOf(EXAMPLE);
+  const context = await browser.newContext();
+  // The picker's folder, in memory: what the page writes where is recorded.
+  await context.addInitScript(() => {
+    const folder = (name, children = {}) => ({
+      kind: 'directory', name, children,
+      async getDirectoryHandle(child, { create = false } = {}) {
+        if (!this.children[child]) {
+          if (!create) throw new DOMException(`${child} not found`, 'NotFoundError');
+          this.children[child] = folder(child);
+        }
+        return this.children[child];
+      },
+      async getFileHandle(child, { create = false } = {}) {
+        if (!this.children[child]) {
+          if (!create) throw new DOMException(`${child} not found`, 'NotFoundError');
+          this.children[child] = { kind: 'file', name: child, text: '' };
+        }
+        const file = this.children[child];
+        return { async createWritable() { let text = ''; return { async write(data) { text += data; }, async close() { file.text = text; } }; } };
+      },
+    });
+    window.pickedFolder = folder('shop', { migrations: folder('migrations') });
+    window.showDirectoryPicker = async () => window.pickedFolder;
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.setInputFiles('#folder', project);
+  await page.waitForSelector('#status tbody tr');
+  await page.click('#save-lock');
+  await page.waitForFunction(() => /Saved the updated lock/.test(document.getElementById('lock-result').textContent));
+  assert.match(await page.textContent('#lock-result'), /shop\/\.kimberlite\/migrations\/\.lock/);
+  const saved = await page.evaluate(() => window.pickedFolder.children['.kimberlite'].children.migrations.children['.lock'].text);
+  assert.match(saved, /\[\[migration\]\]\nid = 4\n/);
+  // A folder that is not the project: nothing written, and why.
+  await page.evaluate(() => { window.pickedFolder = { kind: 'directory', name: 'Downloads', children: {}, getDirectoryHandle: async () => { throw new DOMException('no', 'NotFoundError'); } }; });
+  await page.click('#save-lock');
+  await page.waitForFunction(() => /not saved/.test(document.getElementById('lock-result').textContent));
+  assert.match(await page.textContent('#lock-result'), /Downloads has no migrations folder/);
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});
