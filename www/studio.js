@@ -477,6 +477,9 @@ $('cancel-apply').addEventListener('click', () => {
 
 // ---- history: a timeline from the tracker and the lock ----
 
+/** How many entries of a long group the timeline shows before folding the middle. */
+const HISTORY_SHOWN = 10;
+
 /** The migration the last Try apply stopped at, if it failed: shown as failed. */
 let lastFailure = null;
 
@@ -506,6 +509,19 @@ function renderHistory() {
   if (waiting.length > 0) {
     groups.push(el('li', { class: 'day' }, el('h3', {}, 'Not applied'),
       el('ol', {}, ...waiting.map((m) => entry(m, '', lastFailure?.id === m.id ? 'failed' : m.status)))));
+  }
+  // A long group shows its first and last entries; the rest open on demand,
+  // so a 342-migration project does not push the page 10,000 px down.
+  for (const group of groups) {
+    const list = group.querySelector('ol');
+    const items = [...list.children];
+    if (items.length <= HISTORY_SHOWN) continue;
+    // Problems are never folded away.
+    const hidden = items.slice(HISTORY_SHOWN / 2, -HISTORY_SHOWN / 2).filter((item) => !/ (modified|missing|out-of-order|failed)$/.test(item.className));
+    if (hidden.length < 2) continue;
+    const rest = el('ol', {}, ...hidden);
+    const fold = el('li', {}, el('details', {}, el('summary', {}, `${hidden.length} more`), rest));
+    list.insertBefore(fold, items[items.indexOf(hidden.at(-1)) + 1] ?? null);
   }
   $('timeline').replaceChildren(...(groups.length ? groups : [el('li', { class: 'muted' }, 'No migrations.')]));
   $('history').hidden = migrations.length === 0;

@@ -305,6 +305,9 @@ test('a lemmy-sized project: Try apply runs off the page\'s thread, shows progre
   await page.click('#summary button:has-text("pending")');
   assert.equal(await page.inputValue('#status-filter'), 'pending');
   assert.equal(await page.textContent('#status-page'), '1–50 of 342');
+  // The history shows the ends of a long group and folds the middle.
+  assert.equal(await page.textContent('#timeline details summary'), '332 more');
+  assert.equal(await page.locator('#timeline .event:visible').count(), 10);
   await page.screenshot({ path: join(SHOTS, '5-large-loaded.png'), fullPage: true });
   await page.click('#try-apply');
   await page.waitForFunction(() => Number(document.getElementById('apply-progress').value) >= 20, null, { timeout: 120000 });
@@ -343,6 +346,8 @@ test('a lemmy-sized project: Try apply runs off the page\'s thread, shows progre
   await phone.waitForFunction(() => /of 342/.test(document.getElementById('status-page').textContent), null, { timeout: 60000 });
   const { scroll, client } = await phone.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px window`);
+  const height = await phone.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(height < 8000, `the page is ${height} px long`);
   await phone.screenshot({ path: join(SHOTS, '5-large-narrow.png'), fullPage: true });
   await narrow.close();
   rmSync(join(project, '..'), { recursive: true, force: true });
