@@ -276,10 +276,18 @@ function show(diagnostic) {
     source.replaceChildren('(this file is not in the loaded project)');
     return;
   }
-  let start = diagnostic.range ? offsetOf(text, diagnostic.range.start) : 0;
-  let end = diagnostic.range ? offsetOf(text, diagnostic.range.end) : 0;
+  if (!diagnostic.range) {
+    // No place in the text (an invalid byte, a file-level finding): nothing
+    // is marked, and the viewer says so instead of pointing at line 1.
+    $('viewer-at').textContent = 'the whole file';
+    source.replaceChildren(text);
+    source.scrollTop = 0;
+    return;
+  }
+  const start = offsetOf(text, diagnostic.range.start);
+  let end = offsetOf(text, diagnostic.range.end);
   if (end <= start) {
-    // A finding about the whole file: mark its first line.
+    // An empty range (a finding at a point): mark the rest of its line.
     const lineEnd = text.slice(start).search(/\r|\n/);
     end = lineEnd < 0 ? text.length : start + lineEnd;
   }

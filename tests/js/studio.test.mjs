@@ -453,3 +453,18 @@ test('the updated lock is saved under its real name into the folder the user pic
   await context.close();
   rmSync(join(project, '..'), { recursive: true, force: true });
 });
+
+test('a finding with no place in the text (invalid UTF-8) marks nothing and says it is about the whole file', async () => {
+  const project = copyOf(EXAMPLE);
+  writeFileSync(join(project, 'migrations', '0005_latin1.sql'), Buffer.concat([Buffer.from('-- Migration: Latin-1\nSELECT \'caf'), Buffer.from([0xe9]), Buffer.from('\';\n')]));
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', project);
+  const finding = page.locator('#diagnostics button', { hasText: 'invalid-utf8' });
+  await finding.click();
+  assert.equal(await page.textContent('#viewer-at'), 'the whole file');
+  assert.equal(await page.locator('#source mark').count(), 0);
+  assert.match(await page.textContent('#source'), /Migration: Latin-1/);
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+});
