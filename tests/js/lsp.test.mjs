@@ -24,6 +24,27 @@ function start() {
   });
   connection.listen();
   /**
+   * Ends the session the way an editor does (shutdown, then exit), so no
+   * message is still being written when the server's pipes close.
+   */
+  const stop = async () => {
+    // A test may have ended the server already: then there is nothing to say.
+    await Promise.race([Promise.resolve().then(() => connection.sendRequest('shutdown')).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 5000))]);
+    try {
+      connection.sendNotification('exit');
+    } catch {
+      // Closed already.
+    }
+    await new Promise((resolve) => {
+      if (child.exitCode !== null) resolve();
+      else {
+        child.once('exit', resolve);
+        setTimeout(() => { child.kill(); resolve(); }, 5000);
+      }
+    });
+    connection.dispose();
+  };
+  /**
    * The next publishDiagnostics for `uri` (of `version`, when given: the
    * other open files are checked again once typing pauses, so a publish
    * for an older version may come first).
@@ -39,7 +60,7 @@ function start() {
       };
       waiting.push(wait);
     });
-  return { child, connection, next, latest };
+  return { child, connection, next, latest, stop };
 }
 
 /** Applies LSP text edits to a text (positions in UTF-16 units). */
@@ -62,7 +83,7 @@ test('diagnostics, fixes and hovers over stdio', async () => {
   const { text: lock } = api.updateLock({ files: [{ path: 'migrations/0001_users.sql', contents: first }], lock: null });
   writeFileSync(join(root, '.kimberlite', 'migrations', '.lock'), lock);
 
-  const { child, connection, next } = start();
+  const { child, connection, next, stop } = start();
   try {
     const init = await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {} });
     assert.equal(init.serverInfo.name, 'kmb-lsp');
@@ -154,8 +175,7 @@ test('diagnostics, fixes and hovers over stdio', async () => {
     await connection.sendNotification('exit');
     assert.equal(await exited, 0);
   } finally {
-    connection.dispose();
-    child.kill();
+    await stop();
     rmSync(root, { recursive: true, force: true });
   }
 });
@@ -165,7 +185,7 @@ test('a project laid out by kimberlite.toml: its migrations directory is the pro
   mkdirSync(join(root, 'db', 'migrations'), { recursive: true });
   writeFileSync(join(root, 'kimberlite.toml'), '[migrations]\ndirectory = "db/migrations"\n\n[migrations.lint.rules]\ndestructive-statement = "error"\nmissing-down = "off"\n');
   writeFileSync(join(root, 'db', 'migrations', '0001_a.sql'), '-- Migration: A\nCREATE TABLE a (id BIGINT);\n');
-  const { child, connection, next } = start();
+  const { child, connection, next, stop } = start();
   try {
     await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {} });
     connection.sendNotification('initialized', {});
@@ -236,8 +256,7 @@ test('a project laid out by kimberlite.toml: its migrations directory is the pro
     found = (await edited).diagnostics;
     assert.deepEqual(found, []);
   } finally {
-    connection.dispose();
-    child.kill();
+    await stop();
     rmSync(root, { recursive: true, force: true });
   }
 });
@@ -263,7 +282,7 @@ test('files changed on disk reach the open files: the server asks to watch them,
   writeFileSync(join(root, 'migrations', '0001_users.sql'), text('users'));
   const twin = join(root, 'migrations', '0001_people.sql');
   writeFileSync(twin, text('people'));
-  const { child, connection, next } = start();
+  const { child, connection, next, stop } = start();
   const registered = new Promise((resolve) => connection.onRequest('client/registerCapability', (params) => {
     resolve(params);
     return null;
@@ -291,8 +310,7 @@ test('files changed on disk reach the open files: the server asks to watch them,
     }
     assert.deepEqual(found, []);
   } finally {
-    connection.dispose();
-    child.kill();
+    await stop();
     rmSync(root, { recursive: true, force: true });
   }
 });
@@ -300,7 +318,7 @@ test('files changed on disk reach the open files: the server asks to watch them,
 test('"Ignore for this statement" silences the finding for a second statement on a line and inside a multi-line statement', async () => {
   const root = mkdtempSync(join(tmpdir(), 'kmb-lsp-ignore-'));
   mkdirSync(join(root, 'migrations'));
-  const { child, connection, next } = start();
+  const { child, connection, next, stop } = start();
   try {
     await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {} });
     connection.sendNotification('initialized', {});
@@ -327,8 +345,7 @@ test('"Ignore for this statement" silences the finding for a second statement on
       connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     }
   } finally {
-    connection.dispose();
-    child.kill();
+    await stop();
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -234,6 +234,10 @@ test('the packaged .vsix: small, bundled, no database, and its server answers on
     connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text: readFileSync(fileURLToPath(uri), 'utf8') } });
     const { diagnostics } = await published;
     assert.ok(diagnostics.some((d) => d.code === 'destructive-statement' && d.range.start.line === 3), JSON.stringify(diagnostics));
+    // Ended as an editor ends it: no message is being written when the pipes close.
+    await connection.sendRequest('shutdown');
+    connection.sendNotification('exit');
+    await new Promise((resolve) => child.once('exit', resolve));
   } finally {
     connection.dispose();
     child.kill();
