@@ -525,8 +525,12 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
         None => files.len().checked_sub(1),
     };
     let mut kept_files = HashMap::new();
-    if prefix_len > 0 {
-        let mut key = PrefixKey::of_settings(&input.options);
+    // The settings' part of every key, hashed once per call.
+    let settings_key = cache
+        .is_some()
+        .then(|| PrefixKey::of_settings(&input.options).0);
+    if let (true, Some(seed)) = (prefix_len > 0, settings_key) {
+        let mut key = PrefixKey(seed);
         for file in &files[..prefix_len] {
             key.bytes(file.path.as_bytes());
             key.bytes(file.contents);
@@ -562,12 +566,14 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
             .as_ref()
             .is_none_or(|only| only.iter().any(|path| path == file.path));
         // A file read but not linted, after the prefix: its parse may be the last call's.
-        let file_key = (cache.is_some() && !lint && at > prefix_len).then(|| {
-            let mut key = PrefixKey::of_settings(&input.options);
-            key.bytes(file.path.as_bytes());
-            key.bytes(file.contents);
-            key.0
-        });
+        let file_key = settings_key
+            .filter(|_| !lint && at > prefix_len)
+            .map(|seed| {
+                let mut key = PrefixKey(seed);
+                key.bytes(file.path.as_bytes());
+                key.bytes(file.contents);
+                key.0
+            });
         let known = file_key.and_then(|key| cache.as_deref_mut()?.files.remove(&key));
         let migration = known.unwrap_or_else(|| {
             parse_in_project(

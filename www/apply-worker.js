@@ -3,17 +3,16 @@
 // step with the core's runStep, reporting each one; then lists the tables.
 // The page stays responsive, shows progress, and cancels by ending this
 // worker (the in-memory database goes with it).
-import { ready, planApply, extensionsIn, PGLITE_EXTENSIONS, runStep, readSchema } from './vendor/kimberlite-migration/browser.js';
+import { ready, planApply, pgliteExtensionsOf, pgliteModuleOf, runStep, readSchema } from './vendor/kimberlite-migration/browser.js';
 
 const send = (message) => postMessage(message);
 
 /** A new in-memory PGlite with the contrib extensions `steps` create. */
 async function database(steps) {
   const { PGlite } = await import('./vendor/pglite/index.js');
-  const wanted = extensionsIn(steps.flatMap((step) => step.statements.map((statement) => statement.text)));
   const extensions = {};
-  for (const name of wanted.filter((n) => PGLITE_EXTENSIONS.includes(n))) {
-    const module = name.replaceAll('-', '_');
+  for (const name of pgliteExtensionsOf(steps)) {
+    const module = pgliteModuleOf(name);
     extensions[module] = (await import(`./vendor/pglite/contrib/${module}.js`))[module];
   }
   return PGlite.create({ extensions });

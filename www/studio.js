@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, createMigration, migrationTemplates, readConfig, missingExtension, layoutOfPaths, projectFileIn, diffSchemas, columnSql, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, createMigration, migrationTemplates, readConfig, missingExtension, layoutOfPaths, projectFileIn, diffSchemas, diffLines, columnSql, constraintText, indexText, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -583,28 +583,28 @@ function schemaTables(schema) {
     el('h3', {}, table.name),
     el('ul', {},
       ...table.columns.map((column) => el('li', { class: 'mono' }, columnSql(column))),
-      ...table.constraints.map((constraint) => el('li', { class: 'mono muted' }, `${constraint.kind} ${constraint.name}: ${constraint.definition}${constraint.validated ? '' : ' (NOT VALID)'}`)),
-      ...table.indexes.map((index) => el('li', { class: 'mono muted' }, `index ${index.definition}${index.valid ? '' : ' (INVALID)'}`)),
+      ...table.constraints.map((constraint) => el('li', { class: 'mono muted' }, constraintText(constraint))),
+      ...table.indexes.map((index) => el('li', { class: 'mono muted' }, `index ${indexText(index)}`)),
     ))))];
 }
 
-/** A diff: added and removed tables, and each changed table's changes. */
+/** A diff: added and removed tables, and each changed table's changes (the core's wording). */
 function diffView(diff) {
   if (diff.same) return [el('p', { class: 'muted' }, 'The schemas are the same.')];
+  const CLASS = { '+': 'added', '-': 'removed', '~': 'changed' };
   const items = [];
-  for (const table of diff.added) items.push(el('li', { class: 'added' }, `+ table ${table.name} (${table.columns.map((c) => c.name).join(', ')})`));
-  for (const table of diff.removed) items.push(el('li', { class: 'removed' }, `- table ${table.name}`));
-  for (const table of diff.changed) {
-    const inner = [];
-    const part = (changes, word, describe) => {
-      for (const item of changes.added) inner.push(el('li', { class: 'added' }, `+ ${word} ${describe(item)}`));
-      for (const item of changes.removed) inner.push(el('li', { class: 'removed' }, `- ${word} ${item.name}`));
-      for (const change of changes.changed) inner.push(el('li', { class: 'changed' }, `~ ${word} ${change.name}: ${describe(change.from)} → ${describe(change.to)}`));
-    };
-    part(table.columns, 'column', columnSql);
-    part(table.constraints, 'constraint', (item) => `${item.name} ${item.definition}`);
-    part(table.indexes, 'index', (item) => item.definition);
-    items.push(el('li', { class: 'changed', 'data-diff-table': table.name }, `~ table ${table.name}`, el('ul', {}, ...inner)));
+  let inner = null;
+  for (const line of diffLines(diff)) {
+    const item = el('li', { class: CLASS[line.sign] }, `${line.sign} ${line.text}`);
+    if (line.table === null) {
+      inner = null;
+      items.push(item);
+      if (line.sign === '~') {
+        inner = el('ul', {});
+        item.setAttribute('data-diff-table', line.text.replace(/^table /, ''));
+        item.append(inner);
+      }
+    } else inner.append(item);
   }
   return [el('ul', { class: 'diff mono' }, ...items)];
 }

@@ -4,6 +4,7 @@
 // command's own thread stays free to answer Ctrl-C and to notice a database
 // that no longer moves (see `pglite()` in database.js).
 import { parentPort, workerData } from 'node:worker_threads';
+import { pgliteModuleOf } from 'kimberlite-migration';
 
 /** An error as plain data: its message and PostgreSQL's fields (code, position, detail, ...). */
 function plain(error) {
@@ -21,7 +22,7 @@ try {
   // the module uuid_ossp); database.js names only ones PGlite ships.
   const extensions = {};
   for (const name of workerData.extensions ?? []) {
-    const module = name.replaceAll('-', '_');
+    const module = pgliteModuleOf(name);
     extensions[module] = (await import(`@electric-sql/pglite/contrib/${module}`))[module];
   }
   db = new PGlite(workerData.dataDir, { extensions });

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from 'kimberlite-migration';
-import { projectLayout, runStep, readSchema, diffSchemas, migrationsFromDiff } from 'kimberlite-migration';
+import { projectLayout, runStep, readSchema, diffSchemas, migrationsFromDiff, pgliteExtensionsOf } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
@@ -141,11 +141,10 @@ export function openProject(dir = '.', options = {}) {
       });
     }
     const steps = at === undefined ? plan.steps : plan.steps.filter((step) => step.id <= at);
-    const extensions = extensionsIn(steps.flatMap((step) => step.statements.map((statement) => statement.text))).filter((name) => PGLITE_EXTENSIONS.includes(name));
-    const db = await openDatabase(MEMORY, { extensions });
+    const db = await openDatabase(MEMORY, { extensions: pgliteExtensionsOf(steps) });
     try {
       for (const step of steps) {
-        await runStep(db, step, { statement: (handle, _, statement) => runStatement(handle, step, statement, db.kind) });
+        await runStep(db, step, { statement: statementsOn(db) });
       }
       return await readSchema(db);
     } finally {
@@ -589,7 +588,7 @@ export function openProject(dir = '.', options = {}) {
           const elapsed = () => Math.round(performance.now() - started);
           try {
             await runStep(db, step, {
-              statement: (handle, _, statement) => runStatement(handle, step, statement, db.kind),
+              statement: statementsOn(db),
               // Outside a transaction the history says `running` until the last statement.
               before: (handle) => historyStore.insert(handle, step, { ...record, state: 'running' }),
               after: async (handle) => {
@@ -650,7 +649,7 @@ export function openProject(dir = '.', options = {}) {
           const started = performance.now();
           try {
             await runStep(db, step, {
-              statement: (handle, _, statement) => runStatement(handle, step, statement, db.kind),
+              statement: statementsOn(db),
               after: (handle) => historyStore.remove(handle, step.id),
             });
           } catch (error) {
@@ -878,6 +877,9 @@ function failedAt(statement, error) {
   }
   return { line: start.line, character: start.character };
 }
+
+/** runStep's `statement` hook for `db`: runStatement with the database's kind for its errors. */
+const statementsOn = (db) => (handle, step, statement) => runStatement(handle, step, statement, db.kind);
 
 async function runStatement(db, step, statement, kind = db.kind) {
   try {

@@ -38,3 +38,11 @@ export function missingExtension(message) {
   const name = /extension "([^"]+)" is not available/.exec(message ?? '')?.[1];
   return name && !PGLITE_EXTENSIONS.includes(name) ? name : null;
 }
+
+/** The extensions PGlite ships that the statements of a plan's `steps` create. */
+export function pgliteExtensionsOf(steps) {
+  return extensionsIn(steps.flatMap((step) => step.statements.map((statement) => statement.text))).filter((name) => PGLITE_EXTENSIONS.includes(name));
+}
+
+/** PGlite's contrib module (and export) for an extension: `uuid-ossp` is `uuid_ossp`. */
+export const pgliteModuleOf = (name) => name.replaceAll('-', '_');

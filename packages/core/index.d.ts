@@ -301,6 +301,10 @@ export const PGLITE_EXTENSIONS: readonly string[];
  */
 export function extensionsIn(texts: Iterable<string>): string[];
 
+/** The extensions PGlite ships that the statements of a plan's steps create. */
+export function pgliteExtensionsOf(steps: readonly Step[]): string[];
+/** PGlite's contrib module (and export) for an extension: `uuid-ossp` is `uuid_ossp`. */
+export function pgliteModuleOf(name: string): string;
 /** The extension a database error says is missing, when PGlite does not ship it; else null. */
 export function missingExtension(message: string | undefined): string | null;
 /**
@@ -376,6 +380,12 @@ export function readSchema(db: { query(sql: string): Promise<{ rows: Record<stri
 export function diffSchemas(a: Schema, b: Schema): SchemaDiff;
 /** One column as CREATE TABLE writes it: name, type, NOT NULL, DEFAULT. */
 export function columnSql(column: SchemaTable['columns'][number]): string;
+/** A constraint as a line (`primary key users_pkey: PRIMARY KEY (id)`), NOT VALID marked. */
+export function constraintText(constraint: SchemaTable['constraints'][number]): string;
+/** An index as a line: its definition, INVALID marked. */
+export function indexText(index: SchemaTable['indexes'][number]): string;
+/** A diff as lines (the wording the CLI and the Studio share); a changed table's lines carry its name in `table`. */
+export function diffLines(diff: SchemaDiff): { sign: '+' | '-' | '~'; text: string; table: string | null }[];
 /** A schema as SQL: CREATE TABLE with columns and constraints, then indexes, then foreign keys. */
 export function schemaSql(schema: Schema): string;
 /** Statements for one migration's Up and Down sections. */

@@ -207,3 +207,32 @@ export function migrationsFromDiff(diff) {
 function schemaOfTable(table, index) {
   return table.includes('.') ? `${table.split('.')[0]}.${index}` : index;
 }
+
+/** A constraint as a line: `primary key users_pkey: PRIMARY KEY (id)`, NOT VALID marked. */
+export const constraintText = (constraint) => `${constraint.kind} ${constraint.name}: ${constraint.definition}${constraint.validated ? '' : ' (NOT VALID)'}`;
+
+/** An index as a line: its definition, INVALID marked. */
+export const indexText = (index) => `${index.definition}${index.valid ? '' : ' (INVALID)'}`;
+
+/**
+ * A diff as lines, the one wording the CLI and the Studio show: `{ sign,
+ * text, table }` with `sign` `+` added, `-` removed, `~` changed; lines of
+ * a changed table follow it with `table` set to its name.
+ */
+export function diffLines(diff) {
+  const lines = [];
+  for (const table of diff.added) lines.push({ sign: '+', text: `table ${table.name} (${table.columns.length} column${table.columns.length === 1 ? '' : 's'})`, table: null });
+  for (const table of diff.removed) lines.push({ sign: '-', text: `table ${table.name}`, table: null });
+  for (const table of diff.changed) {
+    lines.push({ sign: '~', text: `table ${table.name}`, table: null });
+    const part = (changes, word, describe) => {
+      for (const item of changes.added) lines.push({ sign: '+', text: `${word} ${describe(item)}`, table: table.name });
+      for (const item of changes.removed) lines.push({ sign: '-', text: `${word} ${item.name}`, table: table.name });
+      for (const { name, from, to } of changes.changed) lines.push({ sign: '~', text: `${word} ${name}: ${describe(from)} → ${describe(to)}`, table: table.name });
+    };
+    part(table.columns, 'column', columnSql);
+    part(table.constraints, 'constraint', constraintText);
+    part(table.indexes, 'index', indexText);
+  }
+  return lines;
+}

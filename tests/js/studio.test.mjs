@@ -42,6 +42,13 @@ async function open() {
   return { page, problems, context };
 }
 
+/** The end of a test: no console or page error, the browser context and the project's copy gone. */
+async function finish({ problems, context, project }) {
+  assert.deepEqual(problems, []);
+  await context.close();
+  rmSync(join(project, '..'), { recursive: true, force: true });
+}
+
 function copyOf(source) {
   const dir = mkdtempSync(join(tmpdir(), 'kmb-studio-'));
   cpSync(source, join(dir, 'shop'), { recursive: true });
@@ -144,9 +151,7 @@ test('load examples/shop, inspect a tampered file, create a migration, try apply
   });
   assert.ok(contrast >= 4.5, `badge contrast ${contrast.toFixed(2)}:1`);
   await page.screenshot({ path: join(SHOTS, '3-tried.png'), fullPage: true });
-  assert.deepEqual(problems, []);
-  await context.close();
-  rmSync(join(project, '..'), { recursive: true, force: true });
+  await finish({ problems, context, project });
 });
 
 test('a failing migration shows the database error at the statement', async () => {
@@ -160,9 +165,7 @@ test('a failing migration shows the database error at the statement', async () =
   assert.match(failure, /migrations\/0005_broken\.sql:3:1/);
   assert.match(failure, /relation "nowhere" does not exist/);
   assert.equal(await page.locator('#apply-log .ok').count(), 4);
-  assert.deepEqual(problems, []);
-  await context.close();
-  rmSync(join(project, '..'), { recursive: true, force: true });
+  await finish({ problems, context, project });
 });
 
 test('Try apply loads the PGlite extensions the migrations create; one PGlite lacks is named as its limit', async () => {
@@ -182,9 +185,7 @@ test('Try apply loads the PGlite extensions the migrations create; one PGlite la
   await page.waitForSelector('#apply-log .failed', { timeout: 60000 });
   const failure = await page.textContent('#apply-log li:last-child');
   assert.match(failure, /does not ship the extension postgis; apply this project on a PostgreSQL server/);
-  assert.deepEqual(problems, []);
-  await context.close();
-  rmSync(join(project, '..'), { recursive: true, force: true });
+  await finish({ problems, context, project });
 });
 
 test('hostile file names and SQL are shown as text and never run', async () => {
@@ -253,9 +254,7 @@ test('at 390 px wide nothing scrolls sideways, and the core\'s `code` in message
   assert.doesNotMatch(await first.textContent(), /`/);
   assert.ok(await first.locator('code').count() > 0);
   await page.screenshot({ path: join(SHOTS, '4-narrow.png'), fullPage: true });
-  assert.deepEqual(problems, []);
-  await context.close();
-  rmSync(join(project, '..'), { recursive: true, force: true });
+  await finish({ problems, context, project });
 });
 
 /** A project of `count` migrations about the size of lemmy's (342 files, 1 MB). */
@@ -375,9 +374,7 @@ test('the schema after any migration, and the difference between two, from an in
   assert.match(diff, /\+ table order_lines/);
   assert.doesNotMatch(diff, /customers/);
   await page.screenshot({ path: join(SHOTS, '7-schema-diff.png'), fullPage: true });
-  assert.deepEqual(problems, []);
-  await context.close();
-  rmSync(join(project, '..'), { recursive: true, force: true });
+  await finish({ problems, context, project });
 });
 
 test('history: a timeline of what was applied when and by whom, then what waits, and the migration a Try apply failed at', async () => {
@@ -401,9 +398,7 @@ test('history: a timeline of what was applied when and by whom, then what waits,
   await page.waitForSelector('#timeline .event.failed[data-id="5"]', { timeout: 60000 });
   assert.match(await page.textContent('#apply-status'), /Migration 0005 Broken failed after 4 of 5 applied/);
   await page.screenshot({ path: join(SHOTS, '8-history.png'), fullPage: true });
-  assert.deepEqual(problems, []);
-  await context.close();
-  rmSync(join(project, '..'), { recursive: true, force: true });
+  await finish({ problems, context, project });
 });
 
 test('the updated lock is saved under its real name into the folder the user picks (File System Access API)', async () => {
@@ -449,9 +444,7 @@ test('the updated lock is saved under its real name into the folder the user pic
   await page.click('#save-lock');
   await page.waitForFunction(() => /not saved/.test(document.getElementById('lock-result').textContent));
   assert.match(await page.textContent('#lock-result'), /Downloads has no migrations folder/);
-  assert.deepEqual(problems, []);
-  await context.close();
-  rmSync(join(project, '..'), { recursive: true, force: true });
+  await finish({ problems, context, project });
 });
 
 test('a finding with no place in the text (invalid UTF-8) marks nothing and says it is about the whole file', async () => {
@@ -464,7 +457,5 @@ test('a finding with no place in the text (invalid UTF-8) marks nothing and says
   assert.equal(await page.textContent('#viewer-at'), 'the whole file');
   assert.equal(await page.locator('#source mark').count(), 0);
   assert.match(await page.textContent('#source'), /Migration: Latin-1/);
-  assert.deepEqual(problems, []);
-  await context.close();
-  rmSync(join(project, '..'), { recursive: true, force: true });
+  await finish({ problems, context, project });
 });
