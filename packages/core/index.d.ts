@@ -363,7 +363,13 @@ export interface SchemaTable {
   indexes: { name: string; definition: string; unique: boolean; valid: boolean }[];
   constraints: { name: string; kind: 'primary key' | 'unique' | 'check' | 'foreign key' | 'exclusion'; definition: string; validated: boolean }[];
 }
-export interface Schema { tables: SchemaTable[] }
+export interface Schema {
+  /** Extensions created (plpgsql aside). */
+  extensions: string[];
+  /** Enum types, with their labels in order. */
+  enums: { name: string; labels: string[] }[];
+  tables: SchemaTable[];
+}
 
 /** What changed in one kind of object: added, removed, and changed (with both versions). */
 export interface Changes<T extends { name: string }> { added: T[]; removed: T[]; changed: { name: string; from: T; to: T }[] }

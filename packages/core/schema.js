@@ -35,6 +35,16 @@ const CONSTRAINTS = `SELECT n.nspname AS schema, t.relname AS table, k.conname A
   WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND ${OWN}
   ORDER BY n.nspname, t.relname, k.conname`;
 
+const EXTENSIONS = `SELECT e.extname AS name FROM pg_extension e WHERE e.extname <> 'plpgsql' ORDER BY 1`;
+
+const ENUMS = `SELECT n.nspname AS schema, t.typname AS name, array_to_json(array_agg(e.enumlabel ORDER BY e.enumsortorder)) AS labels
+  FROM pg_type t
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+  JOIN pg_enum e ON e.enumtypid = t.oid
+  WHERE ${OWN}
+  GROUP BY n.nspname, t.typname
+  ORDER BY n.nspname, t.typname`;
+
 const KINDS = { p: 'primary key', u: 'unique', c: 'check', f: 'foreign key', x: 'exclusion' };
 
 /** `schema.table`, or `table` in `public`. */
@@ -65,7 +75,12 @@ export async function readSchema(db, { exclude = ['public.kimberlite_migrations'
   for (const row of (await db.query(CONSTRAINTS)).rows) {
     tableOf(row)?.constraints.push({ name: row.name, kind: KINDS[row.kind] ?? row.kind, definition: row.definition, validated: Boolean(row.validated) });
   }
-  return { tables: [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  const extensions = (await db.query(EXTENSIONS)).rows.map((row) => row.name);
+  const enums = (await db.query(ENUMS)).rows.map((row) => ({
+    name: qualified(row.schema, row.name),
+    labels: typeof row.labels === 'string' ? JSON.parse(row.labels) : row.labels,
+  }));
+  return { extensions, enums, tables: [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }
 
 /** Items of two lists by name: added, removed, and changed (`same(a, b)` false). */
@@ -113,13 +128,30 @@ export function columnSql(column) {
 }
 
 /**
- * The schema as SQL: for each table its CREATE TABLE with columns and
- * constraints (foreign keys as ALTER TABLE after every table, so the order
- * of tables does not matter), then its other indexes.
+ * The schema as SQL: the schemas other than public, the sequences column
+ * defaults draw from, then for
+ * each table its CREATE TABLE with columns and constraints (foreign keys as
+ * ALTER TABLE after every table, so the order of tables does not matter),
+ * then its other indexes.
  */
 export function schemaSql(schema) {
   const out = [];
   const foreign = [];
+  // The sequences column defaults draw from (`serial` columns): made first.
+  const sequences = new Set();
+  for (const table of schema.tables) {
+    for (const column of table.columns) {
+      const drawn = /^nextval\('([^']+)'::regclass\)$/.exec(column.default ?? '')?.[1];
+      if (drawn) sequences.add(drawn);
+    }
+  }
+  // Schemas other than public that tables or sequences live in: made first of all.
+  const schemas = new Set([...schema.tables.map((table) => table.name), ...sequences].filter((name) => name.includes('.')).map((name) => name.split('.')[0].replace(/^"|"$/g, '')));
+  for (const name of [...schemas, ...(schema.enums ?? []).filter((type) => type.name.includes('.')).map((type) => type.name.split('.')[0])].sort().filter((name, at, all) => all.indexOf(name) === at)) out.push(`CREATE SCHEMA IF NOT EXISTS ${quote(name)};`);
+  // Extensions and enum types the columns may use.
+  for (const name of schema.extensions ?? []) out.push(`CREATE EXTENSION IF NOT EXISTS ${quote(name)};`);
+  for (const type of schema.enums ?? []) out.push(`CREATE TYPE ${quoteQualified(type.name)} AS ENUM (${type.labels.map((label) => `'${label.replaceAll("'", "''")}'`).join(', ')});`);
+  for (const sequence of [...sequences].sort()) out.push(`CREATE SEQUENCE ${sequence};`);
   for (const table of schema.tables) {
     const lines = table.columns.map((column) => `  ${columnSql(column)}`);
     for (const constraint of table.constraints) {
