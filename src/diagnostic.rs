@@ -147,6 +147,7 @@ codes! {
     NotAFile => "not-a-file", File, Error, Never, "A `.sql` name in the migrations folder that is not a regular file (a folder, a FIFO, a device, a socket).";
     UnreadableFile => "unreadable-file", File, Error, Never, "A migration file that could not be read (no permission, a link to nothing, an I/O error).";
     FileTooLarge => "file-too-large", File, Error, Never, "A migration file over the size this tool reads (512 MiB) or splits into statements (64 MiB).";
+    InvalidSquash => "invalid-squash", File, Error, Never, "A `-- kimberlite:squashes` directive that does not say `1-<this file's id>`.";
     DuplicateId => "duplicate-id", Folder, Error, Never, "Two migration files share one id.";
     SequenceGap => "sequence-gap", Folder, Error, Never, "The ids are not exactly 1..n.";
     OutOfOrder => "out-of-order", Folder, Error, Never, "A pending migration has a lower id than the highest applied one.";
@@ -163,6 +164,7 @@ codes! {
     AppliedMissing => "applied-missing", Tracker, Error, Never, "An applied migration's file is gone.";
     TrackerLockMismatch => "tracker-lock-mismatch", Tracker, Error, Never, "The tracker and the lock record different checksums for one migration.";
     TrackerDrift => "tracker-drift", Tracker, Error, Never, "The database's history and the tracker file disagree.";
+    SquashNotAdopted => "squash-not-adopted", Tracker, Error, Never, "The database's history still lists the migrations a squash replaced: `kmb migration squash --adopt` rewrites it.";
     TransactionControl => "transaction-control", Lint, Error, Allowed, "Transaction control inside a migration that runs in a transaction.";
     NonTransactionalStatement => "non-transactional-statement", Lint, Error, Allowed, "A statement that cannot run inside a transaction, in a migration that runs in one.";
     NoTransactionMultipleStatements => "no-transaction-multiple-statements", Lint, Warning, Allowed, "A no-transaction migration with more than one statement.";

@@ -234,6 +234,66 @@ pub fn update_lock(
     Ok(edit_annotated(text, &new_entries))
 }
 
+/// The lock after a squash: `squash` (migration N, which now stands for
+/// 1..N) replaces the entries 1..N. This is the one change to existing
+/// entries the lock allows, made by `kmb migration squash` after it has
+/// checked the squash against the files it replaces. A lock with errors is
+/// refused. An annotated lock keeps its comments and extra keys.
+pub fn squash_lock(
+    path: &str,
+    text: Option<&str>,
+    squash: &LockEntry,
+) -> Result<String, Vec<Diagnostic>> {
+    let (lock, diagnostics) = parse_lock(path, text);
+    let errors: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    let Some(lock) = lock.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+    let text = text.unwrap_or("");
+    let squash = LockEntry {
+        span: None,
+        ..squash.clone()
+    };
+    let mut kept: Vec<LockEntry> = lock
+        .entries
+        .iter()
+        .filter(|e| e.id > squash.id)
+        .cloned()
+        .collect();
+    let canonical = text.trim().is_empty() || write_lock(&lock.entries) == text;
+    let document = text.parse::<DocumentMut>().ok();
+    match document {
+        Some(mut document) if !canonical => {
+            if let Some(Item::ArrayOfTables(tables)) = document.get_mut("migration") {
+                let id_of = |table: &Table| table.get("id").and_then(Item::as_integer).unwrap_or(0);
+                let n = i64::from(squash.id);
+                tables.retain(|table| id_of(table) >= n);
+                let found = tables.iter().position(|table| id_of(table) == n);
+                match found.and_then(|at| tables.get_mut(at)) {
+                    Some(table) => {
+                        table.insert("name", value(squash.name.as_str()));
+                        table.insert("checksum", value(squash.checksum.as_str()));
+                    }
+                    None => {
+                        let at = tables.iter().position(|t| id_of(t) > n).unwrap_or(tables.len());
+                        tables.insert(at, entry_table(&squash));
+                    }
+                }
+                return Ok(document.to_string());
+            }
+            kept.push(squash);
+            Ok(write_lock(&kept))
+        }
+        _ => {
+            kept.push(squash);
+            Ok(write_lock(&kept))
+        }
+    }
+}
+
 /// Adds entries to a lock that is not in the canonical shape, keeping
 /// everything already there. The text was parsed successfully already.
 fn edit_annotated(text: &str, new_entries: &[LockEntry]) -> String {

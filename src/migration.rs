@@ -64,6 +64,9 @@ pub struct Directives {
     pub no_transaction: bool,
     /// `-- kimberlite:ignore-file <codes>`: codes silenced for the whole file.
     pub ignore_file: Vec<Code>,
+    /// `-- kimberlite:squashes 1-<id>`: this file stands for migrations 1 to
+    /// its own id, which `kmb migration squash` replaced with it; the id.
+    pub squashes: Option<u32>,
 }
 
 /// A `-- kimberlite:<name> <args>` comment, read the one way every place
@@ -635,12 +638,34 @@ impl<'a, 'm> Parser<'a, 'm> {
             "ignore" => {
                 // Applies to the next statement; read with the statements.
             }
+            "squashes" => {
+                let id = self.migration.id;
+                let through = args
+                    .split_once('-')
+                    .filter(|(first, _)| first.trim() == "1")
+                    .and_then(|(_, last)| last.trim().parse::<u32>().ok());
+                match (through, id) {
+                    (Some(through), Some(id)) if through == id => {
+                        self.migration.directives.squashes = Some(id);
+                    }
+                    _ => {
+                        let own = id.map_or_else(|| "<id>".to_string(), |id| id.to_string());
+                        self.push(
+                            Code::InvalidSquash,
+                            start,
+                            end,
+                            format!("{label} says `kimberlite:squashes {args}`, but a squash stands for migrations 1 to its own id."),
+                            format!("Write `-- kimberlite:squashes 1-{own}` (what `kmb migration squash` writes), or remove the line if this file is not a squash."),
+                        );
+                    }
+                }
+            }
             _ => self.push(
                 Code::UnknownDirective,
                 start,
                 end,
                 format!("{label} has an unknown directive `kimberlite:{name}`, which has no effect."),
-                "The directives are `-- kimberlite:no-transaction`, `-- kimberlite:ignore <codes>` and `-- kimberlite:ignore-file <codes>`.".to_string(),
+                "The directives are `-- kimberlite:no-transaction`, `-- kimberlite:ignore <codes>`, `-- kimberlite:ignore-file <codes>` and `-- kimberlite:squashes 1-<id>`.".to_string(),
             ),
         }
     }

@@ -442,7 +442,11 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
         .iter()
         .filter_map(|u| crate::migration::parse_file_name(file_name_of(u.path)).map(|n| n.id))
         .collect();
-    check_sequence(&by_id, &unreadable_ids, &mut diagnostics);
+    // A squash (`-- kimberlite:squashes 1-N`) as the first file: the ids start at N.
+    let squash = by_id
+        .first_key_value()
+        .and_then(|(&id, first)| first.directives.squashes.filter(|&n| n == id));
+    check_sequence(&by_id, squash, &unreadable_ids, &mut diagnostics);
     let (lock_entries, tracker_entries) = read_state(input, &mut diagnostics);
     let locked: BTreeMap<u32, &LockEntry> = lock_entries
         .iter()
@@ -458,11 +462,20 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
         check_lock(entries, &by_id, &unreadable_ids, input, &mut diagnostics);
     }
     if let Some(entries) = &tracker_entries {
+        let unadopted = squash.filter(|&n| {
+            entries
+                .iter()
+                .any(|entry| entry.id < n && !by_id.contains_key(&entry.id))
+        });
+        if let Some(n) = unadopted {
+            check_squash_adopted(entries, n, &by_id, input, &mut diagnostics);
+        }
         check_tracker(
             entries,
             &by_id,
             &unreadable_ids,
             &locked,
+            unadopted,
             input,
             &mut diagnostics,
         );
@@ -826,13 +839,15 @@ fn check_drift(
     }
 }
 
-/// Ids must run exactly 1..n: one diagnostic per gap, on the file after it.
+/// Ids must run exactly 1..n (from `squash`, the id of a squash that
+/// replaced 1..squash): one diagnostic per gap, on the file after it.
 fn check_sequence(
     by_id: &BTreeMap<u32, Migration>,
+    squash: Option<u32>,
     unreadable_ids: &[u32],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut expected: u32 = 1;
+    let mut expected: u32 = squash.unwrap_or(1);
     for (&id, migration) in by_id {
         while unreadable_ids.contains(&expected) && expected < id {
             expected += 1;
@@ -940,17 +955,58 @@ fn check_lock(
     }
 }
 
+/// A history from before the squash `n` (migration `n` replaced 1..n): one
+/// finding, in place of one per replaced migration.
+fn check_squash_adopted(
+    entries: &[AppliedEntry],
+    n: u32,
+    by_id: &BTreeMap<u32, Migration>,
+    input: &Input<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let before: Vec<u32> = entries.iter().map(|e| e.id).filter(|&id| id <= n).collect();
+    let label = by_id.get(&n).map_or_else(|| format!("migration {n}"), Migration::label);
+    let whole = before.len() == n as usize;
+    let listed = match before.as_slice() {
+        [] => "none of them".to_string(),
+        [one] => format!("migration {one}"),
+        [first, .., last] if whole => format!("migrations {first} to {last}"),
+        many => format!("{} of them", many.len()),
+    };
+    let help = if whole {
+        "Run `kmb migration squash --adopt` against this database (`--database <url>` for a server): it checks the history against the squashed files kept in .kimberlite/migrations/squashed/ and rewrites it to the squash, in one transaction.".to_string()
+    } else {
+        format!("This database stopped part way through the migrations {label} replaced. Apply the rest of them first with the project as it was before the squash (its files are in .kimberlite/migrations/squashed/, or check out the commit before it), then run `kmb migration squash --adopt`.")
+    };
+    let tracker_index = input.tracker.map(crate::line_index::LineIndex::new);
+    let first = entries.iter().find(|e| e.id < n);
+    diagnostics.push(
+        Diagnostic::new(
+            Code::SquashNotAdopted,
+            input.tracker_path,
+            format!("{label} squashed migrations 1 to {n}, but this history still lists {listed} as applied one by one."),
+        )
+        .with_help(help)
+        .with_span_in(first.and_then(|e| e.span), tracker_index.as_ref()),
+    );
+}
+
 fn check_tracker(
     entries: &[AppliedEntry],
     by_id: &BTreeMap<u32, Migration>,
     unreadable_ids: &[u32],
     locked: &BTreeMap<u32, &LockEntry>,
+    unadopted: Option<u32>,
     input: &Input<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let tracker_index = input.tracker.map(crate::line_index::LineIndex::new);
     let tracker_range = |entry: &AppliedEntry| range_in(entry.span, tracker_index.as_ref());
     for entry in entries {
+        // Said once by `squash-not-adopted`.
+        if unadopted.is_some_and(|n| entry.id <= n) {
+            continue;
+        }
         if let Some(lock) = locked.get(&entry.id)
             && lock.checksum != entry.checksum
         {

@@ -14,7 +14,7 @@ export type Code =
   | 'invalid-lock' | 'unsupported-lock-version' | 'duplicate-lock-entry'
   | 'checksum-mismatch' | 'locked-file-missing' | 'lock-name-mismatch' | 'unlocked'
   | 'invalid-tracker' | 'duplicate-applied' | 'applied-modified' | 'applied-missing'
-  | 'tracker-lock-mismatch' | 'tracker-drift'
+  | 'tracker-lock-mismatch' | 'tracker-drift' | 'squash-not-adopted' | 'invalid-squash'
   | 'transaction-control' | 'non-transactional-statement'
   | 'no-transaction-multiple-statements' | 'destructive-statement'
   | 'missing-semicolon' | 'psql-meta-command' | 'invisible-character'

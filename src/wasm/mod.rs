@@ -483,6 +483,47 @@ pub fn add_to_lock(input: JsValue) -> Result<JsValue, JsValue> {
     )))
 }
 
+/// The lock after a squash: `{ lock?, lockPath?, squash: { id, name,
+/// checksum } }` gives `{ ok, text, diagnostics }`, the entries 1..id
+/// replaced by the squash's (`kmb migration squash`).
+#[wasm_bindgen(js_name = squashLock)]
+pub fn squash_lock(input: JsValue) -> Result<JsValue, JsValue> {
+    if !input.is_object() {
+        return Err(misuse("the argument must be an object"));
+    }
+    let text = get(&input, "lock");
+    let lock = if text.is_null() || text.is_undefined() {
+        None
+    } else {
+        Some(string_of(&text, "lock")?)
+    };
+    let path = get(&input, "lockPath");
+    let path = if path.is_null() || path.is_undefined() {
+        DEFAULT_LOCK_PATH.to_string()
+    } else {
+        string_of(&path, "lockPath")?
+    };
+    #[derive(serde::Deserialize)]
+    struct EntryDto {
+        id: u32,
+        name: String,
+        checksum: String,
+    }
+    let squash: EntryDto = serde_wasm_bindgen::from_value(get(&input, "squash"))
+        .map_err(|e| misuse(format!("`squash` must be {{ id, name, checksum }}: {e}")))?;
+    let squash = crate::lock::LockEntry {
+        id: squash.id,
+        name: squash.name,
+        checksum: squash.checksum,
+        span: None,
+    };
+    to_js(&DocumentDto::from(&crate::lock::squash_lock(
+        &path,
+        lock.as_deref(),
+        &squash,
+    )))
+}
+
 /// The text of one lock entry and one tracker entry as the whole files are
 /// written: `{ lock?: { id, name, checksum }, applied?: { id, name,
 /// checksum, appliedAt, appliedBy? } }` gives `{ lock?, tracker? }`. A run
