@@ -278,7 +278,10 @@ pub fn squash_lock(
                         table.insert("checksum", value(squash.checksum.as_str()));
                     }
                     None => {
-                        let at = tables.iter().position(|t| id_of(t) > n).unwrap_or(tables.len());
+                        let at = tables
+                            .iter()
+                            .position(|t| id_of(t) > n)
+                            .unwrap_or(tables.len());
                         tables.insert(at, entry_table(&squash));
                     }
                 }

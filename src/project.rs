@@ -965,7 +965,9 @@ fn check_squash_adopted(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let before: Vec<u32> = entries.iter().map(|e| e.id).filter(|&id| id <= n).collect();
-    let label = by_id.get(&n).map_or_else(|| format!("migration {n}"), Migration::label);
+    let label = by_id
+        .get(&n)
+        .map_or_else(|| format!("migration {n}"), Migration::label);
     let whole = before.len() == n as usize;
     let listed = match before.as_slice() {
         [] => "none of them".to_string(),
@@ -976,7 +978,9 @@ fn check_squash_adopted(
     let help = if whole {
         "Run `kmb migration squash --adopt` against this database (`--database <url>` for a server): it checks the history against the squashed files kept in .kimberlite/migrations/squashed/ and rewrites it to the squash, in one transaction.".to_string()
     } else {
-        format!("This database stopped part way through the migrations {label} replaced. Apply the rest of them first with the project as it was before the squash (its files are in .kimberlite/migrations/squashed/, or check out the commit before it), then run `kmb migration squash --adopt`.")
+        format!(
+            "This database stopped part way through the migrations {label} replaced. Apply the rest of them first with the project as it was before the squash (its files are in .kimberlite/migrations/squashed/, or check out the commit before it), then run `kmb migration squash --adopt`."
+        )
     };
     let tracker_index = input.tracker.map(crate::line_index::LineIndex::new);
     let first = entries.iter().find(|e| e.id < n);

@@ -234,7 +234,11 @@ fn cases() -> Vec<(Code, Project, Project)> {
                 .tracker(tracker_ab.clone()),
             Project::new()
                 .file("m/0002_s.sql", "-- kimberlite:squashes 1-2\nSELECT 1;\n")
-                .tracker(tracker_of(&[applied(2, "s", "-- kimberlite:squashes 1-2\nSELECT 1;\n")])),
+                .tracker(tracker_of(&[applied(
+                    2,
+                    "s",
+                    "-- kimberlite:squashes 1-2\nSELECT 1;\n",
+                )])),
         ),
         (
             Code::TrackerDrift,

@@ -52,7 +52,10 @@ fn ids_start_at_the_squash() {
 #[test]
 fn without_the_directive_the_gap_is_reported() {
     let report = Project::new()
-        .file("migrations/0003_squash.sql", SQUASH.replace("-- kimberlite:squashes 1-3\n", ""))
+        .file(
+            "migrations/0003_squash.sql",
+            SQUASH.replace("-- kimberlite:squashes 1-3\n", ""),
+        )
         .analyze();
     assert_eq!(errors(&report), [Code::SequenceGap]);
 }
@@ -71,11 +74,20 @@ fn a_squash_that_is_not_first_leaves_the_gap() {
 fn a_directive_for_other_ids_is_invalid() {
     for args in ["1-2", "2-3", "1..3", "", "1-x"] {
         let text = SQUASH.replace("squashes 1-3", &format!("squashes {args}"));
-        let report = Project::new().file("migrations/0003_squash.sql", &text).analyze();
+        let report = Project::new()
+            .file("migrations/0003_squash.sql", &text)
+            .analyze();
         let codes = errors(&report);
         assert!(codes.contains(&Code::InvalidSquash), "{args}: {codes:?}");
-        let finding = report.diagnostics.iter().find(|d| d.code == Code::InvalidSquash).unwrap();
-        assert!(finding.help.as_deref().unwrap().contains("squashes 1-3"), "{finding:?}");
+        let finding = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::InvalidSquash)
+            .unwrap();
+        assert!(
+            finding.help.as_deref().unwrap().contains("squashes 1-3"),
+            "{finding:?}"
+        );
         assert!(finding.range.is_some());
     }
 }
@@ -88,9 +100,22 @@ fn a_history_from_before_the_squash_is_one_finding() {
         applied(3, "Add name", OLD[2]),
     ];
     let report = squashed().history(history).analyze();
-    assert_eq!(errors(&report), [Code::SquashNotAdopted], "{:#?}", report.diagnostics);
-    let finding = &report.diagnostics.iter().find(|d| d.code == Code::SquashNotAdopted).unwrap();
-    assert!(finding.message.contains("migrations 1 to 3"), "{}", finding.message);
+    assert_eq!(
+        errors(&report),
+        [Code::SquashNotAdopted],
+        "{:#?}",
+        report.diagnostics
+    );
+    let finding = &report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::SquashNotAdopted)
+        .unwrap();
+    assert!(
+        finding.message.contains("migrations 1 to 3"),
+        "{}",
+        finding.message
+    );
     assert!(finding.help.as_deref().unwrap().contains("squash --adopt"));
     // Nothing can be applied on top of it until it is adopted.
     assert!(plan_apply(&report, None, false).is_err());
@@ -102,8 +127,15 @@ fn a_partial_history_says_to_finish_first() {
         .history(vec![applied(1, "Add users", OLD[0])])
         .analyze();
     assert_eq!(errors(&report), [Code::SquashNotAdopted]);
-    let finding = report.diagnostics.iter().find(|d| d.code == Code::SquashNotAdopted).unwrap();
-    assert!(finding.help.as_deref().unwrap().contains("Apply the rest"), "{finding:?}");
+    let finding = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::SquashNotAdopted)
+        .unwrap();
+    assert!(
+        finding.help.as_deref().unwrap().contains("Apply the rest"),
+        "{finding:?}"
+    );
 }
 
 #[test]
@@ -119,7 +151,11 @@ fn an_adopted_history_is_clean() {
         .map_files(|text| text.replace("name text", "name varchar"))
         .history(vec![applied(3, "Squash of 1 to 3", SQUASH)])
         .analyze();
-    assert!(errors(&report).contains(&Code::AppliedModified), "{:#?}", report.diagnostics);
+    assert!(
+        errors(&report).contains(&Code::AppliedModified),
+        "{:#?}",
+        report.diagnostics
+    );
 }
 
 #[test]
@@ -133,17 +169,34 @@ fn the_lock_after_a_squash() {
     let squash = lock_entry(3, "Squash of 1 to 3", SQUASH);
     let canonical = lock_of(&entries);
     let text = squash_lock("lock", Some(&canonical), &squash).unwrap();
-    assert_eq!(text, lock_of(&[squash.clone(), lock_entry(4, "Add note", NEXT)]));
+    assert_eq!(
+        text,
+        lock_of(&[squash.clone(), lock_entry(4, "Add note", NEXT)])
+    );
     // An annotated lock keeps its comments and other keys.
-    let annotated = format!("# kept\n{}", canonical.replace("version = 1\n", "version = 1\nowner = \"team\"\n"));
+    let annotated = format!(
+        "# kept\n{}",
+        canonical.replace("version = 1\n", "version = 1\nowner = \"team\"\n")
+    );
     let text = squash_lock("lock", Some(&annotated), &squash).unwrap();
-    assert!(text.starts_with("# kept\n") && text.contains("owner = \"team\""), "{text}");
+    assert!(
+        text.starts_with("# kept\n") && text.contains("owner = \"team\""),
+        "{text}"
+    );
     let (lock, diagnostics) = parse_lock("lock", Some(&text));
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let ids: Vec<_> = lock.unwrap().entries.iter().map(|e| (e.id, e.checksum.clone())).collect();
+    let ids: Vec<_> = lock
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| (e.id, e.checksum.clone()))
+        .collect();
     assert_eq!(ids, [(3, checksum(SQUASH)), (4, checksum(NEXT))]);
     // No lock yet: the squash alone.
-    assert_eq!(squash_lock("lock", None, &squash).unwrap(), lock_of(&[squash.clone()]));
+    assert_eq!(
+        squash_lock("lock", None, &squash).unwrap(),
+        lock_of(std::slice::from_ref(&squash))
+    );
     // A broken lock is refused.
     let broken = squash_lock("lock", Some("version = 2\n"), &squash).unwrap_err();
     assert_eq!(broken[0].code, Code::UnsupportedLockVersion);

@@ -33,6 +33,11 @@ Commands:
   diff <from> <to>        what changed in the schema between two migrations (<to> may be
                           \`database\`: the --database one, the embedded one by default);
                           --generate <name> writes the next migrations for the safe changes
+  squash --to <id>        replace migrations 1 to <id> with one migration written from the
+                          schema they build, checked on scratch databases (--dry-run prints it);
+                          the replaced files move to .kimberlite/migrations/squashed/
+  squash --adopt          rewrite a database's history that applied 1 to <id> one by one to
+                          the squash, after checking it against the squashed files (--database)
   import <dir>            convert another tool's folder into this project's (empty)
                           migrations folder: --from golang-migrate|dbmate|sqlx|diesel|flyway
   repair <id>             settle a no-transaction migration that did not finish, or a
@@ -62,6 +67,7 @@ const OPTIONS = {
   generate: { type: 'string' },
   steps: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  adopt: { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
   applied: { type: 'boolean' },
   pending: { type: 'boolean' },
@@ -74,7 +80,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const COMMANDS = new Set(['create', 'status', 'validate', 'lint', 'lock', 'apply', 'rollback', 'repair', 'baseline', 'import', 'schema', 'diff']);
+const COMMANDS = new Set(['create', 'status', 'validate', 'lint', 'lock', 'apply', 'rollback', 'repair', 'baseline', 'import', 'schema', 'diff', 'squash']);
 
 class UsageError extends KmbError {
   constructor(message) {
@@ -359,6 +365,32 @@ async function main(argv, { out, write }) {
       // What was refused needs a person: the run says so by its exit code.
       return generated.refused.length > 0 ? 1 : 0;
     }
+    case 'squash': {
+      if (rest.length > 0 || values.adopt === (values.to !== undefined)) throw new UsageError('Use `kmb migration squash --to <id>` (write the squash) or `kmb migration squash --adopt` (rewrite a database\'s history to it).');
+      if (values.adopt) {
+        const done = await project.adoptSquash({ database });
+        if (values.json) json(done);
+        else if (done.adopted) out(c.green(`✔ The history now records the squash (migration ${done.id}) in place of migrations 1 to ${done.id}; ${done.removed} row${done.removed === 1 ? '' : 's'} removed, nothing was run.`));
+        else out(`Nothing to adopt: ${done.why}.`);
+        return 0;
+      }
+      const to = wholeNumber(values.to, 'squash --to');
+      const done = await project.squash(to, { dryRun: Boolean(values['dry-run']), author: values.author ?? null });
+      if (values.json) {
+        json(done);
+        return 0;
+      }
+      if (!done.written) {
+        write(done.text);
+        return 0;
+      }
+      out(c.green(`✔ Migrations 1 to ${to} squashed into ${done.path}`) + ` (checked on two scratch databases: the same schema${done.down ? ', and its Down undoes it as theirs do' : ''}).`);
+      if (!done.down) out(c.yellow(`  No Down section: ${done.noDown}.`));
+      out(`  The ${done.replaced.length} replaced files are in ${done.squashedDir}${done.lockUpdated ? '; the lock now records the squash in their place' : ''}.`);
+      out('  Next: commit the change. A new database applies the squash. Each database that applied the replaced');
+      out('  migrations runs `kmb migration squash --adopt` (with --database for a server) once.');
+      return 0;
+    }
     case 'import': {
       if (!values.from) throw new UsageError('import needs --from golang-migrate|dbmate|sqlx|diesel|flyway.');
       if (rest.length !== 1) throw new UsageError('import takes one folder: `kmb migration import --from dbmate db/migrations`.');
@@ -416,7 +448,7 @@ try {
     const failure = {
       ok: false,
       error: known
-        ? { code: error.code, message: error.message, help: error.help ?? null, ...(error.database ? { database: error.database } : {}), ...(error.invalidIndexes ? { invalidIndexes: error.invalidIndexes } : {}) }
+        ? { code: error.code, message: error.message, help: error.help ?? null, ...(error.database ? { database: error.database } : {}), ...(error.invalidIndexes ? { invalidIndexes: error.invalidIndexes } : {}), ...(error.blockers ? { blockers: error.blockers } : {}) }
         : { code: 'internal', message: String(error?.message ?? error), help: 'this is a bug in kmb; please report it' },
       diagnostics: (known && error.diagnostics) || [],
     };

@@ -418,6 +418,10 @@ export function historyTable({ schema, table } = DEFAULT_HISTORY_TABLE) {
     async remove(db, id) {
       await db.query(`DELETE FROM ${name} WHERE id = $1`, [id], BOUNDED);
     },
+    /** Gives row `id` another name and checksum (a squash adopted: `kmb migration squash --adopt`). */
+    async rewrite(db, id, { name: migrationName, checksum }) {
+      await db.query(`UPDATE ${name} SET name = $2, checksum = $3 WHERE id = $1`, [id, migrationName, checksum], BOUNDED);
+    },
   };
 }
 

@@ -1,10 +1,10 @@
 // The Node API: a project folder on disk, its state files and its database.
 // The core (wasm) does all the reasoning; this layer reads and writes files
 // and talks to the database.
-import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from 'kimberlite-migration';
-import { projectLayout, runStep, readSchema, diffSchemas, migrationsFromDiff, pgliteExtensionsOf } from 'kimberlite-migration';
+import { projectLayout, runStep, readSchema, diffSchemas, diffLines, migrationsFromDiff, pgliteExtensionsOf, schemaSql, squashBlockers, squashText } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
@@ -567,6 +567,170 @@ export function openProject(dir = '.', options = {}) {
       });
     },
 
+    /**
+     * Replaces migrations 1..`to` with one squash (issue 16): its Up is the
+     * schema after `to` (built in a scratch database and written by
+     * `schemaSql`), its Down the replaced migrations' Down sections, last
+     * first. Refused, with the reasons, when the scratch database holds
+     * what the SQL does not carry (`squashBlockers`), or when the squash,
+     * built in a second scratch database, does not make the same schema,
+     * or its Down does not undo it as the replaced ones do. Then the
+     * replaced files are copied to `.kimberlite/migrations/squashed/`, the
+     * squash written as migration `to`, the replaced files removed, and the
+     * lock's entries 1..`to` replaced by the squash's. `dryRun` checks and
+     * returns the text without writing. Databases that applied the replaced
+     * migrations adopt it with `adoptSquash`.
+     */
+    async squash(to, { dryRun = false, author = null, now = new Date() } = {}) {
+      const report = core.analyze(readInput({ history: [], tracker: null }));
+      const errors = report.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0) {
+        throw new KmbError('refused', `The project has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was squashed.`, { help: 'Fix them first (`kmb migration validate` lists them).', diagnostics: errors });
+      }
+      const replaced = report.migrations.filter((m) => m.id <= to);
+      if (!replaced.some((m) => m.id === to)) {
+        throw new KmbError('unknown-migration', `There is no migration ${to} in ${rel(migrationsDir)}.`, { help: 'Name the id of the last migration the squash replaces (`kmb migration status` lists them).', exitCode: 2 });
+      }
+      if (replaced.length < 2) {
+        throw new KmbError('invalid-target', `Migration ${to} is the first one; there is nothing to squash into it.`, { help: 'Name a later migration: the squash replaces every migration up to it.' });
+      }
+      const squashedDir = join(stateDir, 'squashed');
+      const clash = replaced.find((m) => existsSync(join(squashedDir, m.fileName)));
+      if (clash) {
+        throw new KmbError('invalid-target', `${rel(join(squashedDir, clash.fileName))} already exists; nothing was squashed.`, { help: 'Move the older squashed files elsewhere (they are in version control) and squash again.' });
+      }
+      // The scratch database the migrations build, read from its catalogs.
+      const steps = core.planApply(readInput({ history: [], tracker: null })).steps.filter((step) => step.id <= to);
+      const built = await openDatabase(MEMORY, { extensions: pgliteExtensionsOf(steps) });
+      let schema;
+      let blockers;
+      let undone;
+      const downs = [];
+      let noDown = null;
+      for (const m of [...replaced].reverse()) {
+        if (noDown) break;
+        if (!m.down || m.down.length === 0) noDown = `migration ${m.id} (${m.fileName}) cannot be rolled back`;
+        else if (!m.transactional) noDown = `migration ${m.id} (${m.fileName}) runs outside a transaction, and a squash's Down runs in one`;
+        else downs.push({ m, text: downSection(m, readFileSync(join(root, m.path))) });
+      }
+      const down = noDown ? null : downs.map(({ m, text }) => `-- From ${m.fileName}\n${text.trim()}`).join('\n\n');
+      try {
+        for (const step of steps) await runStep(built, step, { statement: statementsOn(built) });
+        schema = await readSchema(built);
+        blockers = await squashBlockers(built);
+        if (blockers.length === 0 && down !== null) {
+          for (const m of [...replaced].reverse()) await runStep(built, { transactional: true, statements: m.down }, { statement: statementsOn(built) });
+          undone = await readSchema(built);
+        }
+      } finally {
+        await built.close().catch(() => {});
+      }
+      if (blockers.length > 0) {
+        const error = new KmbError('squash-refused', `Migrations 1 to ${to} make ${blockers.length === 1 ? 'something' : `${blockers.length} things`} a squash cannot carry; nothing was written.`, {
+          help: `${blockers.slice(0, 20).map((b) => `${b.object}: ${b.reason}`).join('; ')}${blockers.length > 20 ? `; and ${blockers.length - 20} more` : ''}. Squash up to an earlier migration, before the first of these.`,
+        });
+        Object.assign(error, { blockers });
+        throw error;
+      }
+      const fileName = `${String(to).padStart(4, '0')}_squash.sql`;
+      const created = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const text = squashText({ id: to, created, author, up: schemaSql(schema), down, noDown });
+      // The squash built in a second scratch database: the same schema, and its Down undoes it as the replaced ones do.
+      const parsed = core.parseMigration(join(rel(migrationsDir), fileName), text);
+      const check = await openDatabase(MEMORY, { extensions: pgliteExtensionsOf(steps) });
+      let same;
+      let sameDown = true;
+      try {
+        await runStep(check, { transactional: true, statements: parsed.up }, { statement: statementsOn(check) });
+        same = diffSchemas(schema, await readSchema(check));
+        if (same.same && parsed.down) {
+          await runStep(check, { transactional: true, statements: parsed.down }, { statement: statementsOn(check) });
+          sameDown = diffSchemas(undone, await readSchema(check));
+        }
+      } finally {
+        await check.close().catch(() => {});
+      }
+      for (const [what, diff] of [['makes', same], ['leaves after its Down', sameDown]]) {
+        if (diff !== true && !diff.same) {
+          throw new KmbError('squash-refused', `The squash ${what} another schema than migrations 1 to ${to}; nothing was written.`, {
+            help: `${diffLines(diff).slice(0, 12).map((line) => `${line.sign} ${line.text}`).join('; ')}. This is a limit of the squash's SQL: please report it, and squash up to an earlier migration.`,
+          });
+        }
+      }
+      const result = { id: to, fileName, path: join(migrationsDir, fileName), text, replaced: replaced.map((m) => ({ id: m.id, fileName: m.fileName })), down: down !== null, noDown, squashedDir, written: false };
+      if (dryRun) return result;
+      return withMutex(join(stateDir, '.create.lock'), () => {
+        // The replaced files are copied first: whatever stops the run, nothing is lost.
+        mkdirSync(squashedDir, { recursive: true });
+        for (const m of replaced) writeFileSync(join(squashedDir, m.fileName), readFileSync(join(root, m.path)), { flag: 'wx' });
+        const staged = join(stateDir, `.squash-${process.pid}.sql`);
+        writeFileSync(staged, text);
+        for (const m of replaced) unlinkSync(join(root, m.path));
+        renameSync(staged, result.path);
+        const lockText = readText(lockPath);
+        if (lockText !== null) {
+          const locked = core.squashLock({ lock: lockText, lockPath: rel(lockPath), squash: { id: to, name: parsed.name, checksum: parsed.checksum } });
+          if (!locked.ok) throw new KmbError(locked.diagnostics[0].code, locked.diagnostics[0].message, { help: locked.diagnostics[0].help });
+          writeAtomic(lockPath, locked.text);
+        }
+        return { ...result, written: true, lockUpdated: lockText !== null };
+      });
+    },
+
+    /**
+     * Rewrites a database's history to a squash it applied the replaced
+     * migrations of: after checking that its rows 1..N have exactly the
+     * checksums of the files kept in `.kimberlite/migrations/squashed/`,
+     * rows 1..N-1 are removed and row N takes the squash's name and
+     * checksum, in one transaction; applied.toml follows.
+     */
+    async adoptSquash({ database } = {}) {
+      return session(database, async (db, rows) => {
+        blockOnUnfinished(rows);
+        const report = core.analyze(readInput({ history: [], tracker: null, statements: false }));
+        const squash = report.migrations.find((m) => m.directives?.squashes);
+        if (!squash) {
+          throw new KmbError('invalid-target', `No migration in ${rel(migrationsDir)} is a squash; there is nothing to adopt.`, { help: 'Squash first: `kmb migration squash --to <id>`.' });
+        }
+        const n = squash.id;
+        const before = rows.filter((row) => row.id <= n);
+        if (before.length === 0) return { id: n, adopted: false, why: 'nothing of it is applied here: apply runs the squash' };
+        if (before.length === 1 && before[0].id === n && before[0].checksum === squash.checksum) return { id: n, adopted: false, why: 'this database has adopted it already' };
+        const squashedDir = join(stateDir, 'squashed');
+        const kept = new Map();
+        for (const name of existsSync(squashedDir) ? readdirSync(squashedDir) : []) {
+          const id = /^(\d+)_.*\.sql$/.exec(name)?.[1];
+          if (id) kept.set(Number(id), { name, checksum: core.checksum(readFileSync(join(squashedDir, name))) });
+        }
+        for (let id = 1; id <= n; id += 1) {
+          const row = rows.find((r) => r.id === id);
+          const file = kept.get(id);
+          if (!row) {
+            throw new KmbError('invalid-target', `This database has not applied migration ${id}, which the squash replaced; its history was left as it is.`, {
+              help: `Apply migrations up to ${n} with the project as it was before the squash (check out the commit before it), then adopt.`,
+            });
+          }
+          if (!file) {
+            throw new KmbError('invalid-target', `${rel(squashedDir)} has no file for migration ${id}, so what this database applied cannot be checked; its history was left as it is.`, {
+              help: 'Restore the squashed files from version control, then adopt.',
+            });
+          }
+          if (file.checksum !== row.checksum) {
+            throw new KmbError('invalid-target', `This database applied migration ${id} with checksum ${row.checksum.slice(0, 12)}, but ${rel(join(squashedDir, file.name))} has ${String(file.checksum).slice(0, 12)}; its history was left as it is.`, {
+              help: 'The database did not apply what the squash replaced: compare its schema with `kmb migration diff` before anything else.',
+            });
+          }
+        }
+        await db.transaction(async (tx) => {
+          for (const row of before) if (row.id !== n) await historyStore.remove(tx, row.id);
+          await historyStore.rewrite(tx, n, { name: squash.name, checksum: squash.checksum });
+        });
+        const after = await historyStore.read(db);
+        syncTracker(after);
+        return { id: n, adopted: true, removed: before.length - 1 };
+      });
+    },
+
     /** Applies the pending migrations, each in its own transaction with its history row. */
     async apply({ database, to, dryRun = false, onProgress = () => {}, appliedBy = null, signal } = {}) {
       return session(database, async (db, rows, drifted) => {
@@ -787,6 +951,19 @@ export function openProject(dir = '.', options = {}) {
       }, { oddRows: 'settle' });
     },
   };
+}
+
+/**
+ * The Down section of a report's migration `m` as written in its file (`bytes`):
+ * from the line after the Down marker to the end (comments and ignore
+ * directives kept).
+ */
+function downSection(m, bytes) {
+  const first = m.down[0].span.start;
+  const lines = bytes.subarray(0, first).toString('utf8').split('\n');
+  let at = lines.length - 1;
+  while (at >= 0 && !/^\s*--\s*down\s+migration/i.test(lines[at])) at -= 1;
+  return lines.slice(at + 1).join('\n') + bytes.subarray(first).toString('utf8');
 }
 
 /**

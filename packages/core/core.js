@@ -15,6 +15,7 @@ export const updateLock = guarded('updateLock');
 export const recordApplied = guarded('recordApplied');
 export const writeHistory = guarded('writeHistory');
 export const addToLock = guarded('addToLock');
+export const squashLock = guarded('squashLock');
 export const stateEntryTexts = guarded('stateEntryTexts');
 export const removeApplied = guarded('removeApplied');
 export const planApply = guarded('planApply');

@@ -85,6 +85,8 @@ export interface Statement {
 export interface Directives {
   noTransaction: boolean;
   ignoreFile: Code[];
+  /** `-- kimberlite:squashes 1-N`: N (this file's id), the last migration it replaced; else null. */
+  squashes: number | null;
 }
 
 /** One file's migration (`parseMigration`). */
@@ -283,6 +285,8 @@ export function writeHistory(input: { trackerPath?: string; entries: AppliedReco
 export function stateEntryTexts(input: { lock?: { id: number; name: string; checksum: string }; applied?: AppliedRecord }): { lock?: string; tracker?: string };
 
 export function addToLock(input: { lock: string | null; lockPath?: string; entries: { id: number; name: string; checksum: string }[] }): DocumentResult;
+/** The lock after a squash: entries 1..`squash.id` replaced by the squash's (`kmb migration squash`). */
+export function squashLock(input: { lock: string | null; lockPath?: string; squash: { id: number; name: string; checksum: string } }): DocumentResult;
 export function removeApplied(input: { tracker: string | null; trackerPath?: string; id: number }): DocumentResult;
 export function planApply(input: ProjectInput & { to?: number }): Plan;
 export function planRollback(input: ProjectInput & ({ steps?: number; to?: never } | { to: number; steps?: never })): Plan;
@@ -403,3 +407,7 @@ export interface GeneratedPart { up: string[]; down: string[] }
  * rest refused, each with its reason.
  */
 export function migrationsFromDiff(diff: SchemaDiff): { main: GeneratedPart; indexes: GeneratedPart[]; validate: GeneratedPart; refused: { object: string; reason: string }[] };
+/** What `schemaSql` would not carry from this database (views, functions, triggers, rows, ...): `[{ object, reason }]`. */
+export function squashBlockers(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[] }): Promise<{ object: string; reason: string }[]>;
+/** The text of a squash migration `id` standing for 1..id (`kmb migration squash`). */
+export function squashText(input: { id: number; created?: string | null; author?: string | null; up: string; down?: string | null; noDown?: string | null }): string;

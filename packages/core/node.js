@@ -16,6 +16,7 @@ export const updateLock = wasm.updateLock;
 export const recordApplied = wasm.recordApplied;
 export const writeHistory = wasm.writeHistory;
 export const addToLock = wasm.addToLock;
+export const squashLock = wasm.squashLock;
 export const stateEntryTexts = wasm.stateEntryTexts;
 export const removeApplied = wasm.removeApplied;
 export const planApply = wasm.planApply;
@@ -29,4 +30,4 @@ export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn } from './paths.js';
-export { readSchema, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff } from './schema.js';
+export { readSchema, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText } from './schema.js';

@@ -268,3 +268,100 @@ export function diffLines(diff) {
   }
   return lines;
 }
+
+/** An object made by an extension (`pg_depend` kind 'e'): the extension carries it. */
+const NOT_EXTENSION = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+
+/**
+ * What a database holds that `schemaSql` does not write, so that a squash
+ * written from it would not be equal in effect to the migrations it
+ * replaces: `[{ object, reason }]`, empty when the SQL carries everything.
+ * Views, functions, triggers, rules, policies and row-level security, other
+ * types, identity and generated columns, collations, sequences of their own,
+ * privileges, inherited, partitioned, unlogged and foreign tables, and rows.
+ * `exclude` as for `readSchema`.
+ */
+export async function squashBlockers(db, { exclude = ['public.kimberlite_migrations'] } = {}) {
+  const left = new Set(exclude.map((name) => (name.includes('.') ? name : `public.${name}`)));
+  const mine = (schema, table) => !left.has(`${schema}.${table}`);
+  const found = [];
+  const add = (object, reason) => found.push({ object, reason });
+  const rows = async (sql) => (await db.query(sql)).rows;
+  for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('v', 'm', 'f') AND ${OWN} AND ${NOT_EXTENSION('pg_class', 'c.oid')} ORDER BY 1, 2`)) {
+    add(`${{ v: 'view', m: 'materialized view', f: 'foreign table' }[row.kind]} ${qualified(row.schema, row.name)}`, 'the squash writes tables, types, sequences and indexes only');
+  }
+  for (const row of await rows(`SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE ${OWN} AND ${NOT_EXTENSION('pg_proc', 'p.oid')} ORDER BY 1, 2`)) {
+    add(`${row.kind === 'p' ? 'procedure' : row.kind === 'a' ? 'aggregate' : 'function'} ${qualified(row.schema, row.name)}`, 'functions and procedures are not carried');
+  }
+  for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE NOT t.tgisinternal AND ${OWN} ORDER BY 1, 2, 3`)) {
+    if (mine(row.schema, row.table)) add(`trigger ${row.name} on ${qualified(row.schema, row.table)}`, 'triggers are not carried');
+  }
+  for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, r.rulename AS name FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE r.rulename <> '_RETURN' AND ${OWN} ORDER BY 1, 2, 3`)) {
+    add(`rule ${row.name} on ${qualified(row.schema, row.table)}`, 'rules are not carried');
+  }
+  for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, c.relrowsecurity AS rls, c.relpersistence AS persistence, c.relkind AS kind, c.relacl IS NOT NULL AS granted,
+        EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS policies, EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid) AS inherits
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND ${OWN} ORDER BY 1, 2`)) {
+    if (!mine(row.schema, row.table)) continue;
+    const name = `table ${qualified(row.schema, row.table)}`;
+    if (row.rls || row.policies) add(name, 'row-level security and its policies are not carried');
+    if (row.persistence === 'u') add(name, 'it is UNLOGGED, which the squash does not write');
+    if (row.kind === 'p' || row.inherits) add(name, 'partitioned and inherited tables are not carried');
+    if (row.granted) add(name, 'privileges granted on it (GRANT) are not carried');
+    const quotedName = `${row.schema === 'public' ? '' : `"${row.schema.replaceAll('"', '""')}".`}"${row.table.replaceAll('"', '""')}"`;
+    const [count] = await rows(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${quotedName} LIMIT 1000) x`);
+    if (count.n > 0) add(name, `it holds ${count.n === 1000 ? '1000 or more rows' : `${count.n} row${count.n === 1 ? '' : 's'}`} the migrations inserted, and a squash carries no data`);
+  }
+  for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, a.attname AS name, a.attidentity AS identity, a.attgenerated AS generated,
+        a.attcollation <> t.typcollation AS collated
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
+      WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${OWN} AND (a.attidentity <> '' OR a.attgenerated <> '' OR a.attcollation <> t.typcollation) ORDER BY 1, 2, 3`)) {
+    if (!mine(row.schema, row.table)) continue;
+    const kind = row.identity ? 'an identity column' : row.generated ? 'a generated column' : 'a column with its own collation';
+    add(`column ${qualified(row.schema, row.table)}.${row.name}`, `${kind} is not carried`);
+  }
+  for (const row of await rows(`SELECT n.nspname AS schema, t.typname AS name, t.typtype AS kind FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE t.typtype IN ('c', 'd', 'r', 'm') AND ${OWN} AND ${NOT_EXTENSION('pg_type', 't.oid')}
+        AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c') ORDER BY 1, 2`)) {
+    add(`type ${qualified(row.schema, row.name)}`, `${{ c: 'composite', d: 'domain', r: 'range', m: 'multirange' }[row.kind]} types are not carried`);
+  }
+  // Sequences: those a column default draws from are written (schemaSql), plainly.
+  const drawn = new Set();
+  for (const row of await rows(COLUMNS)) {
+    const name = /^nextval\('([^']+)'::regclass\)$/.exec(row.default ?? '')?.[1];
+    if (name) drawn.add(name.replace(/^public\./, ''));
+  }
+  for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS name, s.seqstart AS start, s.seqincrement AS increment FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${OWN} AND ${NOT_EXTENSION('pg_class', 'c.oid')} ORDER BY 1, 2`)) {
+    const name = qualified(row.schema, row.name);
+    if (!drawn.has(name) && !drawn.has(`"${row.name}"`)) add(`sequence ${name}`, 'no column default draws from it, and the squash writes only those');
+    else if (Number(row.start) !== 1 || Number(row.increment) !== 1) add(`sequence ${name}`, 'its START or INCREMENT is not 1, which the squash does not write');
+  }
+  return found;
+}
+
+/**
+ * The text of a squash: migration `id`, standing for migrations 1..id,
+ * whose Up is `up` (the schema as `schemaSql` writes it) and whose Down is
+ * `down` (the Down sections of the migrations it replaces, last first), or
+ * none with `noDown` saying why.
+ */
+export function squashText({ id, created = null, author = null, up, down = null, noDown = null }) {
+  const lines = [`-- Migration: Squash of 1 to ${id}`];
+  if (created) lines.push(`-- Created: ${created}`);
+  if (author) lines.push(`-- Author: ${author}`);
+  lines.push(`-- kimberlite:squashes 1-${id}`);
+  if (down === null) lines.push('-- kimberlite:ignore-file missing-down');
+  lines.push(
+    `-- Written by \`kmb migration squash\` from the schema after migration ${id}, built in a`,
+    `-- scratch database; the ${id === 1 ? 'migration' : `${id} migrations`} it replaces are kept in .kimberlite/migrations/squashed/.`,
+  );
+  if (down === null && noDown) lines.push(`-- No Down section: ${noDown}.`);
+  lines.push('', '-- Up Migration', up.trimEnd());
+  if (down !== null) lines.push('', '-- Down Migration', down.trimEnd());
+  return `${lines.join('\n')}\n`;
+}

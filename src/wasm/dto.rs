@@ -208,6 +208,8 @@ fn statements(list: &[Statement]) -> Vec<StatementDto<'_>> {
 pub struct DirectivesDto {
     pub no_transaction: bool,
     pub ignore_file: Vec<&'static str>,
+    /// `-- kimberlite:squashes 1-N`: N, this file's id.
+    pub squashes: Option<u32>,
 }
 
 /// What a migration's file tells: shared by `parseMigration` and each
@@ -256,6 +258,7 @@ impl<'a> FileFieldsDto<'a> {
                     .iter()
                     .map(|c| c.as_str())
                     .collect(),
+                squashes: f.directives.squashes,
             }),
             up: file.map_or_else(Vec::new, |f| list(&f.up)),
             down: file.and_then(|f| f.down.as_deref()).map(list),
