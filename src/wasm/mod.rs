@@ -435,32 +435,40 @@ pub fn update_lock(input: JsValue) -> Result<JsValue, JsValue> {
     to_js(&DocumentDto::from(&result))
 }
 
-/// The lock with `entries` added: `{ lock, lockPath?, entries: [{ id, name,
-/// checksum }] }`. Reads only the lock, not the project: a run adds each
-/// migration it applied at a cost that does not grow with the project.
-#[wasm_bindgen(js_name = addToLock)]
-pub fn add_to_lock(input: JsValue) -> Result<JsValue, JsValue> {
+/// One lock entry as JS passes it.
+#[derive(serde::Deserialize)]
+struct EntryDto {
+    id: u32,
+    name: String,
+    checksum: String,
+}
+
+/// The `lock` text (absent or null: none) and `lockPath` of an argument.
+fn lock_of(input: &JsValue) -> Result<(Option<String>, String), JsValue> {
     if !input.is_object() {
         return Err(misuse("the argument must be an object"));
     }
-    let text = get(&input, "lock");
+    let text = get(input, "lock");
     let lock = if text.is_null() || text.is_undefined() {
         None
     } else {
         Some(string_of(&text, "lock")?)
     };
-    let path = get(&input, "lockPath");
+    let path = get(input, "lockPath");
     let path = if path.is_null() || path.is_undefined() {
         DEFAULT_LOCK_PATH.to_string()
     } else {
         string_of(&path, "lockPath")?
     };
-    #[derive(serde::Deserialize)]
-    struct EntryDto {
-        id: u32,
-        name: String,
-        checksum: String,
-    }
+    Ok((lock, path))
+}
+
+/// The lock with `entries` added: `{ lock, lockPath?, entries: [{ id, name,
+/// checksum }] }`. Reads only the lock, not the project: a run adds each
+/// migration it applied at a cost that does not grow with the project.
+#[wasm_bindgen(js_name = addToLock)]
+pub fn add_to_lock(input: JsValue) -> Result<JsValue, JsValue> {
+    let (lock, path) = lock_of(&input)?;
     let entries: Vec<EntryDto> =
         serde_wasm_bindgen::from_value(get(&input, "entries")).map_err(|e| {
             misuse(format!(
@@ -488,27 +496,7 @@ pub fn add_to_lock(input: JsValue) -> Result<JsValue, JsValue> {
 /// replaced by the squash's (`kmb migration squash`).
 #[wasm_bindgen(js_name = squashLock)]
 pub fn squash_lock(input: JsValue) -> Result<JsValue, JsValue> {
-    if !input.is_object() {
-        return Err(misuse("the argument must be an object"));
-    }
-    let text = get(&input, "lock");
-    let lock = if text.is_null() || text.is_undefined() {
-        None
-    } else {
-        Some(string_of(&text, "lock")?)
-    };
-    let path = get(&input, "lockPath");
-    let path = if path.is_null() || path.is_undefined() {
-        DEFAULT_LOCK_PATH.to_string()
-    } else {
-        string_of(&path, "lockPath")?
-    };
-    #[derive(serde::Deserialize)]
-    struct EntryDto {
-        id: u32,
-        name: String,
-        checksum: String,
-    }
+    let (lock, path) = lock_of(&input)?;
     let squash: EntryDto = serde_wasm_bindgen::from_value(get(&input, "squash"))
         .map_err(|e| misuse(format!("`squash` must be {{ id, name, checksum }}: {e}")))?;
     let squash = crate::lock::LockEntry {
