@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
 use crate::diagnostic::{Code, Diagnostic, Span, short_checksum};
-use crate::toml_doc::{StateDoc, entries, id_field, string_field, toml_string};
+use crate::toml_doc::{StateDoc, entries, id_field, string_field, toml_string, without_errors};
 
 /// One locked migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +164,7 @@ pub fn update_lock(
     text: Option<&str>,
     additions: &[LockEntry],
 ) -> Result<String, Vec<Diagnostic>> {
-    let lock = without_errors(path, text)?;
+    let lock = without_errors(parse_lock(path, text))?;
     let mut new_entries: Vec<LockEntry> = Vec::new();
     for addition in additions {
         match lock.entries.iter().find(|e| e.id == addition.id) {
@@ -227,16 +227,6 @@ pub fn update_lock(
     Ok(edit_annotated(text, &new_entries))
 }
 
-/// The lock read, or its errors: a lock with errors is never written over.
-fn without_errors(path: &str, text: Option<&str>) -> Result<Lock, Vec<Diagnostic>> {
-    let (lock, diagnostics) = parse_lock(path, text);
-    let errors: Vec<Diagnostic> = diagnostics
-        .into_iter()
-        .filter(Diagnostic::is_error)
-        .collect();
-    lock.filter(|_| errors.is_empty()).ok_or(errors)
-}
-
 /// The lock after a squash: `squash` (migration N, which now stands for
 /// 1..N) replaces the entries 1..N. This is the one change to existing
 /// entries the lock allows, made by `kmb migration squash` after it has
@@ -247,7 +237,7 @@ pub fn squash_lock(
     text: Option<&str>,
     squash: &LockEntry,
 ) -> Result<String, Vec<Diagnostic>> {
-    let lock = without_errors(path, text)?;
+    let lock = without_errors(parse_lock(path, text))?;
     let text = text.unwrap_or("");
     let squash = LockEntry {
         span: None,

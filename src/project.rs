@@ -975,11 +975,18 @@ fn check_squash_adopted(
         [first, .., last] if whole => format!("migrations {first} to {last}"),
         many => format!("{} of them", many.len()),
     };
+    // The replaced files are kept beside the lock (`kmb migration squash`).
+    let kept = match input.lock_path.rsplit_once(['/', '\\']) {
+        Some((dir, _)) => format!("{dir}/squashed/"),
+        None => "squashed/".to_string(),
+    };
     let help = if whole {
-        "Run `kmb migration squash --adopt` against this database (`--database <url>` for a server): it checks the history against the squashed files kept in .kimberlite/migrations/squashed/ and rewrites it to the squash, in one transaction.".to_string()
+        format!(
+            "Run `kmb migration squash --adopt` against this database (`--database <url>` for a server): it checks the history against the squashed files kept in {kept} and rewrites it to the squash, in one transaction."
+        )
     } else {
         format!(
-            "This database stopped part way through the migrations {label} replaced. Apply the rest of them first with the project as it was before the squash (its files are in .kimberlite/migrations/squashed/, or check out the commit before it), then run `kmb migration squash --adopt`."
+            "This database stopped part way through the migrations {label} replaced. Apply the rest of them first with the project as it was before the squash (its files are in {kept}, or check out the commit before it), then run `kmb migration squash --adopt`."
         )
     };
     let tracker_index = input.tracker.map(crate::line_index::LineIndex::new);

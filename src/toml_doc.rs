@@ -152,3 +152,15 @@ pub(crate) fn string_field(table: &dyn TableLike, key: &str) -> Result<String, F
 pub(crate) fn toml_string(text: &str) -> String {
     Value::from(text).to_string()
 }
+
+/// A state document as read, or its errors: a document with errors is never
+/// written over.
+pub(crate) fn without_errors<T>(
+    (document, diagnostics): (Option<T>, Vec<Diagnostic>),
+) -> Result<T, Vec<Diagnostic>> {
+    let errors: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    document.filter(|_| errors.is_empty()).ok_or(errors)
+}

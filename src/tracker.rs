@@ -10,7 +10,7 @@ use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::rfc3339;
-use crate::toml_doc::{StateDoc, entries, id_field, string_field, toml_string};
+use crate::toml_doc::{StateDoc, entries, id_field, string_field, toml_string, without_errors};
 
 /// One applied migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,15 +179,7 @@ pub fn entry_text(entry: &AppliedEntry) -> String {
 }
 
 fn readable(path: &str, text: Option<&str>) -> Result<Tracker, Vec<Diagnostic>> {
-    let (tracker, diagnostics) = parse_tracker(path, text);
-    let errors: Vec<Diagnostic> = diagnostics
-        .into_iter()
-        .filter(Diagnostic::is_error)
-        .collect();
-    match tracker {
-        Some(tracker) if errors.is_empty() => Ok(tracker),
-        _ => Err(errors),
-    }
+    without_errors(parse_tracker(path, text))
 }
 
 /// `entry` as a tracker records it, checked: its `applied_at` written as

@@ -32,7 +32,7 @@ function sameDatabase(a, b) {
 /** Opens a project folder. Nothing is read until a method is called. */
 export function openProject(dir = '.', options = {}) {
   const layout = projectLayout(dir, options);
-  const { root, config, migrationsDir, stateDir, lockPath, trackerPath } = layout;
+  const { root, config, migrationsDir, stateDir, lockPath, trackerPath, squashedDir } = layout;
   // `--rule` flags win over the project file's rules.
   options = { ...options, rules: { ...config.rules, ...(options.rules ?? {}) } };
   const pgVersion = options.pgVersion ?? config.pgVersion ?? null;
@@ -140,13 +140,18 @@ export function openProject(dir = '.', options = {}) {
         exitCode: 2,
       });
     }
-    const steps = at === undefined ? plan.steps : plan.steps.filter((step) => step.id <= at);
-    const db = await openDatabase(MEMORY, { extensions: pgliteExtensionsOf(steps) });
+    return onScratch(at === undefined ? plan.steps : plan.steps.filter((step) => step.id <= at), (db) => readSchema(db));
+  }
+
+  /**
+   * Runs `steps` on a new database in memory (PGlite, with the extensions
+   * `extensionsOf` need), then `read(db)`; the database is closed either way.
+   */
+  async function onScratch(steps, read, extensionsOf = steps) {
+    const db = await openDatabase(MEMORY, { extensions: pgliteExtensionsOf(extensionsOf) });
     try {
-      for (const step of steps) {
-        await runStep(db, step, { statement: statementsOn(db) });
-      }
-      return await readSchema(db);
+      for (const step of steps) await runStep(db, step, { statement: statementsOn(db) });
+      return await read(db);
     } finally {
       await db.close().catch(() => {});
     }
@@ -582,7 +587,8 @@ export function openProject(dir = '.', options = {}) {
      * migrations adopt it with `adoptSquash`.
      */
     async squash(to, { dryRun = false, author = null, now = new Date() } = {}) {
-      const report = core.analyze(readInput({ history: [], tracker: null }));
+      const input = readInput({ history: [], tracker: null });
+      const report = core.analyze(input);
       const errors = report.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         throw new KmbError('refused', `The project has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was squashed.`, { help: 'Fix them first (`kmb migration validate` lists them).', diagnostics: errors });
@@ -594,64 +600,48 @@ export function openProject(dir = '.', options = {}) {
       if (replaced.length < 2) {
         throw new KmbError('invalid-target', `Migration ${to} is the first one; there is nothing to squash into it.`, { help: 'Name a later migration: the squash replaces every migration up to it.' });
       }
-      const squashedDir = join(stateDir, 'squashed');
       const clash = replaced.find((m) => existsSync(join(squashedDir, m.fileName)));
       if (clash) {
         throw new KmbError('invalid-target', `${rel(join(squashedDir, clash.fileName))} already exists; nothing was squashed.`, { help: 'Move the older squashed files elsewhere (they are in version control) and squash again.' });
       }
-      // The scratch database the migrations build, read from its catalogs.
-      const steps = core.planApply(readInput({ history: [], tracker: null })).steps.filter((step) => step.id <= to);
-      const built = await openDatabase(MEMORY, { extensions: pgliteExtensionsOf(steps) });
-      let schema;
-      let blockers;
-      let undone;
-      const downs = [];
-      let noDown = null;
-      for (const m of [...replaced].reverse()) {
-        if (noDown) break;
-        if (!m.down || m.down.length === 0) noDown = `migration ${m.id} (${m.fileName}) cannot be rolled back`;
-        else if (!m.transactional) noDown = `migration ${m.id} (${m.fileName}) runs outside a transaction, and a squash's Down runs in one`;
-        else downs.push({ m, text: downSection(m, readFileSync(join(root, m.path))) });
-      }
-      const down = noDown ? null : downs.map(({ m, text }) => `-- From ${m.fileName}\n${text.trim()}`).join('\n\n');
-      try {
-        for (const step of steps) await runStep(built, step, { statement: statementsOn(built) });
-        schema = await readSchema(built);
-        blockers = await squashBlockers(built);
-        if (blockers.length === 0 && down !== null) {
-          for (const m of [...replaced].reverse()) await runStep(built, { transactional: true, statements: m.down }, { statement: statementsOn(built) });
-          undone = await readSchema(built);
-        }
-      } finally {
-        await built.close().catch(() => {});
-      }
+      // The Down: the replaced Down sections as written, last first.
+      const contents = new Map(input.files.map((file) => [file.path, file.contents]));
+      const undo = [...replaced].reverse();
+      const stopper = undo.find((m) => !m.down || m.down.length === 0 || !m.transactional);
+      const noDown = !stopper
+        ? null
+        : !stopper.down || stopper.down.length === 0
+          ? `migration ${stopper.id} (${stopper.fileName}) cannot be rolled back`
+          : `migration ${stopper.id} (${stopper.fileName}) runs outside a transaction, and a squash's Down runs in one`;
+      const down = noDown ? null : undo.map((m) => `-- From ${m.fileName}\n${downSection(m, contents.get(m.path)).trim()}`).join('\n\n');
+      // The scratch database the migrations build, read from its catalogs; then their Downs run on it.
+      const steps = core.planApply(input).steps.filter((step) => step.id <= to);
+      const { schema, blockers, undone } = await onScratch(steps, async (db) => {
+        const made = await readSchema(db);
+        const built = { schema: made, blockers: await squashBlockers(db, { schema: made }) };
+        if (built.blockers.length > 0 || down === null) return built;
+        for (const m of undo) await runStep(db, { transactional: true, statements: m.down }, { statement: statementsOn(db) });
+        return { ...built, undone: await readSchema(db) };
+      });
       if (blockers.length > 0) {
         const error = new KmbError('squash-refused', `Migrations 1 to ${to} make ${blockers.length === 1 ? 'something' : `${blockers.length} things`} a squash cannot carry; nothing was written.`, {
           help: `${blockers.slice(0, 20).map((b) => `${b.object}: ${b.reason}`).join('; ')}${blockers.length > 20 ? `; and ${blockers.length - 20} more` : ''}. Squash up to an earlier migration, before the first of these.`,
         });
-        Object.assign(error, { blockers });
-        throw error;
+        throw Object.assign(error, { blockers });
       }
       const fileName = `${String(to).padStart(4, '0')}_squash.sql`;
       const created = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const text = squashText({ id: to, created, author, up: schemaSql(schema), down, noDown });
+      const text = squashText({ id: to, created, author, up: schemaSql(schema), down, noDown, keptIn: rel(squashedDir) });
       // The squash built in a second scratch database: the same schema, and its Down undoes it as the replaced ones do.
       const parsed = core.parseMigration(join(rel(migrationsDir), fileName), text);
-      const check = await openDatabase(MEMORY, { extensions: pgliteExtensionsOf(steps) });
-      let same;
-      let sameDown = true;
-      try {
-        await runStep(check, { transactional: true, statements: parsed.up }, { statement: statementsOn(check) });
-        same = diffSchemas(schema, await readSchema(check));
-        if (same.same && parsed.down) {
-          await runStep(check, { transactional: true, statements: parsed.down }, { statement: statementsOn(check) });
-          sameDown = diffSchemas(undone, await readSchema(check));
-        }
-      } finally {
-        await check.close().catch(() => {});
-      }
-      for (const [what, diff] of [['makes', same], ['leaves after its Down', sameDown]]) {
-        if (diff !== true && !diff.same) {
+      const differences = await onScratch([{ transactional: true, statements: parsed.up }], async (db) => {
+        const made = diffSchemas(schema, await readSchema(db));
+        if (!made.same || !parsed.down) return [['makes', made]];
+        await runStep(db, { transactional: true, statements: parsed.down }, { statement: statementsOn(db) });
+        return [['makes', made], ['leaves after its Down', diffSchemas(undone, await readSchema(db))]];
+      }, steps);
+      for (const [what, diff] of differences) {
+        if (!diff.same) {
           throw new KmbError('squash-refused', `The squash ${what} another schema than migrations 1 to ${to}; nothing was written.`, {
             help: `${diffLines(diff).slice(0, 12).map((line) => `${line.sign} ${line.text}`).join('; ')}. This is a limit of the squash's SQL: please report it, and squash up to an earlier migration.`,
           });
@@ -662,7 +652,7 @@ export function openProject(dir = '.', options = {}) {
       return withMutex(join(stateDir, '.create.lock'), () => {
         // The replaced files are copied first: whatever stops the run, nothing is lost.
         mkdirSync(squashedDir, { recursive: true });
-        for (const m of replaced) writeFileSync(join(squashedDir, m.fileName), readFileSync(join(root, m.path)), { flag: 'wx' });
+        for (const m of replaced) writeFileSync(join(squashedDir, m.fileName), contents.get(m.path), { flag: 'wx' });
         const staged = join(stateDir, `.squash-${process.pid}.sql`);
         writeFileSync(staged, text);
         for (const m of replaced) unlinkSync(join(root, m.path));
@@ -696,7 +686,6 @@ export function openProject(dir = '.', options = {}) {
         const before = rows.filter((row) => row.id <= n);
         if (before.length === 0) return { id: n, adopted: false, why: 'nothing of it is applied here: apply runs the squash' };
         if (before.length === 1 && before[0].id === n && before[0].checksum === squash.checksum) return { id: n, adopted: false, why: 'this database has adopted it already' };
-        const squashedDir = join(stateDir, 'squashed');
         const kept = new Map();
         for (const name of existsSync(squashedDir) ? readdirSync(squashedDir) : []) {
           const id = /^(\d+)_.*\.sql$/.exec(name)?.[1];

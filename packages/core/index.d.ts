@@ -409,6 +409,6 @@ export interface GeneratedPart { up: string[]; down: string[] }
  */
 export function migrationsFromDiff(diff: SchemaDiff): { main: GeneratedPart; indexes: GeneratedPart[]; validate: GeneratedPart; refused: { object: string; reason: string }[] };
 /** What `schemaSql` would not carry from this database (views, functions, triggers, rows, ...): `[{ object, reason }]`. */
-export function squashBlockers(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[] }): Promise<{ object: string; reason: string }[]>;
+export function squashBlockers(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[]; schema?: Schema }): Promise<{ object: string; reason: string }[]>;
 /** The text of a squash migration `id` standing for 1..id (`kmb migration squash`). */
-export function squashText(input: { id: number; created?: string | null; author?: string | null; up: string; down?: string | null; noDown?: string | null }): string;
+export function squashText(input: { id: number; created?: string | null; author?: string | null; up: string; down?: string | null; noDown?: string | null; keptIn?: string }): string;

@@ -71,7 +71,8 @@ export function projectConfig(root) {
 
 /**
  * The places of the project in `root`: `{ root, config, migrationsDir,
- * stateDir, lockPath, trackerPath }`. `options.migrationsDir` and
+ * stateDir, lockPath, trackerPath, squashedDir }` (`squashedDir`: where
+ * `kmb migration squash` keeps the files a squash replaced). `options.migrationsDir` and
  * `options.stateDir` override the project file and the defaults.
  */
 export function projectLayout(root, options = {}) {
@@ -79,7 +80,7 @@ export function projectLayout(root, options = {}) {
   const config = options.config ?? projectConfig(root);
   const migrationsDir = resolve(root, options.migrationsDir ?? config.directory ?? MIGRATIONS_DIR);
   const stateDir = resolve(root, options.stateDir ?? STATE_DIR);
-  return { root, config, migrationsDir, stateDir, lockPath: join(stateDir, LOCK_FILE), trackerPath: join(stateDir, TRACKER_FILE) };
+  return { root, config, migrationsDir, stateDir, lockPath: join(stateDir, LOCK_FILE), trackerPath: join(stateDir, TRACKER_FILE), squashedDir: join(stateDir, 'squashed') };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface ProjectLayout {
   stateDir: string;
   lockPath: string;
   trackerPath: string;
+  /** Where `kmb migration squash` keeps the files a squash replaced. */
+  squashedDir: string;
 }
 
 /** The settings of `kimberlite.toml` in `root`; throws `KmbError` (`invalid-config`) when it cannot be used. */

@@ -47,6 +47,21 @@ const ENUMS = `SELECT n.nspname AS schema, t.typname AS name, array_to_json(arra
 
 const KINDS = { p: 'primary key', u: 'unique', c: 'check', f: 'foreign key', x: 'exclusion' };
 
+/** The tables `exclude` names, each as `schema.table`. */
+const excluded = (exclude) => new Set(exclude.map((name) => (name.includes('.') ? name : `public.${name}`)));
+
+/** The sequences column defaults draw from (`serial` columns), as the defaults name them. */
+function drawnSequences(tables) {
+  const drawn = new Set();
+  for (const table of tables) {
+    for (const column of table.columns) {
+      const name = /^nextval\('([^']+)'::regclass\)$/.exec(column.default ?? '')?.[1];
+      if (name) drawn.add(name);
+    }
+  }
+  return drawn;
+}
+
 /** `schema.table`, or `table` in `public`. */
 const qualified = (schema, table) => (schema === 'public' ? table : `${schema}.${table}`);
 
@@ -58,7 +73,7 @@ const qualified = (schema, table) => (schema === 'public' ? table : `${schema}.$
  * tables left out (`public.kimberlite_migrations`, the history).
  */
 export async function readSchema(db, { exclude = ['public.kimberlite_migrations'] } = {}) {
-  const left = new Set(exclude.map((name) => (name.includes('.') ? name : `public.${name}`)));
+  const left = excluded(exclude);
   const tables = new Map();
   const tableOf = (row) => {
     if (left.has(`${row.schema}.${row.table}`)) return null;
@@ -138,13 +153,7 @@ export function schemaSql(schema) {
   const out = [];
   const foreign = [];
   // The sequences column defaults draw from (`serial` columns): made first.
-  const sequences = new Set();
-  for (const table of schema.tables) {
-    for (const column of table.columns) {
-      const drawn = /^nextval\('([^']+)'::regclass\)$/.exec(column.default ?? '')?.[1];
-      if (drawn) sequences.add(drawn);
-    }
-  }
+  const sequences = drawnSequences(schema.tables);
   // Schemas other than public that tables or sequences live in: made first of all.
   const schemas = new Set([...schema.tables.map((table) => table.name), ...sequences].filter((name) => name.includes('.')).map((name) => name.split('.')[0].replace(/^"|"$/g, '')));
   for (const name of [...schemas, ...(schema.enums ?? []).filter((type) => type.name.includes('.')).map((type) => type.name.split('.')[0])].sort().filter((name, at, all) => all.indexOf(name) === at)) out.push(`CREATE SCHEMA IF NOT EXISTS ${quote(name)};`);
@@ -279,10 +288,10 @@ const NOT_EXTENSION = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d W
  * Views, functions, triggers, rules, policies and row-level security, other
  * types, identity and generated columns, collations, sequences of their own,
  * privileges, inherited, partitioned, unlogged and foreign tables, and rows.
- * `exclude` as for `readSchema`.
+ * `exclude` as for `readSchema`; `schema`, its result when the caller has it.
  */
-export async function squashBlockers(db, { exclude = ['public.kimberlite_migrations'] } = {}) {
-  const left = new Set(exclude.map((name) => (name.includes('.') ? name : `public.${name}`)));
+export async function squashBlockers(db, { exclude = ['public.kimberlite_migrations'], schema } = {}) {
+  const left = excluded(exclude);
   const mine = (schema, table) => !left.has(`${schema}.${table}`);
   const found = [];
   const add = (object, reason) => found.push({ object, reason });
@@ -312,8 +321,7 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
     if (row.persistence === 'u') add(name, 'it is UNLOGGED, which the squash does not write');
     if (row.kind === 'p' || row.inherits) add(name, 'partitioned and inherited tables are not carried');
     if (row.granted) add(name, 'privileges granted on it (GRANT) are not carried');
-    const quotedName = `${row.schema === 'public' ? '' : `"${row.schema.replaceAll('"', '""')}".`}"${row.table.replaceAll('"', '""')}"`;
-    const [count] = await rows(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${quotedName} LIMIT 1000) x`);
+    const [count] = await rows(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${quote(row.schema)}.${quote(row.table)} LIMIT 1000) x`);
     if (count.n > 0) add(name, `it holds ${count.n === 1000 ? '1000 or more rows' : `${count.n} row${count.n === 1 ? '' : 's'}`} the migrations inserted, and a squash carries no data`);
   }
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, a.attname AS name, a.attidentity AS identity, a.attgenerated AS generated,
@@ -330,11 +338,7 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
     add(`type ${qualified(row.schema, row.name)}`, `${{ c: 'composite', d: 'domain', r: 'range', m: 'multirange' }[row.kind]} types are not carried`);
   }
   // Sequences: those a column default draws from are written (schemaSql), plainly.
-  const drawn = new Set();
-  for (const row of await rows(COLUMNS)) {
-    const name = /^nextval\('([^']+)'::regclass\)$/.exec(row.default ?? '')?.[1];
-    if (name) drawn.add(name.replace(/^public\./, ''));
-  }
+  const drawn = new Set([...drawnSequences((schema ?? (await readSchema(db, { exclude }))).tables)].map((name) => name.replace(/^public\./, '')));
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS name, s.seqstart AS start, s.seqincrement AS increment FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE ${OWN} AND ${NOT_EXTENSION('pg_class', 'c.oid')} ORDER BY 1, 2`)) {
     const name = qualified(row.schema, row.name);
@@ -348,9 +352,9 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
  * The text of a squash: migration `id`, standing for migrations 1..id,
  * whose Up is `up` (the schema as `schemaSql` writes it) and whose Down is
  * `down` (the Down sections of the migrations it replaces, last first), or
- * none with `noDown` saying why.
+ * none with `noDown` saying why; `keptIn`, where the replaced files are kept.
  */
-export function squashText({ id, created = null, author = null, up, down = null, noDown = null }) {
+export function squashText({ id, created = null, author = null, up, down = null, noDown = null, keptIn = '.kimberlite/migrations/squashed' }) {
   const lines = [`-- Migration: Squash of 1 to ${id}`];
   if (created) lines.push(`-- Created: ${created}`);
   if (author) lines.push(`-- Author: ${author}`);
@@ -358,7 +362,7 @@ export function squashText({ id, created = null, author = null, up, down = null,
   if (down === null) lines.push('-- kimberlite:ignore-file missing-down');
   lines.push(
     `-- Written by \`kmb migration squash\` from the schema after migration ${id}, built in a`,
-    `-- scratch database; the ${id === 1 ? 'migration' : `${id} migrations`} it replaces are kept in .kimberlite/migrations/squashed/.`,
+    `-- scratch database; the ${id === 1 ? 'migration' : `${id} migrations`} it replaces are kept in ${keptIn}/.`,
   );
   if (down === null && noDown) lines.push(`-- No Down section: ${noDown}.`);
   lines.push('', '-- Up Migration', up.trimEnd());

@@ -1,6 +1,7 @@
 // Runs the installed `kmb` binary (from the packed tarball) as a subprocess.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consumerDir } from './package.mjs';
@@ -62,4 +63,23 @@ export function readState(dir, name) {
 /** A stack trace looks like "    at fn (file:line:col)". */
 export function hasStackTrace(text) {
   return /^\s+at .+:\d+:\d+\)?$/m.test(text);
+}
+
+/** The JSON a `kmb ... --json` run printed, after checking that it succeeded. */
+export function jsonOf(result) {
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  return JSON.parse(result.stdout);
+}
+
+/**
+ * A new project folder whose migrations are `[fileName, up, down]` (down
+ * null: no Down section), each titled after its file name.
+ */
+export function projectOf(migrations, prefix = 'kmb-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(dir, 'migrations'));
+  for (const [name, up, down] of migrations) {
+    writeFileSync(join(dir, 'migrations', name), `-- Migration: ${name.slice(5, -4)}\n-- Up Migration\n${up}\n${down === null ? '' : `-- Down Migration\n${down}\n`}`);
+  }
+  return dir;
 }

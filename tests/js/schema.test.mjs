@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kmb } from './cli.mjs';
+import { kmb, jsonOf, projectOf } from './cli.mjs';
 import { startPostgres } from './postgres.mjs';
 
 let server;
@@ -23,19 +23,8 @@ const MIGRATIONS = [
   ['0004_drop_posts_body.sql', 'ALTER TABLE posts DROP COLUMN body;\nDROP INDEX posts_author;', 'ALTER TABLE posts ADD COLUMN body TEXT;'],
 ];
 
-function project() {
-  const dir = mkdtempSync(join(tmpdir(), 'kmb-schema-'));
-  mkdirSync(join(dir, 'migrations'));
-  for (const [name, up, down] of MIGRATIONS) {
-    writeFileSync(join(dir, 'migrations', name), `-- Migration: ${name.slice(5, -4)}\n-- Up Migration\n${up}\n-- Down Migration\n${down}\n`);
-  }
-  return dir;
-}
-
-const json = (result) => {
-  assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
-};
+const project = () => projectOf(MIGRATIONS, 'kmb-schema-');
+const json = jsonOf;
 
 test('schema --at: the tables as they stood after that migration, from the catalogs; nothing of the project is touched', () => {
   const dir = project();

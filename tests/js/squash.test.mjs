@@ -5,10 +5,9 @@
 // embedded PGlite database and a PostgreSQL server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { kmb } from './cli.mjs';
+import { kmb, jsonOf, projectOf } from './cli.mjs';
 import { startPostgres } from './postgres.mjs';
 
 let server;
@@ -24,19 +23,8 @@ const MIGRATIONS = [
   ['0004_posts_title.sql', 'ALTER TABLE posts ADD COLUMN title TEXT;', 'ALTER TABLE posts DROP COLUMN title;'],
 ];
 
-function project(migrations = MIGRATIONS) {
-  const dir = mkdtempSync(join(tmpdir(), 'kmb-squash-'));
-  mkdirSync(join(dir, 'migrations'));
-  for (const [name, up, down] of migrations) {
-    writeFileSync(join(dir, 'migrations', name), `-- Migration: ${name.slice(5, -4)}\n-- Up Migration\n${up}\n${down === null ? '' : `-- Down Migration\n${down}\n`}`);
-  }
-  return dir;
-}
-
-const json = (result) => {
-  assert.equal(result.code, 0, result.stderr + result.stdout);
-  return JSON.parse(result.stdout);
-};
+const project = (migrations = MIGRATIONS) => projectOf(migrations, 'kmb-squash-');
+const json = jsonOf;
 
 for (const kind of ['pglite', 'postgres']) {
   test(`${kind}: squash --to 3, adopt on the database that applied 1..3, a new database applies the squash; both end with the same schema`, async () => {

@@ -30,9 +30,13 @@ after(async () => {
   server?.close();
 });
 
-/** A fresh page that fails the test on any console error or page error. */
-async function open() {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+/**
+ * A fresh page that fails the test on any console error or page error;
+ * `init` runs in the page before its own scripts.
+ */
+async function open({ viewport = { width: 1280, height: 900 }, init } = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport });
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
@@ -240,12 +244,7 @@ test('a folder with kimberlite.toml: its migrations directory is the one shown, 
 
 test('at 390 px wide nothing scrolls sideways, and the core\'s `code` in messages and help shows as code, not backticks', async () => {
   const project = copyOf(EXAMPLE);
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(String(error)));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
+  const { page, problems, context } = await open({ viewport: { width: 390, height: 844 } });
   await page.setInputFiles('#folder', project);
   await page.waitForSelector('#diagnostics li');
   const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
@@ -403,9 +402,8 @@ test('history: a timeline of what was applied when and by whom, then what waits,
 
 test('the updated lock is saved under its real name into the folder the user picks (File System Access API)', async () => {
   const project = copyOf(EXAMPLE);
-  const context = await browser.newContext();
   // The picker's folder, in memory: what the page writes where is recorded.
-  await context.addInitScript(() => {
+  const { page, problems, context } = await open({ init: () => {
     const folder = (name, children = {}) => ({
       kind: 'directory', name, children,
       async getDirectoryHandle(child, { create = false } = {}) {
@@ -426,12 +424,7 @@ test('the updated lock is saved under its real name into the folder the user pic
     });
     window.pickedFolder = folder('shop', { migrations: folder('migrations') });
     window.showDirectoryPicker = async () => window.pickedFolder;
-  });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(String(error)));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
+  } });
   await page.setInputFiles('#folder', project);
   await page.waitForSelector('#status tbody tr');
   await page.click('#save-lock');
