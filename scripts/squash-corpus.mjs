@@ -4,7 +4,9 @@
 // what blocked it, by kind; then a squash up to the migration before the
 // first blocking one, applied to a new database and compared with the
 // schema the replaced migrations build (`kmb migration diff`).
-// Usage: node scripts/squash-corpus.mjs [project...]
+// With --postgres, each written squash is also applied to a new database
+// on a throwaway PostgreSQL server, whose schema must equal PGlite's.
+// Usage: node scripts/squash-corpus.mjs [--postgres] [project...]
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +25,20 @@ const kmb = (dir, ...args) => {
   }
   return { code: run.status, value, stderr: run.stderr };
 };
-const names = process.argv.slice(2).length ? process.argv.slice(2) : existsSync(corpus) ? readdirSync(corpus).sort() : [];
+const args = process.argv.slice(2).filter((arg) => arg !== '--postgres');
+const server = process.argv.includes('--postgres') ? await (await import('../tests/js/postgres.mjs')).startPostgres() : null;
+/** The written squash applied to a new PostgreSQL database too: its schema against the PGlite one's. */
+async function onPostgres(name, dir) {
+  if (!server) return '';
+  const database = `squash_${name.replace(/\W/g, '_')}`;
+  await server.query(`CREATE DATABASE ${database}`);
+  const applied = kmb(dir, 'apply', '--database', server.urlFor(database));
+  const pg = kmb(dir, 'schema', '--database', server.urlFor(database)).value;
+  const lite = kmb(dir, 'schema', '--database', join(dir, 'fresh-db')).value;
+  const same = pg && JSON.stringify(pg) === JSON.stringify(lite);
+  return `; on PostgreSQL ${applied.value?.applied?.length ?? `nothing (${applied.value?.error?.message})`} applied, schema ${same ? 'equal to' : 'DIFFERENT from'} PGlite's`;
+}
+const names = args.length ? args : existsSync(corpus) ? readdirSync(corpus).sort() : [];
 if (names.length === 0) console.log('No projects: run scripts/corpus first.');
 for (const name of names) {
   const dir = join(work, name);
@@ -43,7 +58,7 @@ for (const name of names) {
     const applied = kmb(dir, 'apply', '--database', join(dir, 'fresh-db'));
     const after = kmb(dir, 'schema', '--database', join(dir, 'fresh-db')).value;
     const same = JSON.stringify(before) === JSON.stringify(after);
-    console.log(`    written; a new database applied ${applied.value?.applied?.length ?? 'nothing'} migration(s); its schema ${same ? 'equals' : 'DIFFERS from'} the one the ${ids.length} files build (${before?.tables?.length} tables)`);
+    console.log(`    written; a new database applied ${applied.value?.applied?.length ?? 'nothing'} migration(s); its schema ${same ? 'equals' : 'DIFFERS from'} the one the ${ids.length} files build (${before?.tables?.length} tables)${await onPostgres(name, dir)}`);
     continue;
   }
   const error = all.value?.error;
@@ -81,5 +96,6 @@ for (const name of names) {
   }
   const applied = kmb(dir, 'apply', '--database', join(dir, 'fresh-db'));
   const count = applied.value?.applied?.length;
-  console.log(`    squash --to ${best} (${ids.indexOf(best) + 1} of ${ids.length} migrations) written; a new database then applied ${count ?? `nothing (${applied.value?.error?.message ?? applied.stderr.slice(0, 300)})`}${count ? ` migrations, the squash first` : ''}`);
+  console.log(`    squash --to ${best} (${ids.indexOf(best) + 1} of ${ids.length} migrations) written; a new database then applied ${count ?? `nothing (${applied.value?.error?.message ?? applied.stderr.slice(0, 300)})`}${count ? ` migrations, the squash first` : ''}${await onPostgres(name, dir)}`);
 }
+server?.stop();
