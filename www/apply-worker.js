@@ -3,7 +3,7 @@
 // step with the core's runStep, reporting each one; then lists the tables.
 // The page stays responsive, shows progress, and cancels by ending this
 // worker (the in-memory database goes with it).
-import { ready, planApply, pgliteExtensionsOf, pgliteModuleOf, runStep, readSchema } from './vendor/kimberlite-migration/browser.js';
+import { ready, planApply, pgliteExtensionsOf, pgliteModuleOf, runStep, schemasAfter } from './vendor/kimberlite-migration/browser.js';
 
 const send = (message) => postMessage(message);
 
@@ -18,7 +18,7 @@ async function database(steps) {
   return PGlite.create({ extensions });
 }
 
-/** The schema after each migration of `ids`, each from its own scratch database. */
+/** The schema after each migration of `ids`, from one scratch database the migrations run on once. */
 async function schemasAt(input, ids) {
   await ready();
   const plan = planApply({ ...input, tracker: null });
@@ -26,22 +26,16 @@ async function schemasAt(input, ids) {
     send({ type: 'plan', ok: false, diagnostics: plan.diagnostics, steps: [] });
     return;
   }
-  const schemas = [];
-  for (const id of ids) {
-    const steps = plan.steps.filter((step) => step.id <= id);
-    const db = await database(steps);
-    try {
-      for (const step of steps) await runStep(db, step);
-      schemas.push(await readSchema(db));
-    } catch (error) {
-      const step = plan.steps.find((s) => s.statements.includes(error.statement));
-      send({ type: 'error', message: `${step ? `${step.path}: ` : ''}${String(error?.message ?? error)}` });
-      return;
-    } finally {
-      await db.close();
-    }
+  const steps = plan.steps.filter((step) => step.id <= Math.max(...ids));
+  const db = await database(steps);
+  try {
+    send({ type: 'schemas', ids, schemas: await schemasAfter(db, steps, ids) });
+  } catch (error) {
+    const step = plan.steps.find((s) => s.statements.includes(error.statement));
+    send({ type: 'error', message: `${step ? `${step.path}: ` : ''}${String(error?.message ?? error)}` });
+  } finally {
+    await db.close();
   }
-  send({ type: 'schemas', ids, schemas });
 }
 
 async function tryApply(input) {
@@ -52,7 +46,6 @@ async function tryApply(input) {
   send({ type: 'plan', ok: plan.ok, diagnostics: plan.diagnostics, steps: plan.steps.map(({ id, name, path }) => ({ id, name, path })) });
   if (!plan.ok) return;
   const db = await database(plan.steps);
-  send({ type: 'started' });
   for (const [index, step] of plan.steps.entries()) {
     send({ type: 'step', index, phase: 'start' });
     const started = performance.now();

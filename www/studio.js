@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, createMigration, migrationTemplates, readConfig, missingExtension, layoutOfPaths, projectFileIn, diffSchemas, diffLines, columnSql, constraintText, indexText, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, createMigration, migrationTemplates, readConfig, missingExtension, layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG, diffSchemas, diffLines, columnSql, constraintText, indexText, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -53,7 +53,7 @@ async function loadProject(items) {
   // A kimberlite.toml at the top of what was opened says where the
   // migrations are and which rule levels apply, as for the CLI.
   const configPath = projectFileIn(paths);
-  const config = configPath ? readConfig('kimberlite.toml', await byPath.get(configPath).file.text()) : { directory: null, rules: {}, diagnostics: [] };
+  const config = configPath ? readConfig(PROJECT_FILE, await byPath.get(configPath).file.text()) : NO_CONFIG;
   const layout = layoutOfPaths(paths, config.directory);
   const root = layout.root;
   const chosen = layout.migrations.map((path) => byPath.get(path));
@@ -178,8 +178,8 @@ async function render() {
   renderDiagnostics();
   renderHistory();
   // Schema: any migration with a file.
-  const ids = lastReport.migrations.filter((m) => m.status !== 'missing').map((m) => m);
-  const options = (list) => list.map((m) => el('option', { value: String(m.id) }, `${String(m.id).padStart(4, '0')} ${m.name}`));
+  const ids = lastReport.migrations.filter((m) => m.status !== 'missing');
+  const options = (list) => list.map((m) => el('option', { value: String(m.id) }, `${idText(m.id)} ${m.name}`));
   $('schema-at').replaceChildren(...options([...ids].reverse()));
   $('schema-from').replaceChildren(el('option', { value: '' }, 'nothing (the whole schema)'), ...options(ids));
   $('schema-panel').hidden = ids.length === 0;
@@ -191,18 +191,21 @@ const view = { page: 0 };
 const PAGE_ROWS = 50;
 const PROBLEMS = new Set(['modified', 'missing', 'out-of-order']);
 
+/** A migration id as the files write it: `0007`. */
+const idText = (id) => String(id).padStart(4, '0');
+
 function renderStatus() {
   const filter = $('status-filter').value;
   const search = $('status-search').value.trim().toLowerCase();
   const rows = lastReport.migrations.filter((m) =>
     (filter === '' || (filter === 'problems' ? PROBLEMS.has(m.status) : m.status === filter))
-    && (search === '' || String(m.id).padStart(4, '0').includes(search) || m.name.toLowerCase().includes(search)));
+    && (search === '' || idText(m.id).includes(search) || m.name.toLowerCase().includes(search)));
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_ROWS));
   view.page = Math.min(view.page, pages - 1);
   const first = view.page * PAGE_ROWS;
   const shown = rows.slice(first, first + PAGE_ROWS);
   $('status').tBodies[0].replaceChildren(...shown.map((m) => el('tr', {},
-    el('td', { class: 'mono' }, String(m.id).padStart(4, '0')),
+    el('td', { class: 'mono' }, idText(m.id)),
     el('td', {}, m.name),
     el('td', {}, el('span', { class: `badge ${m.status}` }, m.status)),
     el('td', { class: 'mono' }, (m.checksum ?? '').slice(0, 8)),
@@ -335,15 +338,20 @@ $('create').addEventListener('submit', (event) => {
   $('create-result').textContent = `Created ${created.fileName} (downloaded). Add your SQL, put it in migrations/, and open the folder again.`;
 });
 
-$('update-lock').addEventListener('click', async () => {
+/** The updated lock's text, or null with the reasons shown. */
+async function updatedLock() {
   const result = await inWorker('updateLock', input());
-  if (!result.ok) {
-    $('lock-result').replaceChildren(el('p', { class: 'error-text' }, 'The lock was not updated:'), listDiagnostics(result.diagnostics));
-    return;
-  }
+  if (result.ok) return result.text;
+  $('lock-result').replaceChildren(el('p', { class: 'error-text' }, 'The lock was not updated:'), listDiagnostics(result.diagnostics));
+  return null;
+}
+
+$('update-lock').addEventListener('click', async () => {
+  const text = await updatedLock();
+  if (text === null) return;
   // Browsers drop a leading dot from a download's name: it gets a name of
   // its own, and the page says exactly where it goes.
-  download(LOCK_DOWNLOAD, result.text);
+  download(LOCK_DOWNLOAD, text);
   $('lock-result').replaceChildren(el('p', {}, `Downloaded the updated lock as ${LOCK_DOWNLOAD}. Save it as .kimberlite/migrations/.lock in the project: `, el('code', {}, `mv ${LOCK_DOWNLOAD} .kimberlite/migrations/.lock`)));
 });
 
@@ -352,11 +360,8 @@ $('update-lock').addEventListener('click', async () => {
 if (typeof window.showDirectoryPicker === 'function') $('save-lock').hidden = false;
 
 $('save-lock').addEventListener('click', async () => {
-  const result = await inWorker('updateLock', input());
-  if (!result.ok) {
-    $('lock-result').replaceChildren(el('p', { class: 'error-text' }, 'The lock was not updated:'), listDiagnostics(result.diagnostics));
-    return;
-  }
+  const text = await updatedLock();
+  if (text === null) return;
   let folder;
   try {
     folder = await window.showDirectoryPicker({ id: 'kimberlite-project', mode: 'readwrite' });
@@ -372,7 +377,7 @@ $('save-lock').addEventListener('click', async () => {
     });
     const state = await (await folder.getDirectoryHandle('.kimberlite', { create: true })).getDirectoryHandle('migrations', { create: true });
     const writable = await (await state.getFileHandle('.lock', { create: true })).createWritable();
-    await writable.write(result.text);
+    await writable.write(text);
     await writable.close();
     $('lock-result').replaceChildren(el('p', {}, 'Saved the updated lock as ', el('code', {}, `${folder.name}/.kimberlite/migrations/.lock`), '.'));
   } catch (error) {
@@ -433,7 +438,7 @@ $('try-apply').addEventListener('click', () => {
       case 'step': {
         const step = run.steps[data.index];
         if (data.phase === 'start') {
-          const item = el('li', {}, `${String(step.id).padStart(4, '0')} ${step.name} `);
+          const item = el('li', {}, `${idText(step.id)} ${step.name} `);
           run.items[data.index] = item;
           log.append(item);
           break;
@@ -466,7 +471,7 @@ $('try-apply').addEventListener('click', () => {
         if (lastReport) renderHistory();
         // A failure is summed up first, above the log, with its error.
         finish(run.failed
-          ? [el('strong', { class: 'error-text' }, `Migration ${String(run.failed.step.id).padStart(4, '0')} ${run.failed.step.name} failed after ${run.done} of ${run.steps.length} applied:`), el('pre', {}, run.failed.detail)]
+          ? [el('strong', { class: 'error-text' }, `Migration ${idText(run.failed.step.id)} ${run.failed.step.name} failed after ${run.done} of ${run.steps.length} applied:`), el('pre', {}, run.failed.detail)]
           : [run.steps.length ? `${run.done} of ${run.steps.length} migrations applied.` : 'Nothing was applied.']);
         break;
       default:
@@ -493,7 +498,7 @@ let lastFailure = null;
 
 function renderHistory() {
   const migrations = lastReport.migrations;
-  const id = (m) => String(m.id).padStart(4, '0');
+  const id = (m) => idText(m.id);
   const entry = (m, when, status = m.status) => el('li', { class: `event ${status}`, 'data-id': String(m.id) },
     el('span', { class: 'mono' }, when),
     ' ', el('span', { class: `badge ${status}` }, status), ' ',
@@ -525,7 +530,7 @@ function renderHistory() {
     const items = [...list.children];
     if (items.length <= HISTORY_SHOWN) continue;
     // Problems are never folded away.
-    const hidden = items.slice(HISTORY_SHOWN / 2, -HISTORY_SHOWN / 2).filter((item) => !/ (modified|missing|out-of-order|failed)$/.test(item.className));
+    const hidden = items.slice(HISTORY_SHOWN / 2, -HISTORY_SHOWN / 2).filter((item) => ![...PROBLEMS, 'failed'].some((status) => item.classList.contains(status)));
     if (hidden.length < 2) continue;
     const rest = el('ol', {}, ...hidden);
     const fold = el('li', {}, el('details', {}, el('summary', {}, `${hidden.length} more`), rest));
@@ -546,7 +551,7 @@ $('schema-form').addEventListener('submit', (event) => {
   const from = $('schema-from').value === '' ? null : Number($('schema-from').value);
   const ids = from === null ? [at] : [from, at];
   $('schema-view').replaceChildren();
-  $('schema-status').replaceChildren(`Applying migrations up to ${String(Math.max(...ids)).padStart(4, '0')} in an in-browser database…`);
+  $('schema-status').replaceChildren(`Applying migrations up to ${idText(Math.max(...ids))} in an in-browser database…`);
   $('show-schema').disabled = true;
   const worker = new Worker(new URL('./apply-worker.js', import.meta.url), { type: 'module' });
   schemaWorker = worker;
@@ -562,7 +567,7 @@ $('schema-form').addEventListener('submit', (event) => {
     if (data.type === 'plan' && !data.ok) done(el('p', { class: 'error-text' }, 'Refused until these are fixed:'), listDiagnostics(data.diagnostics));
     else if (data.type === 'error') done(el('span', { class: 'error-text' }, `A migration failed, so there is no schema to show: ${data.message}`));
     else if (data.type === 'schemas') {
-      const label = (id) => `migration ${String(id).padStart(4, '0')}`;
+      const label = (id) => `migration ${idText(id)}`;
       if (from === null) {
         $('schema-view').replaceChildren(...schemaTables(data.schemas[0]));
         done(`${data.schemas[0].tables.length} table${data.schemas[0].tables.length === 1 ? '' : 's'} after ${label(at)}.`);

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from 'kimberlite-migration';
-import { projectLayout, runStep, readSchema, diffSchemas, diffLines, migrationsFromDiff, pgliteExtensionsOf, schemaSql, squashBlockers, squashText } from 'kimberlite-migration';
+import { projectLayout, runStep, readSchema, schemasAfter, diffSchemas, diffLines, migrationsFromDiff, pgliteExtensionsOf, schemaSql, squashBlockers, squashText } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
@@ -122,10 +122,15 @@ export function openProject(dir = '.', options = {}) {
     };
   }
 
-  /** The schema after migration `at` (the last when absent), from a new in-memory database. */
-  async function scratchSchema(at) {
-    if (at !== undefined && (!Number.isInteger(at) || at < 1)) {
-      throw new KmbError('usage', `A migration id is a whole number from 1, not \`${at}\`.`, { exitCode: 2 });
+  /**
+   * The schema after each migration of `ids` (`undefined`: the last), from
+   * one new in-memory database the migrations run on once.
+   */
+  async function scratchSchemas(ids) {
+    for (const at of ids) {
+      if (at !== undefined && (!Number.isInteger(at) || at < 1)) {
+        throw new KmbError('usage', `A migration id is a whole number from 1, not \`${at}\`.`, { exitCode: 2 });
+      }
     }
     const plan = core.planApply(readInput({ history: [], tracker: null }));
     if (!plan.ok) {
@@ -134,13 +139,19 @@ export function openProject(dir = '.', options = {}) {
         diagnostics: plan.diagnostics.filter((d) => d.severity === 'error'),
       });
     }
-    if (at !== undefined && !plan.steps.some((step) => step.id === at)) {
-      throw new KmbError('unknown-migration', `There is no migration ${at} in ${rel(migrationsDir)}.`, {
+    const unknown = ids.find((at) => at !== undefined && !plan.steps.some((step) => step.id === at));
+    if (unknown !== undefined) {
+      throw new KmbError('unknown-migration', `There is no migration ${unknown} in ${rel(migrationsDir)}.`, {
         help: 'Name the id of one of the project\'s migrations (`kmb migration status` lists them).',
         exitCode: 2,
       });
     }
-    return onScratch(at === undefined ? plan.steps : plan.steps.filter((step) => step.id <= at), (db) => readSchema(db));
+    // No migration at all: the empty schema of a new database.
+    const last = plan.steps.at(-1)?.id ?? 0;
+    const wanted = ids.map((at) => at ?? last);
+    const highest = Math.max(...wanted);
+    const steps = plan.steps.filter((step) => step.id <= highest);
+    return onScratch([], (db) => (highest === 0 ? Promise.all(wanted.map(() => readSchema(db))) : schemasAfter(db, steps, wanted, { statement: statementsOn(db) })), steps);
   }
 
   /**
@@ -519,7 +530,7 @@ export function openProject(dir = '.', options = {}) {
           if (owned) await db.close().catch(() => {});
         }
       }
-      return scratchSchema(at);
+      return (await scratchSchemas([at]))[0];
     },
 
     /**
@@ -528,8 +539,9 @@ export function openProject(dir = '.', options = {}) {
      * be `'database'`: the schema of `database` as it is now.
      */
     async diff(from, to, { database } = {}) {
-      const before = await scratchSchema(from);
-      const after = to === 'database' ? await this.schema({ database: database ?? defaultDatabase }) : await scratchSchema(to);
+      const [before, after] = to === 'database'
+        ? [(await scratchSchemas([from]))[0], await this.schema({ database: database ?? defaultDatabase })]
+        : await scratchSchemas([from, to]);
       return { from: before, to: after, diff: diffSchemas(before, after) };
     },
 

@@ -358,6 +358,10 @@ export function projectFileIn(paths: readonly string[]): string | null;
  * `directory` is the project file's `[migrations] directory`, if any.
  */
 export function layoutOfPaths(paths: readonly string[], directory?: string | null): { root: string; migrations: string[]; lock: string | null; tracker: string | null };
+/** The project file's name, `kimberlite.toml`. */
+export const PROJECT_FILE: 'kimberlite.toml';
+/** The settings of a project without a project file (`readConfig`'s shape). */
+export const NO_CONFIG: Readonly<{ directory: null; rules: Record<string, never>; pgVersion: null; diagnostics: [] }>;
 
 /** A table as read from a database's catalogs. */
 export interface SchemaTable {
@@ -387,6 +391,8 @@ export interface SchemaDiff {
 
 /** The tables of the database `db` is connected to, from its catalogs; `exclude` leaves tables out (default: the history table). */
 export function readSchema(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[] }): Promise<Schema>;
+/** The schema after each migration of `ids`, from one database `steps` are run on once, as far as the highest id. */
+export function schemasAfter(db: StepExecutor, steps: Step[], ids: number[], options?: Parameters<typeof runStep>[2]): Promise<Schema[]>;
 /** What changed from schema `a` to schema `b`, object by object. */
 export function diffSchemas(a: Schema, b: Schema): SchemaDiff;
 /** One column as CREATE TABLE writes it: name, type, NOT NULL, DEFAULT. */

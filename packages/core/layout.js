@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readConfig } from './core.js';
-import { LOCK_FILE, MIGRATIONS_DIR, PROJECT_FILE, STATE_DIR, TRACKER_FILE } from './paths.js';
+import { LOCK_FILE, MIGRATIONS_DIR, NO_CONFIG, PROJECT_FILE, STATE_DIR, TRACKER_FILE } from './paths.js';
 
 export { PROJECT_FILE, STATE_DIR };
 
@@ -35,10 +35,6 @@ export function readText(path) {
     throw error;
   }
 }
-
-
-/** An empty project file's settings. */
-const NO_CONFIG = Object.freeze({ directory: null, rules: {}, pgVersion: null, diagnostics: [] });
 
 /**
  * The settings of `kimberlite.toml` in `root`, as `readConfig` gives them;

@@ -18,8 +18,6 @@ export function readText(path: string): string | null;
 
 /** `.kimberlite/migrations`, where the lock and the tracker are. */
 export const STATE_DIR: string;
-/** `kimberlite.toml`, Kimberlite's project file. */
-export const PROJECT_FILE: string;
 
 /** This tool's settings in a project file. */
 export interface ProjectConfig {

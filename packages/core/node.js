@@ -29,5 +29,5 @@ export const migrationTemplates = wasm.migrationTemplates;
 export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_DIR, PROJECT_FILE } from './layout.js';
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
-export { layoutOfPaths, projectFileIn } from './paths.js';
-export { readSchema, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText } from './schema.js';
+export { layoutOfPaths, projectFileIn, NO_CONFIG } from './paths.js';
+export { readSchema, schemasAfter, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText } from './schema.js';

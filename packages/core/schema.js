@@ -4,6 +4,8 @@
 // the schema written out as SQL. For any executor (PGlite in a browser or
 // a worker, the CLI's PGlite or PostgreSQL). No I/O of its own.
 
+import { runStep } from './run.js';
+
 /** Schemas that are PostgreSQL's own. */
 const OWN = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
 
@@ -96,6 +98,24 @@ export async function readSchema(db, { exclude = ['public.kimberlite_migrations'
     labels: typeof row.labels === 'string' ? JSON.parse(row.labels) : row.labels,
   }));
   return { extensions, enums, tables: [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+}
+
+/**
+ * The schema after each migration of `ids` (in the order given), from one
+ * database `db` that `steps` (a plan from an empty database) are run on in
+ * order, as far as the highest id: each step runs once, however many ids.
+ * `options` go to `runStep`. Rejects with the failing step's error.
+ */
+export async function schemasAfter(db, steps, ids, options = {}) {
+  const wanted = new Set(ids);
+  const highest = Math.max(...ids);
+  const found = new Map();
+  for (const step of steps) {
+    if (step.id > highest) break;
+    await runStep(db, step, options);
+    if (wanted.has(step.id)) found.set(step.id, await readSchema(db));
+  }
+  return ids.map((id) => found.get(id));
 }
 
 /** Items of two lists by name: added, removed, and changed (`same(a, b)` false). */

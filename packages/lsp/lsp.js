@@ -6,7 +6,7 @@
 // directive, ignore comments) and hovers with each code's help.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import lsp from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as core from 'kimberlite-migration';
@@ -43,12 +43,14 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 /** uri -> the core diagnostics last published for it. */
 const published = new Map();
-const summaries = new Map(core.codes().map((entry) => [entry.code, entry]));
+/** The core's table of codes, read once. */
+const CODES = core.codes();
+const summaries = new Map(CODES.map((entry) => [entry.code, entry]));
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint };
 const WHOLE_FILE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 /** Codes a `-- kimberlite:ignore` comment may silence (per statement or file). */
-const IGNORABLE = new Set(core.codes().filter((c) => c.silenceable).map((c) => c.code));
+const IGNORABLE = new Set(CODES.filter((c) => c.silenceable).map((c) => c.code));
 
 function pathOf(uri) {
   try {
@@ -241,7 +243,7 @@ function publish(document, diagnostics, { full }) {
 }
 
 /** Codes whose rules need squawk's parser. */
-const NEEDS_PARSER = new Set(core.codes().filter((c) => c.parser).map((c) => c.code));
+const NEEDS_PARSER = new Set(CODES.filter((c) => c.parser).map((c) => c.code));
 
 /**
  * `findings` of `before`, placed in `after`: the edit is the span between
@@ -292,7 +294,7 @@ connection.onInitialize(({ capabilities }) => {
 connection.onInitialized(() => {
   if (!canWatch) return;
   connection.client.register(lsp.DidChangeWatchedFilesNotification.type, {
-    watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.kimberlite/migrations/*' }, { globPattern: '**/kimberlite.toml' }],
+    watchers: [{ globPattern: '**/*.sql' }, { globPattern: `**/${core.STATE_DIR}/*` }, { globPattern: `**/${core.PROJECT_FILE}` }],
   }).catch((error) => connection.console.error(`kmb-lsp: could not watch files: ${error.message}`));
 });
 /**
@@ -302,12 +304,21 @@ connection.onInitialized(() => {
  * files before it and on the names of all, never on later contents).
  */
 const pending = new Map();
+/**
+ * Project root -> the uri of the document checked when it opened, with
+ * nothing changed since: the pass for 'all' its opening asked for skips it.
+ */
+const justChecked = new Map();
 /** The pending pass over the other open files. */
 let others = null;
 /** How long typing must pause before the other open files are checked again. */
 const OTHERS_DELAY_MS = 300;
 
-function affect(root, from) {
+/** `opened`: the uri of a document just opened and checked, which this change is. */
+function affect(root, from, opened = null) {
+  // Only the latest opening is fresh: its name may change what the earlier ones find.
+  if (opened) justChecked.set(root, opened);
+  else justChecked.delete(root);
   const now = pending.get(root);
   if (now === 'all' || from === 'all') pending.set(root, 'all');
   else pending.set(root, now === undefined || from < now ? from : now);
@@ -319,7 +330,9 @@ function affect(root, from) {
 function checkOthers() {
   others = null;
   const work = [...pending];
+  const skip = new Map(justChecked);
   pending.clear();
+  justChecked.clear();
   if (!canWatch) forgetDisk();
   for (const [root, from] of work) {
     let model;
@@ -331,6 +344,7 @@ function checkOthers() {
       if (!layout || layout.root !== root) continue;
       // The file typed in was checked on its keystroke; a later one, or every one for 'all'.
       if (from !== 'all' && basename(path) <= from) continue;
+      if (skip.get(root) === document.uri) continue;
       model ??= modelOf(layout);
       targets.push(document);
     }
@@ -353,12 +367,17 @@ function checkOthers() {
 connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const { uri, type } of changes) {
     const path = pathOf(uri);
-    if (basename(path) === 'kimberlite.toml') {
-      const roots = [...models.keys()];
+    if (basename(path) === core.PROJECT_FILE) {
+      // A project file may make a project of open files that were none, or
+      // none of files that were one: each open file is checked again, in its
+      // project, or on its own (with no project findings) at once.
       forgetDisk();
-      for (const root of roots) affect(root, 'all');
-      // A project file may make a project of open files that were none.
-      for (const document of documents.all()) if (checked(document)) affect(layoutOf(pathOf(document.uri))?.root ?? '', 'all');
+      for (const document of documents.all()) {
+        if (!checked(document)) continue;
+        const layout = layoutOf(pathOf(document.uri));
+        if (layout) affect(layout.root, 'all');
+        else validate(document);
+      }
       continue;
     }
     for (const model of models.values()) {
@@ -367,6 +386,9 @@ connection.onDidChangeWatchedFiles(({ changes }) => {
         const contents = type === lsp.FileChangeType.Deleted ? null : readFileSafe(path);
         if (contents === null) model.disk.delete(basename(path));
         else model.disk.set(basename(path), contents);
+        // An open file is checked with its open text, not its disk copy
+        // (saving it changes nothing the checks read): kept for its close.
+        if (documents.all().some((document) => pathOf(document.uri) === path)) continue;
       } else if (path === layout.lockPath) model.lock = readTextSafe(path);
       else if (path === layout.trackerPath) model.tracker = readTextSafe(path);
       else continue;
@@ -385,7 +407,7 @@ documents.onDidChangeContent(({ document }) => {
   const layout = layoutOf(pathOf(document.uri));
   // A document opened may be a file not yet on disk (its name counts for
   // every other); a keystroke concerns only the migrations after it.
-  if (layout) affect(layout.root, opened ? 'all' : basename(pathOf(document.uri)));
+  if (layout) affect(layout.root, opened ? 'all' : basename(pathOf(document.uri)), opened ? document.uri : null);
 });
 documents.onDidClose(({ document }) => {
   published.delete(document.uri);

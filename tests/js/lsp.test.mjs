@@ -275,7 +275,7 @@ test('kmb-lsp run by hand: --help and --version answer, and no transport is a us
   assert.doesNotMatch(result.stderr, /\n\s+at /);
 });
 
-test('files changed on disk reach the open files: the server asks to watch them, and a deleted duplicate stops being reported', async () => {
+test('files changed on disk reach the open files: the server asks to watch them, a deleted duplicate stops being reported, and a file a project file leaves out loses its project findings', async () => {
   const root = mkdtempSync(join(tmpdir(), 'kmb-lsp-watch-'));
   mkdirSync(join(root, 'migrations'));
   const text = (name) => `-- Migration: ${name}\nCREATE TABLE ${name} (id BIGINT);\n-- Down Migration\nDROP TABLE ${name};\n`;
@@ -309,6 +309,20 @@ test('files changed on disk reach the open files: the server asks to watch them,
       found = (await published).diagnostics.filter((d) => d.code === 'duplicate-id').map((d) => d.code);
     }
     assert.deepEqual(found, []);
+
+    // A project file that moves the migrations elsewhere: the open file is
+    // in no project now, and its project findings go at once.
+    writeFileSync(twin, text('people'));
+    connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(twin).href, type: 1 }] });
+    found = [];
+    for (let attempt = 0; attempt < 5 && found.length === 0; attempt++) {
+      found = (await next(uri)).diagnostics.filter((d) => d.code === 'duplicate-id');
+    }
+    assert.equal(found.length, 1);
+    writeFileSync(join(root, 'kimberlite.toml'), '[migrations]\ndirectory = "db/migrations"\n');
+    published = next(uri);
+    connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(root, 'kimberlite.toml')).href, type: 1 }] });
+    assert.deepEqual((await published).diagnostics.filter((d) => d.code === 'duplicate-id'), []);
   } finally {
     await stop();
     rmSync(root, { recursive: true, force: true });
