@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from 'kimberlite-migration';
-import { projectLayout, runStep, readSchema, schemasAfter, diffSchemas, diffLines, migrationsFromDiff, pgliteExtensionsOf, schemaSql, squashBlockers, squashText } from 'kimberlite-migration';
+import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchemas, diffLines, migrationsFromDiff, pgliteExtensionsOf, schemaSql, squashBlockers, squashText } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
@@ -993,8 +993,7 @@ async function invalidIndexes(db, names) {
     [JSON.stringify(names)],
     BOUNDED,
   );
-  const quote = (part) => (/^[a-z_][a-z0-9_$]*$/.test(part) ? part : `"${part.replaceAll('"', '""')}"`);
-  return rows.map((row) => `${quote(row.schema)}.${quote(row.name)}`);
+  return rows.map((row) => `${quoteIdent(row.schema)}.${quoteIdent(row.name)}`);
 }
 
 function invalidIndexError(id, path, invalid) {

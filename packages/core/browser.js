@@ -58,4 +58,4 @@ export const migrationTemplates = guard('migrationTemplates');
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG } from './paths.js';
-export { readSchema, schemasAfter, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText } from './schema.js';
+export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText } from './schema.js';

@@ -391,6 +391,8 @@ export interface SchemaDiff {
 
 /** The tables of the database `db` is connected to, from its catalogs; `exclude` leaves tables out (default: the history table). */
 export function readSchema(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[] }): Promise<Schema>;
+/** A name as SQL writes it: bare when PostgreSQL reads it back the same (lower case, not a reserved word), else quoted. */
+export function quoteIdent(name: string): string;
 /** The schema after each migration of `ids`, from one database `steps` are run on once, as far as the highest id. */
 export function schemasAfter(db: StepExecutor, steps: Step[], ids: number[], options?: Parameters<typeof runStep>[2]): Promise<Schema[]>;
 /** What changed from schema `a` to schema `b`, object by object. */

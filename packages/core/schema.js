@@ -154,8 +154,39 @@ export function diffSchemas(a, b) {
   return { same: tables.added.length === 0 && tables.removed.length === 0 && changed.length === 0, added: tables.added, removed: tables.removed, changed };
 }
 
-const quote = (name) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`);
+/**
+ * PostgreSQL's reserved key words, and those that may be a function or type
+ * name but not a column or table name (its documentation's appendix "SQL
+ * Key Words"): a name spelled as one must be quoted.
+ */
+const RESERVED = new Set(`all analyse analyze and any array as asc asymmetric authorization binary both case cast
+  check collate collation column concurrently constraint create cross current_catalog current_date current_role
+  current_schema current_time current_timestamp current_user default deferrable desc distinct do else end except
+  false fetch for foreign freeze from full grant group having ilike in initially inner intersect into is isnull join
+  lateral leading left like limit localtime localtimestamp natural not notnull null offset on only or order outer
+  overlaps placing primary references returning right select session_user similar some symmetric system_user table
+  tablesample then to trailing true union unique user using variadic verbose when where window with`.split(/\s+/));
+
+/** A name as SQL writes it: bare when PostgreSQL reads it back the same, else quoted. */
+export function quoteIdent(name) {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+const quote = quoteIdent;
 const quoteQualified = (name) => name.split('.').map(quote).join('.');
+
+/**
+ * A table's CREATE TABLE with its columns and constraints; each foreign key
+ * is handed to `foreignKey(constraint)` instead, for an ALTER TABLE after
+ * every table exists.
+ */
+function createTableSql(table, foreignKey) {
+  const lines = table.columns.map((column) => `  ${columnSql(column)}`);
+  for (const constraint of table.constraints) {
+    if (constraint.kind === 'foreign key') foreignKey(constraint);
+    else lines.push(`  CONSTRAINT ${quote(constraint.name)} ${constraint.definition}`);
+  }
+  return `CREATE TABLE ${quoteQualified(table.name)} (\n${lines.join(',\n')}\n);`;
+}
 
 /** One column as in CREATE TABLE. */
 export function columnSql(column) {
@@ -182,13 +213,7 @@ export function schemaSql(schema) {
   for (const type of schema.enums ?? []) out.push(`CREATE TYPE ${quoteQualified(type.name)} AS ENUM (${type.labels.map((label) => `'${label.replaceAll("'", "''")}'`).join(', ')});`);
   for (const sequence of [...sequences].sort()) out.push(`CREATE SEQUENCE ${sequence};`);
   for (const table of schema.tables) {
-    const lines = table.columns.map((column) => `  ${columnSql(column)}`);
-    for (const constraint of table.constraints) {
-      const line = `CONSTRAINT ${quote(constraint.name)} ${constraint.definition}`;
-      if (constraint.kind === 'foreign key') foreign.push(`ALTER TABLE ${quoteQualified(table.name)} ADD ${line};`);
-      else lines.push(`  ${line}`);
-    }
-    out.push(`CREATE TABLE ${quoteQualified(table.name)} (\n${lines.join(',\n')}\n);`);
+    out.push(createTableSql(table, (constraint) => foreign.push(`ALTER TABLE ${quoteQualified(table.name)} ADD CONSTRAINT ${quote(constraint.name)} ${constraint.definition};`)));
     for (const index of table.indexes) out.push(`${index.definition};`);
   }
   return `${[...out, ...foreign].join('\n\n')}\n`;
@@ -233,12 +258,7 @@ export function migrationsFromDiff(diff) {
     for (const table of diff.removed) refuse(`table ${table.name}`, 'removed: dropping a table loses its data; write the DROP TABLE by hand if that is meant');
   }
   for (const table of diff.added) {
-    const lines = table.columns.map((column) => `  ${columnSql(column)}`);
-    for (const constraint of table.constraints) {
-      if (constraint.kind === 'foreign key') notValid(table.name, constraint);
-      else lines.push(`  CONSTRAINT ${quote(constraint.name)} ${constraint.definition}`);
-    }
-    main.up.unshift(`CREATE TABLE ${quoteQualified(table.name)} (\n${lines.join(',\n')}\n);`);
+    main.up.unshift(createTableSql(table, (constraint) => notValid(table.name, constraint)));
     main.down.push(`DROP TABLE ${quoteQualified(table.name)};`);
     for (const item of table.indexes) index(table.name, item);
   }

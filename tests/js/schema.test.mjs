@@ -67,6 +67,18 @@ test('schema --format sql builds the same schema when run on a new database', ()
   assert.deepEqual(json(kmb(['schema', '--json', '--project', other])), json(kmb(['schema', '--json', '--project', dir])));
 });
 
+test('schema --format sql quotes names that are PostgreSQL keywords or not lower case, so the SQL runs', () => {
+  const dir = projectOf([
+    ['0001_order.sql', 'CREATE TABLE "order" ("user" TEXT, "select" INT PRIMARY KEY, "Mixed" TEXT, "both" INT CHECK ("both" > 0));\nCREATE INDEX "order_user" ON "order" ("user");', 'DROP TABLE "order";'],
+    ['0002_line.sql', 'CREATE TABLE line ("order" INT REFERENCES "order" ("select"), "limit" INT);', 'DROP TABLE line;'],
+  ], 'kmb-schema-keywords-');
+  const sql = kmb(['schema', '--format', 'sql', '--project', dir]);
+  assert.equal(sql.code, 0, sql.stderr);
+  assert.match(sql.stdout, /CREATE TABLE "order" \(\n {2}"user" text,\n {2}"select" integer NOT NULL,\n {2}"Mixed" text,/);
+  const other = projectOf([['0001_all.sql', sql.stdout, 'DROP TABLE line;\nDROP TABLE "order";']], 'kmb-schema-keywords-sql-');
+  assert.deepEqual(json(kmb(['schema', '--json', '--project', other])), json(kmb(['schema', '--json', '--project', dir])));
+});
+
 test('diff between two migrations, object by object', () => {
   const dir = project();
   const diff = json(kmb(['diff', '2', '4', '--json', '--project', dir]));
