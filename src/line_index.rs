@@ -104,6 +104,18 @@ impl<'a> LineIndex<'a> {
         self.line_starts.get(line).copied()
     }
 
+    /// Where the line holding byte `offset` starts (on the first line:
+    /// after a BOM).
+    pub fn line_start_at(&self, offset: usize) -> usize {
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        self.line_starts[line].max(self.bom_len)
+    }
+
+    /// How many bytes of BOM the text starts with (3 or 0).
+    pub fn bom_len(&self) -> usize {
+        self.bom_len
+    }
+
     /// The position of a byte offset. Offsets past the end are clamped to the
     /// end; offsets inside a character count from that character's start.
     pub fn position(&self, offset: usize) -> Position {
@@ -170,6 +182,12 @@ impl<'a> LineIndex<'a> {
         }
         line_end
     }
+}
+
+/// The line ending a file uses: `\r\n` when it has one, else `\n` (what
+/// an edit that adds a line writes).
+pub fn eol_of(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from 'kimberlite-migration';
-import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchemas, diffLines, migrationsFromDiff, pgliteExtensionsOf, schemaSql, squashBlockers, squashText } from 'kimberlite-migration';
+import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchemas, diffLines, migrationsFromDiff, pgliteExtensionsOf, pgliteExtensionsIn, schemaSql, squashBlockers, squashText } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
-import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, extensionsIn, missingExtension, PGLITE_EXTENSIONS } from './database.js';
+import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
 
 /** The largest migration file read (larger ones are `file-too-large`). */
@@ -172,7 +172,7 @@ export function openProject(dir = '.', options = {}) {
     if (database && typeof database === 'object') return { db: database, owned: false };
     const target = database ?? defaultDatabase;
     // The embedded database loads the PGlite extensions the migrations create.
-    const extensions = isServerUrl(target) ? [] : extensionsIn(migrationTexts()).filter((name) => PGLITE_EXTENSIONS.includes(name));
+    const extensions = isServerUrl(target) ? [] : pgliteExtensionsIn(migrationTexts());
     return { db: await openDatabase(target, { extensions }), owned: true };
   }
 

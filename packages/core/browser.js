@@ -55,7 +55,7 @@ export const version = guard('version');
 export const readConfig = guard('readConfig');
 export const ignoreFixes = guard('ignoreFixes');
 export const migrationTemplates = guard('migrationTemplates');
-export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteModuleOf } from './extensions.js';
+export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteExtensionsIn, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG } from './paths.js';
 export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText } from './schema.js';

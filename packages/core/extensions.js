@@ -39,9 +39,14 @@ export function missingExtension(message) {
   return name && !PGLITE_EXTENSIONS.includes(name) ? name : null;
 }
 
+/** The extensions PGlite ships that `texts` (SQL) create. */
+export function pgliteExtensionsIn(texts) {
+  return extensionsIn(texts).filter((name) => PGLITE_EXTENSIONS.includes(name));
+}
+
 /** The extensions PGlite ships that the statements of a plan's `steps` create. */
 export function pgliteExtensionsOf(steps) {
-  return extensionsIn(steps.flatMap((step) => step.statements.map((statement) => statement.text))).filter((name) => PGLITE_EXTENSIONS.includes(name));
+  return pgliteExtensionsIn(steps.flatMap((step) => step.statements.map((statement) => statement.text)));
 }
 
 /** PGlite's contrib module (and export) for an extension: `uuid-ossp` is `uuid_ossp`. */

@@ -308,6 +308,8 @@ export function extensionsIn(texts: Iterable<string>): string[];
 
 /** The extensions PGlite ships that the statements of a plan's steps create. */
 export function pgliteExtensionsOf(steps: readonly Step[]): string[];
+/** The extensions PGlite ships that `texts` (SQL) create. */
+export function pgliteExtensionsIn(texts: readonly string[]): string[];
 /** PGlite's contrib module (and export) for an extension: `uuid-ossp` is `uuid_ossp`. */
 export function pgliteModuleOf(name: string): string;
 /** The extension a database error says is missing, when PGlite does not ship it; else null. */

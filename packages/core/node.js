@@ -27,7 +27,7 @@ export const readConfig = wasm.readConfig;
 export const ignoreFixes = wasm.ignoreFixes;
 export const migrationTemplates = wasm.migrationTemplates;
 export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_DIR, PROJECT_FILE } from './layout.js';
-export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteModuleOf } from './extensions.js';
+export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteExtensionsIn, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, NO_CONFIG } from './paths.js';
 export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText } from './schema.js';

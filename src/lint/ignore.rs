@@ -3,7 +3,7 @@
 //! decided here once, knowing the statements, so every shell maps them.
 
 use crate::diagnostic::{Code, Edit, Fix};
-use crate::line_index::{LineIndex, Position, Span};
+use crate::line_index::{LineIndex, Position, Span, eol_of};
 use crate::sql::split::split_statements;
 
 /// The two ways to silence `code` for the finding at `at` in `text`.
@@ -32,18 +32,17 @@ pub fn ignore_fixes(text: &str, code: Code, at: Position) -> Option<IgnoreFixes>
         .iter()
         .find(|statement| statement.span.start <= offset && offset <= statement.span.end)
         .map(|statement| statement.span.start)
-        .unwrap_or_else(|| line_start_of(text, offset));
+        .unwrap_or_else(|| index.line_start_at(offset));
     // A BOM is no place for a comment: it stays first.
-    let top = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let top = index.bom_len();
     let start = start.max(top);
-    let line_start = line_start_of(text, start);
+    let line_start = index.line_start_at(start);
     let indent: String = text[line_start..]
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
     let alone = text[line_start..start].trim().is_empty();
-    // The file's own line ending.
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let eol = eol_of(text);
     let statement_edit = if alone {
         (
             Span::new(line_start, line_start),
@@ -73,15 +72,6 @@ pub fn ignore_fixes(text: &str, code: Code, at: Position) -> Option<IgnoreFixes>
             ),
         ),
     })
-}
-
-/// The byte offset where the line holding `offset` starts.
-fn line_start_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text[..offset]
-        .rfind(['\n', '\r'])
-        .map_or(0, |at| at + 1)
-        .max(if text.starts_with('\u{feff}') { 3 } else { 0 })
 }
 
 #[cfg(test)]

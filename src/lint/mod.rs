@@ -86,11 +86,7 @@ impl LintContext<'_> {
     /// transaction: `-- kimberlite:no-transaction` as the first line (after
     /// a BOM), in the file's own line ending.
     pub fn outside_transaction(&self, diagnostic: Diagnostic) -> Diagnostic {
-        let eol = if self.src.contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
+        let eol = crate::line_index::eol_of(self.src);
         diagnostic.with_fix(
             "Run this migration outside a transaction (-- kimberlite:no-transaction)",
             [(

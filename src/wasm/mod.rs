@@ -79,6 +79,40 @@ fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `object[key]` as a string; `None` when it is absent or null.
+fn optional_string(object: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    let value = get(object, key);
+    if value.is_null() || value.is_undefined() {
+        Ok(None)
+    } else {
+        string_of(&value, key).map(Some)
+    }
+}
+
+/// A whole number from 0 to `u32::MAX`, else `None`.
+fn whole_u32(value: &JsValue) -> Option<u32> {
+    value
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX))
+        .map(|n| n as u32)
+}
+
+/// A state document's text (`key`; absent or null: none) and its path
+/// (`path_key`, else `default`), from an argument object.
+fn text_and_path(
+    input: &JsValue,
+    key: &str,
+    path_key: &str,
+    default: &str,
+) -> Result<(Option<String>, String), JsValue> {
+    if !input.is_object() {
+        return Err(misuse("the argument must be an object"));
+    }
+    let text = optional_string(input, key)?;
+    let path = optional_string(input, path_key)?.unwrap_or_else(|| default.to_string());
+    Ok((text, path))
+}
+
 /// The project input: `files` read by hand, the rest through serde.
 struct Project {
     files: Vec<(String, Vec<u8>)>,
@@ -340,10 +374,7 @@ pub fn ignore_fixes(text: JsValue, code: JsValue, position: JsValue) -> Result<J
         return Err(misuse(format!("`{code_name}` is not a diagnostic code")));
     };
     let number = |key: &str| {
-        get(&position, key)
-            .as_f64()
-            .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX))
-            .map(|n| n as u32)
+        whole_u32(&get(&position, key))
             .ok_or_else(|| misuse(format!("position.{key} must be a whole number >= 0")))
     };
     if !position.is_object() {
@@ -381,24 +412,16 @@ pub fn create(input: JsValue) -> Result<JsValue, JsValue> {
         .collect::<Result<_, _>>()?;
     let name = string_of(&get(&input, "name"), "name")?;
     let created = string_of(&get(&input, "created"), "created")?;
-    let author_value = get(&input, "author");
-    let author = if author_value.is_null() || author_value.is_undefined() {
-        None
-    } else {
-        Some(string_of(&author_value, "author")?)
-    };
-    let template_value = get(&input, "template");
-    let template = if template_value.is_null() || template_value.is_undefined() {
-        Template::Blank
-    } else {
-        let name = string_of(&template_value, "template")?;
-        Template::parse(&name).ok_or_else(|| {
+    let author = optional_string(&input, "author")?;
+    let template = match optional_string(&input, "template")? {
+        None => Template::Blank,
+        Some(name) => Template::parse(&name).ok_or_else(|| {
             let names: Vec<&str> = Template::ALL.iter().map(|(n, _, _)| *n).collect();
             misuse(format!(
                 "`template` must be one of {}, not `{name}`",
                 names.join(", ")
             ))
-        })?
+        })?,
     };
     let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
     to_js(&CreatedDto::from(&create_from_template(
@@ -443,24 +466,20 @@ struct EntryDto {
     checksum: String,
 }
 
+impl From<EntryDto> for crate::lock::LockEntry {
+    fn from(e: EntryDto) -> Self {
+        crate::lock::LockEntry {
+            id: e.id,
+            name: e.name,
+            checksum: e.checksum,
+            span: None,
+        }
+    }
+}
+
 /// The `lock` text (absent or null: none) and `lockPath` of an argument.
 fn lock_of(input: &JsValue) -> Result<(Option<String>, String), JsValue> {
-    if !input.is_object() {
-        return Err(misuse("the argument must be an object"));
-    }
-    let text = get(input, "lock");
-    let lock = if text.is_null() || text.is_undefined() {
-        None
-    } else {
-        Some(string_of(&text, "lock")?)
-    };
-    let path = get(input, "lockPath");
-    let path = if path.is_null() || path.is_undefined() {
-        DEFAULT_LOCK_PATH.to_string()
-    } else {
-        string_of(&path, "lockPath")?
-    };
-    Ok((lock, path))
+    text_and_path(input, "lock", "lockPath", DEFAULT_LOCK_PATH)
 }
 
 /// The lock with `entries` added: `{ lock, lockPath?, entries: [{ id, name,
@@ -475,15 +494,7 @@ pub fn add_to_lock(input: JsValue) -> Result<JsValue, JsValue> {
                 "`entries` must be a list of {{ id, name, checksum }}: {e}"
             ))
         })?;
-    let entries: Vec<crate::lock::LockEntry> = entries
-        .into_iter()
-        .map(|e| crate::lock::LockEntry {
-            id: e.id,
-            name: e.name,
-            checksum: e.checksum,
-            span: None,
-        })
-        .collect();
+    let entries: Vec<crate::lock::LockEntry> = entries.into_iter().map(Into::into).collect();
     to_js(&DocumentDto::from(&crate::lock::update_lock(
         &path,
         lock.as_deref(),
@@ -499,12 +510,7 @@ pub fn squash_lock(input: JsValue) -> Result<JsValue, JsValue> {
     let (lock, path) = lock_of(&input)?;
     let squash: EntryDto = serde_wasm_bindgen::from_value(get(&input, "squash"))
         .map_err(|e| misuse(format!("`squash` must be {{ id, name, checksum }}: {e}")))?;
-    let squash = crate::lock::LockEntry {
-        id: squash.id,
-        name: squash.name,
-        checksum: squash.checksum,
-        span: None,
-    };
+    let squash: crate::lock::LockEntry = squash.into();
     to_js(&DocumentDto::from(&crate::lock::squash_lock(
         &path,
         lock.as_deref(),
@@ -523,12 +529,6 @@ pub fn state_entry_texts(input: JsValue) -> Result<JsValue, JsValue> {
     if !input.is_object() {
         return Err(misuse("the argument must be an object"));
     }
-    #[derive(serde::Deserialize)]
-    struct LockEntryDto {
-        id: u32,
-        name: String,
-        checksum: String,
-    }
     #[derive(Serialize)]
     struct TextsDto {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -540,14 +540,9 @@ pub fn state_entry_texts(input: JsValue) -> Result<JsValue, JsValue> {
     let lock = if lock.is_null() || lock.is_undefined() {
         None
     } else {
-        let entry: LockEntryDto = serde_wasm_bindgen::from_value(lock)
+        let entry: EntryDto = serde_wasm_bindgen::from_value(lock)
             .map_err(|e| misuse(format!("`lock` must be {{ id, name, checksum }}: {e}")))?;
-        Some(crate::lock::entry_text(&crate::lock::LockEntry {
-            id: entry.id,
-            name: entry.name,
-            checksum: entry.checksum,
-            span: None,
-        }))
+        Some(crate::lock::entry_text(&entry.into()))
     };
     let applied = get(&input, "applied");
     let tracker = if applied.is_null() || applied.is_undefined() {
@@ -611,34 +606,13 @@ pub fn write_history(input: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = removeApplied)]
 pub fn remove_applied(input: JsValue) -> Result<JsValue, JsValue> {
     let (tracker, path) = tracker_of(&input)?;
-    let id = get(&input, "id")
-        .as_f64()
-        .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id <= f64::from(u32::MAX))
+    let id = whole_u32(&get(&input, "id"))
         .ok_or_else(|| misuse("`id` must be a whole number from 0 to 4294967295"))?;
-    to_js(&DocumentDto::from(&remove(
-        &path,
-        tracker.as_deref(),
-        id as u32,
-    )))
+    to_js(&DocumentDto::from(&remove(&path, tracker.as_deref(), id)))
 }
 
 fn tracker_of(input: &JsValue) -> Result<(Option<String>, String), JsValue> {
-    if !input.is_object() {
-        return Err(misuse("the argument must be an object"));
-    }
-    let text = get(input, "tracker");
-    let tracker = if text.is_null() || text.is_undefined() {
-        None
-    } else {
-        Some(string_of(&text, "tracker")?)
-    };
-    let path = get(input, "trackerPath");
-    let path = if path.is_null() || path.is_undefined() {
-        DEFAULT_TRACKER_PATH.to_string()
-    } else {
-        string_of(&path, "trackerPath")?
-    };
-    Ok((tracker, path))
+    text_and_path(input, "tracker", "trackerPath", DEFAULT_TRACKER_PATH)
 }
 
 /// The pending migrations to apply: the project input plus `to?`.

@@ -50,10 +50,7 @@ async function start() {
   }
   const module = serverModule();
   if (!existsSync(module)) {
-    const message = `The Kimberlite language server is missing: ${module} does not exist. Reinstall the extension, or fix kimberliteMigrations.serverPath.`;
-    session.output.appendLine(message);
-    setStatus('error', message);
-    vscode.window.showErrorMessage(message, 'Show Output').then((choice) => choice && session.output.show());
+    fail(`The Kimberlite language server is missing: ${module} does not exist. Reinstall the extension, or fix kimberliteMigrations.serverPath.`);
     return;
   }
   session.output.appendLine(`Projects: ${session.roots.join(', ')}`);
@@ -67,19 +64,28 @@ async function start() {
   session.client = client;
   client.onDidChangeState(({ newState }) => {
     if (session.client !== client) return;
-    if (newState === State.Running) setStatus('running', `kmb-lsp ${session.serverVersion ?? ''} — ${session.roots.length} project${session.roots.length === 1 ? '' : 's'}`.trim());
+    if (newState === State.Running) running();
     else if (newState === State.Stopped) setStatus('stopped', 'The Kimberlite language server stopped. Run "Kimberlite: Restart Language Server".');
   });
   try {
     await client.start();
     session.serverVersion = client.initializeResult?.serverInfo?.version ?? null;
-    setStatus('running', `kmb-lsp ${session.serverVersion ?? ''} — ${session.roots.join(', ')}`);
+    running();
   } catch (error) {
-    const message = `The Kimberlite language server did not start: ${error?.message ?? error}`;
-    session.output.appendLine(message);
-    setStatus('error', message);
-    vscode.window.showErrorMessage(message, 'Show Output').then((choice) => choice && session.output.show());
+    fail(`The Kimberlite language server did not start: ${error?.message ?? error}`);
   }
+}
+
+/** The status bar once the server runs: its version and the projects it serves. */
+function running() {
+  setStatus('running', `kmb-lsp ${session.serverVersion ?? ''} — ${session.roots.join(', ')}`);
+}
+
+/** A failure to start: in the output, the status bar, and a message with a way to the output. */
+function fail(message) {
+  session.output.appendLine(message);
+  setStatus('error', message);
+  vscode.window.showErrorMessage(message, 'Show Output').then((choice) => choice && session.output.show());
 }
 
 async function stop() {
@@ -129,4 +135,4 @@ function deactivate() {
   return stop();
 }
 
-module.exports = { activate, deactivate, session };
+module.exports = { activate, deactivate };

@@ -56,4 +56,4 @@ function documentSelector(roots) {
   return roots.map((root) => ({ scheme: 'file', language: 'sql', pattern: `${root}/**/*.sql` }));
 }
 
-module.exports = { MARKERS, EXCLUDE, KIMBERLITE_FILE, rootOf, findProjects, documentSelector };
+module.exports = { findProjects, documentSelector };
