@@ -1,9 +1,9 @@
-// "Try apply" and "Schema", off the page's thread: plans the project with the core, starts
+// "Try apply", "Schema" and "Squash", off the page's thread: plans the project with the core, starts
 // PGlite (with the contrib extensions the migrations create) and runs every
 // step with the core's runStep, reporting each one; then lists the tables.
 // The page stays responsive, shows progress, and cancels by ending this
 // worker (the in-memory database goes with it).
-import { ready, planApply, pgliteExtensionsOf, pgliteModuleOf, runStep, schemasAfter } from './vendor/kimberlite-migration/browser.js';
+import { ready, analyze, parseMigration, planApply, squashLock, buildSquash, pgliteExtensionsOf, pgliteModuleOf, runStep, schemasAfter } from './vendor/kimberlite-migration/browser.js';
 
 const send = (message) => postMessage(message);
 
@@ -38,6 +38,33 @@ async function schemasAt(input, ids) {
   }
 }
 
+/**
+ * The squash of migrations 1..`to`, built and checked on two in-memory
+ * databases as `kmb migration squash` does, and the lock it goes with: the
+ * page offers both as downloads.
+ */
+async function squash(input, to, created) {
+  await ready();
+  const project = { ...input, tracker: null };
+  const built = await buildSquash({
+    report: analyze(project),
+    steps: planApply(project).steps,
+    contents: new Map(input.files.map((file) => [file.path, file.contents])),
+    to,
+    open: database,
+    parse: parseMigration,
+    keptIn: '.kimberlite/migrations/squashed',
+    created,
+  });
+  if (!built.ok) {
+    send({ type: 'squash', built });
+    return;
+  }
+  const { ok, id, fileName, text, replaced, down, noDown, parsed } = built;
+  const lock = input.lock === null ? null : squashLock({ lock: input.lock, lockPath: '.kimberlite/migrations/.lock', squash: { id, name: parsed.name, checksum: parsed.checksum } });
+  send({ type: 'squash', built: { ok, id, fileName, text, replaced, down, noDown }, lock });
+}
+
 async function tryApply(input) {
   await ready();
   // Every migration, in order, into an empty database: the applied ones
@@ -66,7 +93,12 @@ async function tryApply(input) {
 }
 
 onmessage = ({ data }) => {
-  const job = data?.type === 'apply' ? tryApply(data.input) : data?.type === 'schemas' ? schemasAt(data.input, data.ids) : null;
+  const jobs = {
+    apply: () => tryApply(data.input),
+    schemas: () => schemasAt(data.input, data.ids),
+    squash: () => squash(data.input, data.to, data.created),
+  };
+  const job = Object.hasOwn(jobs, data?.type ?? '') ? jobs[data.type]() : null;
   if (!job) return;
   job
     .catch((error) => send({ type: 'error', message: String(error?.message ?? error) }))

@@ -75,10 +75,8 @@ async function loadProject(items) {
   // A new project starts clean: nothing of the last one's runs stays on the page.
   stopApplying();
   lastFailure = null;
-  schemaWorker?.terminate();
-  schemaWorker = null;
-  $('show-schema').disabled = false;
-  for (const id of ['apply-log', 'apply-status', 'tables', 'lock-result', 'create-result', 'schema-view', 'schema-status']) $(id).replaceChildren();
+  endJobs();
+  for (const id of ['apply-log', 'apply-status', 'tables', 'lock-result', 'create-result', 'schema-view', 'schema-status', 'squash-result']) $(id).replaceChildren();
   for (const id of ['status-filter', 'status-search', 'diag-severity', 'diag-search']) $(id).value = '';
   render().catch((error) => {
     $('project-name').textContent = `Could not check ${project.name}: ${error.message}`;
@@ -183,6 +181,9 @@ async function render() {
   $('schema-at').replaceChildren(...options([...ids].reverse()));
   $('schema-from').replaceChildren(el('option', { value: '' }, 'nothing (the whole schema)'), ...options(ids));
   $('schema-panel').hidden = ids.length === 0;
+  // Squash: up to any migration after the first (a squash replaces two or more).
+  $('squash-to').replaceChildren(...options(ids.slice(1).reverse()));
+  $('squash-form').hidden = ids.length < 2;
   $('viewer').hidden = true;
 }
 
@@ -540,33 +541,61 @@ function renderHistory() {
   $('history').hidden = migrations.length === 0;
 }
 
-// ---- schema at a migration, and the difference between two ----
+// ---- jobs in apply-worker.js besides Try apply: the schema, a squash ----
 
-let schemaWorker = null;
+/** The worker of each kind of job running now; a new job of a kind ends the last. */
+const jobs = new Map();
+
+function endJobs() {
+  for (const { worker, button } of jobs.values()) {
+    worker.terminate();
+    button.disabled = false;
+  }
+  jobs.clear();
+}
+
+/**
+ * Runs `message` in a new apply worker, `button` disabled meanwhile, and
+ * hands its answers to `answer(data, done)`; a plan refused, an error
+ * (after `failed`) and the worker's end close the job with a status line.
+ */
+function startJob(kind, message, { button, status, failed, answer }) {
+  jobs.get(kind)?.worker.terminate();
+  const worker = new Worker(new URL('./apply-worker.js', import.meta.url), { type: 'module' });
+  jobs.set(kind, { worker, button });
+  button.disabled = true;
+  const done = (...lines) => {
+    if (jobs.get(kind)?.worker !== worker) return;
+    worker.terminate();
+    jobs.delete(kind);
+    button.disabled = false;
+    status.replaceChildren(...lines);
+  };
+  worker.onerror = (event) => done(el('span', { class: 'error-text' }, `Could not run: ${event.message ?? 'the worker failed'}`));
+  worker.onmessage = ({ data }) => {
+    if (data.type === 'plan' && !data.ok) done(el('p', { class: 'error-text' }, 'Refused until these are fixed:'), listDiagnostics(data.diagnostics));
+    else if (data.type === 'error') done(el('span', { class: 'error-text' }, `${failed}: ${data.message}`));
+    else if (data.type === 'end') done(...status.childNodes);
+    else answer(data, done);
+  };
+  worker.postMessage(message);
+}
+
+// ---- schema at a migration, and the difference between two ----
 
 $('schema-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  schemaWorker?.terminate();
   const at = Number($('schema-at').value);
   const from = $('schema-from').value === '' ? null : Number($('schema-from').value);
   const ids = from === null ? [at] : [from, at];
   $('schema-view').replaceChildren();
   $('schema-status').replaceChildren(`Applying migrations up to ${idText(Math.max(...ids))} in an in-browser database…`);
-  $('show-schema').disabled = true;
-  const worker = new Worker(new URL('./apply-worker.js', import.meta.url), { type: 'module' });
-  schemaWorker = worker;
-  const done = (...status) => {
-    if (schemaWorker !== worker) return;
-    worker.terminate();
-    schemaWorker = null;
-    $('show-schema').disabled = false;
-    $('schema-status').replaceChildren(...status);
-  };
-  worker.onerror = (event) => done(el('span', { class: 'error-text' }, `Could not read the schema: ${event.message ?? 'the worker failed'}`));
-  worker.onmessage = ({ data }) => {
-    if (data.type === 'plan' && !data.ok) done(el('p', { class: 'error-text' }, 'Refused until these are fixed:'), listDiagnostics(data.diagnostics));
-    else if (data.type === 'error') done(el('span', { class: 'error-text' }, `A migration failed, so there is no schema to show: ${data.message}`));
-    else if (data.type === 'schemas') {
+  startJob('schema', { type: 'schemas', input: input(), ids }, {
+    button: $('show-schema'),
+    status: $('schema-status'),
+    failed: 'A migration failed, so there is no schema to show',
+    answer(data, done) {
+      if (data.type !== 'schemas') return;
       const label = (id) => `migration ${idText(id)}`;
       if (from === null) {
         $('schema-view').replaceChildren(...schemaTables(data.schemas[0]));
@@ -576,9 +605,54 @@ $('schema-form').addEventListener('submit', (event) => {
         $('schema-view').replaceChildren(...diffView(diff));
         done(diff.same ? `No change from ${label(from)} to ${label(at)}.` : `From ${label(from)} to ${label(at)}: ${diff.added.length} table${diff.added.length === 1 ? '' : 's'} added, ${diff.removed.length} removed, ${diff.changed.length} changed.`);
       }
-    } else if (data.type === 'end' && schemaWorker === worker) done($('schema-status').textContent);
-  };
-  worker.postMessage({ type: 'schemas', input: input(), ids });
+    },
+  });
+});
+
+// ---- squash: one migration for 1..N, checked, as downloads ----
+
+$('squash-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const to = Number($('squash-to').value);
+  const result = $('squash-result');
+  result.replaceChildren(`Building the squash of migrations 1 to ${idText(to)} and checking it in two in-browser databases…`);
+  startJob('squash', { type: 'squash', input: input(), to, created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }, {
+    button: $('squash'),
+    status: result,
+    failed: 'A migration failed, so nothing was squashed',
+    answer(data, done) {
+      if (data.type !== 'squash') return;
+      const { built, lock } = data;
+      if (!built.ok) {
+        const blockers = built.blockers ?? [];
+        done(el('p', { class: 'error-text' }, ...prose(built.message)),
+          blockers.length
+            ? el('ul', {}, ...blockers.map((b) => el('li', {}, el('strong', {}, b.object), `: ${b.reason}`)))
+            : el('p', {}, ...prose(built.help)),
+          built.diagnostics ? listDiagnostics(built.diagnostics) : '');
+        return;
+      }
+      download(built.fileName, built.text);
+      const lockSaved = Boolean(lock?.ok);
+      if (lockSaved) download(LOCK_DOWNLOAD, lock.text);
+      const kept = '.kimberlite/migrations/squashed';
+      const moves = [
+        `mkdir -p ${kept}`,
+        `mv ${built.replaced.map((m) => `migrations/${m.fileName}`).join(' ')} ${kept}/`,
+        `mv ~/Downloads/${built.fileName} migrations/`,
+        ...(lockSaved ? [`mv ~/Downloads/${LOCK_DOWNLOAD} .kimberlite/migrations/.lock`] : []),
+      ];
+      done(
+        el('p', {}, `Downloaded ${built.fileName}${lockSaved ? ` and the lock that goes with it (${LOCK_DOWNLOAD})` : ''}: one migration for ${built.replaced.length} migrations, 1 to ${idText(to)}. Checked in two in-browser databases: the squash makes the same schema${built.down ? ', and its Down leaves what theirs leave' : ''}.`),
+        built.noDown ? el('p', {}, `It has no Down section: ${built.noDown}.`) : '',
+        lock && !lock.ok ? listDiagnostics(lock.diagnostics) : '',
+        el('p', {}, 'To put it in the project, from its folder (the replaced files are kept, for the databases that applied them):'),
+        el('pre', { class: 'commands' }, moves.join('\n')),
+        el('p', {}, 'Each database that applied the replaced migrations then adopts the squash, running none of its SQL: ', el('code', {}, 'kmb migration squash --adopt --database <url>'), '.'),
+        el('details', {}, el('summary', {}, built.fileName), el('pre', { class: 'squash-text' }, built.text)),
+      );
+    },
+  });
 });
 
 /** A schema's tables, each with its columns, constraints and indexes. */

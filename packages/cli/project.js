@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as core from 'kimberlite-migration';
-import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchemas, diffLines, migrationsFromDiff, pgliteExtensionsOf, pgliteExtensionsIn, schemaSql, squashBlockers, squashText } from 'kimberlite-migration';
+import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchemas, migrationsFromDiff, pgliteExtensionsOf, pgliteExtensionsIn, buildSquash } from 'kimberlite-migration';
 import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
@@ -601,65 +601,30 @@ export function openProject(dir = '.', options = {}) {
     async squash(to, { dryRun = false, author = null, now = new Date() } = {}) {
       const input = readInput({ history: [], tracker: null });
       const report = core.analyze(input);
-      const errors = report.diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length > 0) {
-        throw new KmbError('refused', `The project has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was squashed.`, { help: 'Fix them first (`kmb migration validate` lists them).', diagnostics: errors });
-      }
-      const replaced = report.migrations.filter((m) => m.id <= to);
-      if (!replaced.some((m) => m.id === to)) {
-        throw new KmbError('unknown-migration', `There is no migration ${to} in ${rel(migrationsDir)}.`, { help: 'Name the id of the last migration the squash replaces (`kmb migration status` lists them).', exitCode: 2 });
-      }
-      if (replaced.length < 2) {
-        throw new KmbError('invalid-target', `Migration ${to} is the first one; there is nothing to squash into it.`, { help: 'Name a later migration: the squash replaces every migration up to it.' });
-      }
-      const clash = replaced.find((m) => existsSync(join(squashedDir, m.fileName)));
-      if (clash) {
+      const clash = report.migrations.find((m) => m.id <= to && existsSync(join(squashedDir, m.fileName)));
+      if (clash && report.migrations.some((m) => m.id === to)) {
         throw new KmbError('invalid-target', `${rel(join(squashedDir, clash.fileName))} already exists; nothing was squashed.`, { help: 'Move the older squashed files elsewhere (they are in version control) and squash again.' });
       }
-      // The Down: the replaced Down sections as written, last first.
       const contents = new Map(input.files.map((file) => [file.path, file.contents]));
-      const undo = [...replaced].reverse();
-      const stopper = undo.find((m) => !m.down || m.down.length === 0 || !m.transactional);
-      const noDown = !stopper
-        ? null
-        : !stopper.down || stopper.down.length === 0
-          ? `migration ${stopper.id} (${stopper.fileName}) cannot be rolled back`
-          : `migration ${stopper.id} (${stopper.fileName}) runs outside a transaction, and a squash's Down runs in one`;
-      const down = noDown ? null : undo.map((m) => `-- From ${m.fileName}\n${downSection(m, contents.get(m.path)).trim()}`).join('\n\n');
-      // The scratch database the migrations build, read from its catalogs; then their Downs run on it.
-      const steps = core.planApply(input).steps.filter((step) => step.id <= to);
-      const { schema, blockers, undone } = await onScratch(steps, async (db) => {
-        const made = await readSchema(db);
-        const built = { schema: made, blockers: await squashBlockers(db, { schema: made }) };
-        if (built.blockers.length > 0 || down === null) return built;
-        for (const m of undo) await runStep(db, { transactional: true, statements: m.down }, { statement: statementsOn(db) });
-        return { ...built, undone: await readSchema(db) };
+      const built = await buildSquash({
+        report,
+        steps: core.planApply(input).steps,
+        contents,
+        to,
+        open: (steps) => openDatabase(MEMORY, { extensions: pgliteExtensionsOf(steps) }),
+        parse: core.parseMigration,
+        runOptions: (db) => ({ statement: statementsOn(db) }),
+        migrationsDir: rel(migrationsDir),
+        keptIn: rel(squashedDir),
+        created: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        author,
       });
-      if (blockers.length > 0) {
-        const error = new KmbError('squash-refused', `Migrations 1 to ${to} make ${blockers.length === 1 ? 'something' : `${blockers.length} things`} a squash cannot carry; nothing was written.`, {
-          help: `${blockers.slice(0, 20).map((b) => `${b.object}: ${b.reason}`).join('; ')}${blockers.length > 20 ? `; and ${blockers.length - 20} more` : ''}. Squash up to an earlier migration, before the first of these.`,
-        });
-        throw Object.assign(error, { blockers });
+      if (!built.ok) {
+        const error = new KmbError(built.code, built.message, { help: built.help, diagnostics: built.diagnostics, exitCode: built.code === 'unknown-migration' ? 2 : 1 });
+        throw Object.assign(error, built.blockers ? { blockers: built.blockers } : {});
       }
-      const fileName = `${String(to).padStart(4, '0')}_squash.sql`;
-      const created = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const text = squashText({ id: to, created, author, up: schemaSql(schema), down, noDown, keptIn: rel(squashedDir) });
-      // The squash built in a second scratch database: the same schema, and its Down undoes it as the replaced ones do.
-      const parsed = core.parseMigration(join(rel(migrationsDir), fileName), text);
-      const differences = await onScratch([{ transactional: true, statements: parsed.up }], async (db) => {
-        const made = diffSchemas(schema, await readSchema(db));
-        if (!made.same || !parsed.down) return [['makes', made]];
-        await runStep(db, { transactional: true, statements: parsed.down }, { statement: statementsOn(db) });
-        return [['makes', made], ['leaves after its Down', diffSchemas(undone, await readSchema(db))]];
-      }, steps);
-      for (const [what, diff] of differences) {
-        if (!diff.same) {
-          throw new KmbError('squash-refused', `The squash ${what} another schema than migrations 1 to ${to}; nothing was written.`, {
-            help: `${diffLines(diff).slice(0, 12).map((line) => `${line.sign} ${line.text}`).join('; ')}. This is a limit of the squash's SQL: please report it, and squash up to an earlier migration.`,
-          });
-        }
-      }
-      const result = { id: to, fileName, path: join(migrationsDir, fileName), text, replaced: replaced.map((m) => ({ id: m.id, fileName: m.fileName })), down: down !== null, noDown, squashedDir, written: false };
+      const { fileName, text, parsed, replaced, noDown } = built;
+      const result = { id: to, fileName, path: join(migrationsDir, fileName), text, replaced: replaced.map(({ id, fileName }) => ({ id, fileName })), down: built.down, noDown, squashedDir, written: false };
       if (dryRun) return result;
       return withMutex(join(stateDir, '.create.lock'), () => {
         // The replaced files are copied first: whatever stops the run, nothing is lost.
@@ -952,19 +917,6 @@ export function openProject(dir = '.', options = {}) {
       }, { oddRows: 'settle' });
     },
   };
-}
-
-/**
- * The Down section of a report's migration `m` as written in its file (`bytes`):
- * from the line after the Down marker to the end (comments and ignore
- * directives kept).
- */
-function downSection(m, bytes) {
-  const first = m.down[0].span.start;
-  const lines = bytes.subarray(0, first).toString('utf8').split('\n');
-  let at = lines.length - 1;
-  while (at >= 0 && !/^\s*--\s*down\s+migration/i.test(lines[at])) at -= 1;
-  return lines.slice(at + 1).join('\n') + bytes.subarray(first).toString('utf8');
 }
 
 /**

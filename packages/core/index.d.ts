@@ -422,3 +422,27 @@ export function migrationsFromDiff(diff: SchemaDiff): { main: GeneratedPart; ind
 export function squashBlockers(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[]; schema?: Schema }): Promise<{ object: string; reason: string }[]>;
 /** The text of a squash migration `id` standing for 1..id (`kmb migration squash`). */
 export function squashText(input: { id: number; created?: string | null; author?: string | null; up: string; down?: string | null; noDown?: string | null; keptIn?: string }): string;
+/** A migration's Down section as written (comments included), from after its `-- Down Migration` line. */
+export function downSection(migration: Pick<ProjectMigration, 'down'>, bytes: Uint8Array): string;
+/** `buildSquash`'s answer: the squash's text, or why there is none (nothing was written either way). */
+export type SquashBuilt =
+  | { ok: true; id: number; fileName: string; text: string; parsed: Migration; replaced: { id: number; fileName: string; path: string }[]; down: boolean; noDown: string | null }
+  | { ok: false; code: 'refused' | 'unknown-migration' | 'invalid-target' | 'squash-refused'; message: string; help: string; blockers?: { object: string; reason: string }[]; diagnostics?: Diagnostic[] };
+/**
+ * Builds the squash of migrations 1..`to` and checks it on two new
+ * databases from `open` (`kmb migration squash`, the Studio's download):
+ * the same schema, and its Down leaves what the replaced Downs leave.
+ */
+export function buildSquash(input: {
+  report: Report;
+  steps: Step[];
+  contents: Map<string, Uint8Array>;
+  to: number;
+  open(steps: Step[]): Promise<StepExecutor & { close(): Promise<void> }>;
+  parse(path: string, contents: string): Migration;
+  runOptions?(db: StepExecutor): Parameters<typeof runStep>[2];
+  migrationsDir?: string;
+  keptIn?: string;
+  created?: string | null;
+  author?: string | null;
+}): Promise<SquashBuilt>;

@@ -452,3 +452,48 @@ test('a finding with no place in the text (invalid UTF-8) marks nothing and says
   assert.match(await page.textContent('#source'), /Migration: Latin-1/);
   await finish({ problems, context, project });
 });
+
+test('squash: one migration for 1..N built and checked in the browser, downloaded with its lock; the page\'s commands put it in the project, which then validates and builds the same schema', async () => {
+  const project = copyOf(EXAMPLE);
+  const { kmb, jsonOf } = await import('./cli.mjs');
+  const before = jsonOf(kmb(['schema', '--json', '--at', '3', '--project', project]));
+  const { page, problems, context } = await open();
+  await page.setInputFiles('#folder', project);
+  await page.waitForSelector('#squash-form:not([hidden])');
+  assert.deepEqual(await page.$$eval('#squash-to option', (options) => options.map((o) => o.value)), ['4', '3', '2']);
+  // 0004 creates functions: refused, each named, nothing downloaded.
+  await page.selectOption('#squash-to', '4');
+  await page.click('#squash');
+  await page.waitForFunction(() => /cannot carry/.test(document.getElementById('squash-result').textContent), null, { timeout: 60000 });
+  const refusal = await page.textContent('#squash-result');
+  assert.match(refusal, /function order_total: functions and procedures are not carried/);
+  assert.match(refusal, /function touch_status/);
+
+  const downloads = [];
+  page.on('download', (download) => downloads.push(download));
+  await page.selectOption('#squash-to', '3');
+  await page.click('#squash');
+  await page.waitForFunction(() => /Downloaded 0003_squash\.sql/.test(document.getElementById('squash-result').textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => !document.getElementById('squash').disabled);
+  assert.match(await page.textContent('#squash-result'), /one migration for 3 migrations, 1 to 0003\. Checked in two in-browser databases: the squash makes the same schema, and its Down leaves what theirs leave/);
+  for (let wait = 0; downloads.length < 2 && wait < 50; wait++) await page.waitForTimeout(100);
+  assert.deepEqual(downloads.map((d) => d.suggestedFilename()), ['0003_squash.sql', 'kimberlite-migrations.lock']);
+  const inbox = join(project, '..', 'Downloads');
+  mkdirSync(inbox);
+  for (const download of downloads) await download.saveAs(join(inbox, download.suggestedFilename()));
+  await page.screenshot({ path: join(SHOTS, '9-squash.png'), fullPage: true });
+
+  // The page's commands, run as written (with this test's download folder).
+  const commands = (await page.textContent('#squash-result pre.commands')).replaceAll('~/Downloads/', `${inbox}/`);
+  const { spawnSync } = await import('node:child_process');
+  const moved = spawnSync('bash', ['-euc', commands], { cwd: project, encoding: 'utf8' });
+  assert.equal(moved.status, 0, moved.stderr);
+  const { readdirSync } = await import('node:fs');
+  assert.deepEqual(readdirSync(join(project, 'migrations')).sort(), ['0003_squash.sql', '0004_order_totals.sql']);
+  assert.equal(readdirSync(join(project, '.kimberlite', 'migrations', 'squashed')).length, 3);
+  // The project validates with the downloaded lock, and a new database built from the squash has the schema 1..3 built.
+  const validated = kmb(['validate', '--project', project]);
+  assert.equal(validated.code, 0, validated.stdout + validated.stderr);
+  assert.deepEqual(jsonOf(kmb(['schema', '--json', '--at', '3', '--project', project])), before);
+  await finish({ problems, context, project });
+});
