@@ -84,11 +84,18 @@ for (const name of names) {
     continue;
   }
   best = low;
+  let why = null;
   while (ids.indexOf(high) - ids.indexOf(low) > 1) {
     const mid = ids[Math.floor((ids.indexOf(low) + ids.indexOf(high)) / 2)];
-    if (kmb(dir, 'squash', '--to', String(mid), '--dry-run').code === 0) low = best = mid;
-    else high = mid;
+    const tried = kmb(dir, 'squash', '--to', String(mid), '--dry-run');
+    if (tried.code === 0) low = best = mid;
+    else {
+      high = mid;
+      const e = tried.value?.error;
+      why = `--to ${mid}: ${e?.message ?? tried.stderr.slice(0, 200)}${e?.blockers ? ` (${e.blockers.slice(0, 3).map((b) => `${b.object}: ${b.reason}`).join('; ')})` : e?.help ? ` (${e.help.slice(0, 300)})` : ''}`;
+    }
   }
+  if (why) console.log(`    refused ${why}`);
   const written = kmb(dir, 'squash', '--to', String(best));
   if (written.code !== 0) {
     console.log(`    squash --to ${best} failed: ${written.value?.error?.message ?? written.stderr.slice(0, 300)}`);

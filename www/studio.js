@@ -161,6 +161,7 @@ async function render() {
   };
   const showFindings = (severity) => () => {
     $('diag-severity').value = severity;
+    view.diagPage = 0;
     renderDiagnostics();
     $('problems').scrollIntoView({ block: 'start' });
   };
@@ -172,6 +173,7 @@ async function render() {
     jump(`warning${s.warnings === 1 ? '' : 's'}`, s.warnings, showFindings('warning')),
   );
   view.page = 0;
+  view.diagPage = 0;
   renderStatus();
   renderDiagnostics();
   renderHistory();
@@ -187,8 +189,8 @@ async function render() {
   $('viewer').hidden = true;
 }
 
-/** What the status table shows: its filter and page (50 rows a page). */
-const view = { page: 0 };
+/** What the status table and the findings show: their pages (50 rows, 100 findings a page). */
+const view = { page: 0, diagPage: 0 };
 const PAGE_ROWS = 50;
 const PROBLEMS = new Set(['modified', 'missing', 'out-of-order']);
 
@@ -220,14 +222,25 @@ function renderStatus() {
   $('status-next').disabled = view.page >= pages - 1;
 }
 
+/** Findings a page shows: a real project's thousand findings drawn at once is a long task. */
+const DIAG_ROWS = 100;
+
 function renderDiagnostics() {
   const order = { error: 0, warning: 1, info: 2, hint: 3 };
   const severity = $('diag-severity').value;
   const search = $('diag-search').value.trim().toLowerCase();
   const all = [...lastReport.diagnostics].sort((a, b) => order[a.severity] - order[b.severity]);
-  const diagnostics = all.filter((d) => (severity === '' || d.severity === severity)
+  const matching = all.filter((d) => (severity === '' || d.severity === severity)
     && (search === '' || `${d.code} ${d.file} ${d.message}`.toLowerCase().includes(search)));
-  $('diag-count').textContent = diagnostics.length === all.length ? `${all.length} finding${all.length === 1 ? '' : 's'}` : `${diagnostics.length} of ${all.length} findings`;
+  $('diag-count').textContent = matching.length === all.length ? `${all.length} finding${all.length === 1 ? '' : 's'}` : `${matching.length} of ${all.length} findings`;
+  const pages = Math.max(1, Math.ceil(matching.length / DIAG_ROWS));
+  view.diagPage = Math.min(view.diagPage ?? 0, pages - 1);
+  const first = view.diagPage * DIAG_ROWS;
+  const diagnostics = matching.slice(first, first + DIAG_ROWS);
+  $('diag-pager').hidden = pages === 1;
+  $('diag-page').textContent = `${first + 1}–${first + diagnostics.length} of ${matching.length}`;
+  $('diag-prev').disabled = view.diagPage === 0;
+  $('diag-next').disabled = view.diagPage >= pages - 1;
   $('diagnostics').replaceChildren(...(diagnostics.length ? diagnostics.map((d, index) => {
     const at = d.range ? `:${d.range.start.line + 1}:${d.range.start.character + 1}` : '';
     const button = el('button', { type: 'button', 'aria-pressed': 'false', 'data-index': String(index) },
@@ -246,8 +259,14 @@ $('status-filter').addEventListener('change', () => { view.page = 0; renderStatu
 $('status-search').addEventListener('input', () => { view.page = 0; renderStatus(); });
 $('status-prev').addEventListener('click', () => { view.page -= 1; renderStatus(); });
 $('status-next').addEventListener('click', () => { view.page += 1; renderStatus(); });
-$('diag-severity').addEventListener('change', renderDiagnostics);
-$('diag-search').addEventListener('input', renderDiagnostics);
+const diagnosticsFrom = (page) => () => {
+  view.diagPage = page();
+  renderDiagnostics();
+};
+$('diag-severity').addEventListener('change', diagnosticsFrom(() => 0));
+$('diag-search').addEventListener('input', diagnosticsFrom(() => 0));
+$('diag-prev').addEventListener('click', diagnosticsFrom(() => view.diagPage - 1));
+$('diag-next').addEventListener('click', diagnosticsFrom(() => view.diagPage + 1));
 
 /** The text of the file a diagnostic is about, if the page has it. */
 function textOf(file) {
@@ -655,16 +674,25 @@ $('squash-form').addEventListener('submit', (event) => {
   });
 });
 
-/** A schema's tables, each with its columns, constraints and indexes. */
+/** A schema's tables, each with its columns, constraints, indexes and triggers; then its views and functions. */
 function schemaTables(schema) {
-  if (schema.tables.length === 0) return [el('p', { class: 'muted' }, 'No tables.')];
-  return [el('div', { class: 'tables' }, ...schema.tables.map((table) => el('section', { 'data-schema-table': table.name },
-    el('h3', {}, table.name),
-    el('ul', {},
-      ...table.columns.map((column) => el('li', { class: 'mono' }, columnSql(column))),
-      ...table.constraints.map((constraint) => el('li', { class: 'mono muted' }, constraintText(constraint))),
-      ...table.indexes.map((index) => el('li', { class: 'mono muted' }, `index ${indexText(index)}`)),
-    ))))];
+  const views = schema.views ?? [];
+  const functions = schema.functions ?? [];
+  if (schema.tables.length === 0 && views.length === 0 && functions.length === 0) return [el('p', { class: 'muted' }, 'No tables.')];
+  const code = (title, text) => el('details', {}, el('summary', { class: 'mono' }, title), el('pre', {}, text));
+  return [
+    el('div', { class: 'tables' }, ...schema.tables.map((table) => el('section', { 'data-schema-table': table.name },
+      el('h3', {}, table.name),
+      el('ul', {},
+        ...table.columns.map((column) => el('li', { class: 'mono' }, columnSql(column))),
+        ...table.constraints.map((constraint) => el('li', { class: 'mono muted' }, constraintText(constraint))),
+        ...table.indexes.map((index) => el('li', { class: 'mono muted' }, `index ${indexText(index)}`)),
+        ...(table.triggers ?? []).map((trigger) => el('li', { class: 'mono muted' }, `trigger ${trigger.name}`)),
+      )))),
+    ...(views.length || functions.length ? [el('ul', { class: 'routines' },
+      ...views.map((view) => el('li', { 'data-schema-view': view.name }, code(`view ${view.name}`, view.definition))),
+      ...functions.map((routine) => el('li', { 'data-schema-function': routine.name }, code(`${routine.kind} ${routine.name}`, routine.definition))))] : []),
+  ];
 }
 
 /** A diff: added and removed tables, and each changed table's changes (the core's wording). */
@@ -678,7 +706,7 @@ function diffView(diff) {
     if (line.table === null) {
       inner = null;
       items.push(item);
-      if (line.sign === '~') {
+      if (line.sign === '~' && line.text.startsWith('table ')) {
         inner = el('ul', {});
         item.setAttribute('data-diff-table', line.text.replace(/^table /, ''));
         item.append(inner);

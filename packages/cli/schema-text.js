@@ -3,18 +3,24 @@ import { columnSql, constraintText, diffLines, indexText } from 'kimberlite-migr
 
 const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-/** The schema: each table with its columns, constraints and indexes. */
+/** The schema: each table with its columns, constraints, indexes and triggers; then views and functions. */
 export function schemaText(schema, c) {
-  if (schema.tables.length === 0) return 'No tables.';
+  const views = schema.views ?? [];
+  const functions = schema.functions ?? [];
+  if (schema.tables.length === 0 && views.length === 0 && functions.length === 0) return 'No tables.';
   const lines = [];
   for (const table of schema.tables) {
     lines.push(c.bold(`table ${table.name}`));
     for (const column of table.columns) lines.push(`  ${columnSql(column)}`);
     for (const constraint of table.constraints) lines.push(c.dim(`  ${constraintText(constraint)}`));
     for (const index of table.indexes) lines.push(c.dim(`  index ${index.name}: ${indexText(index)}`));
+    for (const trigger of table.triggers ?? []) lines.push(c.dim(`  trigger ${trigger.name}: ${trigger.definition}`));
     lines.push('');
   }
-  lines.push(plural(schema.tables.length, 'table'));
+  for (const view of views) lines.push(`${c.bold(`view ${view.name}`)}${view.options.length ? c.dim(` (${view.options.join(', ')})`) : ''}`);
+  for (const routine of functions) lines.push(c.bold(`${routine.kind} ${routine.name}`));
+  if (views.length > 0 || functions.length > 0) lines.push('');
+  lines.push([plural(schema.tables.length, 'table'), ...(views.length ? [plural(views.length, 'view')] : []), ...(functions.length ? [plural(functions.length, 'function')] : [])].join(', '));
   return lines.join('\n');
 }
 

@@ -373,6 +373,26 @@ export interface SchemaTable {
   /** Indexes other than those behind a primary key, unique or exclusion constraint. */
   indexes: { name: string; definition: string; unique: boolean; valid: boolean }[];
   constraints: { name: string; kind: 'primary key' | 'unique' | 'check' | 'foreign key' | 'exclusion'; definition: string; validated: boolean }[];
+  /** Its triggers (not a constraint's own), each as pg_get_triggerdef writes it. */
+  triggers: { name: string; definition: string }[];
+}
+/** A function or procedure (not an aggregate, not an extension's). */
+export interface SchemaRoutine {
+  /** `name(argument types)`, `schema.` before it outside `public`. */
+  name: string;
+  kind: 'function' | 'procedure';
+  /** Its CREATE OR REPLACE, as pg_get_functiondef writes it. */
+  definition: string;
+  /** Its signature names a table's row type, or its body is parsed when made (BEGIN ATOMIC): made after the tables. */
+  afterTables: boolean;
+}
+/** A plain view. */
+export interface SchemaView {
+  name: string;
+  /** Its SELECT, as pg_get_viewdef writes it. */
+  definition: string;
+  /** Its options (`security_barrier=true`, `check_option=local`, ...). */
+  options: string[];
 }
 export interface Schema {
   /** Extensions created (plpgsql aside). */
@@ -380,6 +400,9 @@ export interface Schema {
   /** Enum types, with their labels in order. */
   enums: { name: string; labels: string[] }[];
   tables: SchemaTable[];
+  functions: SchemaRoutine[];
+  /** In the order they were made. */
+  views: SchemaView[];
 }
 
 /** What changed in one kind of object: added, removed, and changed (with both versions). */
@@ -388,7 +411,9 @@ export interface SchemaDiff {
   same: boolean;
   added: SchemaTable[];
   removed: SchemaTable[];
-  changed: { name: string; columns: Changes<SchemaTable['columns'][number]>; indexes: Changes<SchemaTable['indexes'][number]>; constraints: Changes<SchemaTable['constraints'][number]> }[];
+  changed: { name: string; columns: Changes<SchemaTable['columns'][number]>; indexes: Changes<SchemaTable['indexes'][number]>; constraints: Changes<SchemaTable['constraints'][number]>; triggers: Changes<SchemaTable['triggers'][number]> }[];
+  functions: Changes<SchemaRoutine>;
+  views: Changes<SchemaView>;
 }
 
 /** The tables of the database `db` is connected to, from its catalogs; `exclude` leaves tables out (default: the history table). */
@@ -407,8 +432,8 @@ export function constraintText(constraint: SchemaTable['constraints'][number]): 
 export function indexText(index: SchemaTable['indexes'][number]): string;
 /** A diff as lines (the wording the CLI and the Studio share); a changed table's lines carry its name in `table`. */
 export function diffLines(diff: SchemaDiff): { sign: '+' | '-' | '~'; text: string; table: string | null }[];
-/** A schema as SQL: CREATE TABLE with columns and constraints, then indexes, then foreign keys. */
-export function schemaSql(schema: Schema): string;
+/** A schema as SQL: types, sequences, functions defaults may call, CREATE TABLE with columns and constraints, indexes, foreign keys, then the other functions, views and triggers. */
+export function schemaSql(schema: Schema, data?: SchemaRows | null): string;
 /** Statements for one migration's Up and Down sections. */
 export interface GeneratedPart { up: string[]; down: string[] }
 /**
@@ -418,10 +443,18 @@ export interface GeneratedPart { up: string[]; down: string[] }
  * rest refused, each with its reason.
  */
 export function migrationsFromDiff(diff: SchemaDiff): { main: GeneratedPart; indexes: GeneratedPart[]; validate: GeneratedPart; refused: { object: string; reason: string }[] };
-/** What `schemaSql` would not carry from this database (views, functions, triggers, rows, ...): `[{ object, reason }]`. */
+/** What `schemaSql` would not carry from this database (rows, materialized views, aggregates, policies, ...): `[{ object, reason }]`. */
 export function squashBlockers(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[]; schema?: Schema }): Promise<{ object: string; reason: string }[]>;
 /** The text of a squash migration `id` standing for 1..id (`kmb migration squash`). */
 export function squashText(input: { id: number; created?: string | null; author?: string | null; up: string; down?: string | null; noDown?: string | null; keptIn?: string }): string;
+/** The most rows of one table a squash carries. */
+export const SQUASH_ROWS: number;
+/** The rows migrations left, table by table (as JSON, a row a line), and where the sequences column defaults draw from stand. */
+export interface SchemaRows { tables: { name: string; count: number; rows: string }[]; sequences: { name: string; value: string }[] }
+/** The rows in the tables of `schema` (those with at most SQUASH_ROWS), and the sequences' states. */
+export function readRows(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, schema: Schema): Promise<SchemaRows>;
+/** `readRows`' answer as statements: one INSERT ... json_populate_recordset a table, then setval a sequence. */
+export function rowsSql(data: SchemaRows): string[];
 /** A migration's Down section as written (comments included), from after its `-- Down Migration` line. */
 export function downSection(migration: Pick<ProjectMigration, 'down'>, bytes: Uint8Array): string;
 /** `buildSquash`'s answer: the squash's text, or why there is none (nothing was written either way). */

@@ -47,6 +47,38 @@ const ENUMS = `SELECT n.nspname AS schema, t.typname AS name, array_to_json(arra
   GROUP BY n.nspname, t.typname
   ORDER BY n.nspname, t.typname`;
 
+// Functions and procedures (not aggregates, not an extension's): each
+// written whole by pg_get_functiondef. `after_tables`: its signature names a
+// table's row type, or its body is parsed when it is made (BEGIN ATOMIC),
+// so it is made after the tables; the others before, as column defaults
+// and checks may call them.
+const FUNCTIONS = `SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS arguments,
+    p.prokind AS kind, pg_get_functiondef(p.oid) AS definition,
+    (to_jsonb(p) ->> 'prosqlbody') IS NOT NULL
+      OR EXISTS (SELECT 1 FROM pg_type t WHERE t.typrelid <> 0 AND (t.oid = p.prorettype OR t.oid = ANY (p.proargtypes))) AS after_tables
+  FROM pg_proc p
+  JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.prokind IN ('f', 'p', 'w') AND ${OWN}
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+  ORDER BY n.nspname, p.proname, 3`;
+
+// Plain views, in the order they were made (one may read another).
+const VIEWS = `SELECT n.nspname AS schema, c.relname AS name, pg_get_viewdef(c.oid, true) AS definition,
+    array_to_json(c.reloptions) AS options
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'v' AND ${OWN}
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  ORDER BY c.oid`;
+
+// Triggers on tables (a constraint's own are internal).
+const TRIGGERS = `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name, pg_get_triggerdef(t.oid) AS definition
+  FROM pg_trigger t
+  JOIN pg_class c ON c.oid = t.tgrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND ${OWN}
+  ORDER BY n.nspname, c.relname, t.tgname`;
+
 const KINDS = { p: 'primary key', u: 'unique', c: 'check', f: 'foreign key', x: 'exclusion' };
 
 /** The tables `exclude` names, each as `schema.table`. */
@@ -71,8 +103,11 @@ const qualified = (schema, table) => (schema === 'public' ? table : `${schema}.$
  * The tables of the database `db` is connected to, from its catalogs:
  * `{ tables: [{ name, columns: [{ name, type, nullable, default }],
  * indexes: [{ name, definition, unique, valid }], constraints: [{ name,
- * kind, definition, validated }] }] }`, sorted by name. `exclude` names
- * tables left out (`public.kimberlite_migrations`, the history).
+ * kind, definition, validated }], triggers: [{ name, definition }] }],
+ * functions: [{ name, kind, definition, afterTables }], views: [{ name,
+ * definition, options }] }`, tables sorted by name, views in the order
+ * they were made. `exclude` names tables left out
+ * (`public.kimberlite_migrations`, the history).
  */
 export async function readSchema(db, { exclude = ['public.kimberlite_migrations'] } = {}) {
   const left = excluded(exclude);
@@ -80,7 +115,7 @@ export async function readSchema(db, { exclude = ['public.kimberlite_migrations'
   const tableOf = (row) => {
     if (left.has(`${row.schema}.${row.table}`)) return null;
     const name = qualified(row.schema, row.table);
-    if (!tables.has(name)) tables.set(name, { name, columns: [], indexes: [], constraints: [] });
+    if (!tables.has(name)) tables.set(name, { name, columns: [], indexes: [], constraints: [], triggers: [] });
     return tables.get(name);
   };
   for (const row of (await db.query(COLUMNS)).rows) {
@@ -92,12 +127,25 @@ export async function readSchema(db, { exclude = ['public.kimberlite_migrations'
   for (const row of (await db.query(CONSTRAINTS)).rows) {
     tableOf(row)?.constraints.push({ name: row.name, kind: KINDS[row.kind] ?? row.kind, definition: row.definition, validated: Boolean(row.validated) });
   }
+  for (const row of (await db.query(TRIGGERS)).rows) {
+    tableOf(row)?.triggers.push({ name: row.name, definition: row.definition });
+  }
+  const functions = (await db.query(FUNCTIONS)).rows.map((row) => ({
+    name: `${qualified(row.schema, row.name)}(${row.arguments})`,
+    kind: row.kind === 'p' ? 'procedure' : 'function',
+    definition: row.definition.trimEnd(),
+    afterTables: Boolean(row.after_tables),
+  }));
+  const views = (await db.query(VIEWS)).rows.map((row) => {
+    const options = typeof row.options === 'string' ? JSON.parse(row.options) : row.options;
+    return { name: qualified(row.schema, row.name), definition: row.definition.trim().replace(/;$/, ''), options: options ?? [] };
+  });
   const extensions = (await db.query(EXTENSIONS)).rows.map((row) => row.name);
   const enums = (await db.query(ENUMS)).rows.map((row) => ({
     name: qualified(row.schema, row.name),
     labels: typeof row.labels === 'string' ? JSON.parse(row.labels) : row.labels,
   }));
-  return { extensions, enums, tables: [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  return { extensions, enums, tables: [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), functions, views };
 }
 
 /**
@@ -130,12 +178,19 @@ function byName(before, after, same) {
 }
 
 const empty = (part) => part.added.length === 0 && part.removed.length === 0 && part.changed.length === 0;
+/**
+ * A definition as compared: PostgreSQL versions deparse a view or a
+ * BEGIN ATOMIC body with or without `table.` before its columns (15 does,
+ * 16 and later do not when one table is read), so qualifiers are left out.
+ */
+const comparable = (definition) => definition.replace(/(?:"(?:[^"]|"")+"|\b[A-Za-z_][A-Za-z0-9_$]*)\.(?=["A-Za-z_])/g, '');
+const sameDefinition = (x, y) => x.definition === y.definition || comparable(x.definition) === comparable(y.definition);
 
 /**
  * What changed from schema `a` to schema `b` (as `readSchema` gives them),
  * object by object: `{ same, added: [tables], removed: [tables], changed:
- * [{ name, columns, indexes, constraints }] }`, each of those three an
- * `{ added, removed, changed: [{ name, from, to }] }`.
+ * [{ name, columns, indexes, constraints, triggers }], functions, views }`,
+ * each of those parts an `{ added, removed, changed: [{ name, from, to }] }`.
  */
 export function diffSchemas(a, b) {
   const tables = byName(a.tables, b.tables, () => true);
@@ -148,10 +203,14 @@ export function diffSchemas(a, b) {
       columns: byName(before.columns, table.columns, (x, y) => x.type === y.type && x.nullable === y.nullable && x.default === y.default),
       indexes: byName(before.indexes, table.indexes, (x, y) => x.definition === y.definition && x.valid === y.valid),
       constraints: byName(before.constraints, table.constraints, (x, y) => x.definition === y.definition && x.validated === y.validated),
+      triggers: byName(before.triggers ?? [], table.triggers ?? [], sameDefinition),
     };
     if (!Object.values(parts).every(empty)) changed.push({ name: table.name, ...parts });
   }
-  return { same: tables.added.length === 0 && tables.removed.length === 0 && changed.length === 0, added: tables.added, removed: tables.removed, changed };
+  const functions = byName(a.functions ?? [], b.functions ?? [], sameDefinition);
+  const views = byName(a.views ?? [], b.views ?? [], (x, y) => sameDefinition(x, y) && JSON.stringify(x.options) === JSON.stringify(y.options));
+  const same = tables.added.length === 0 && tables.removed.length === 0 && changed.length === 0 && empty(functions) && empty(views);
+  return { same, added: tables.added, removed: tables.removed, changed, functions, views };
 }
 
 /**
@@ -193,30 +252,59 @@ export function columnSql(column) {
   return `${quote(column.name)} ${column.type}${column.nullable ? '' : ' NOT NULL'}${column.default === null ? '' : ` DEFAULT ${column.default}`}`;
 }
 
+/** A function's or procedure's DROP: its name and argument types. */
+const dropRoutine = (routine) => {
+  const open = routine.name.indexOf('(');
+  return `DROP ${routine.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${quoteQualified(routine.name.slice(0, open))}${routine.name.slice(open)};`;
+};
+
+/** A view's CREATE VIEW, with its options (security_barrier, check_option, ...). */
+const viewSql = (view) => `CREATE VIEW ${quoteQualified(view.name)}${view.options.length ? ` WITH (${view.options.join(', ')})` : ''} AS\n${view.definition};`;
+
+/** A routine's definition as a statement. */
+const routineSql = (routine) => `${routine.definition};`;
+
 /**
- * The schema as SQL: the schemas other than public, the sequences column
- * defaults draw from, then for
- * each table its CREATE TABLE with columns and constraints (foreign keys as
- * ALTER TABLE after every table, so the order of tables does not matter),
- * then its other indexes.
+ * The schema as SQL: the schemas other than public, extensions, enum
+ * types, the sequences column defaults draw from, the functions column
+ * defaults and checks may call (with function bodies unchecked until every
+ * table exists, as pg_dump does), then for each table its CREATE TABLE
+ * with columns and constraints (foreign keys as ALTER TABLE after every
+ * table, so the order of tables does not matter) and its other indexes;
+ * then the functions that name a table's row type, the views in the order
+ * they were made, and the triggers. With `data` (`readRows`' answer),
+ * the rows after the tables, before the foreign keys and triggers.
  */
-export function schemaSql(schema) {
+export function schemaSql(schema, data = null) {
   const out = [];
   const foreign = [];
+  const functions = schema.functions ?? [];
+  const views = schema.views ?? [];
   // The sequences column defaults draw from (`serial` columns): made first.
   const sequences = drawnSequences(schema.tables);
-  // Schemas other than public that tables or sequences live in: made first of all.
-  const schemas = new Set([...schema.tables.map((table) => table.name), ...sequences].filter((name) => name.includes('.')).map((name) => name.split('.')[0].replace(/^"|"$/g, '')));
-  for (const name of [...schemas, ...(schema.enums ?? []).filter((type) => type.name.includes('.')).map((type) => type.name.split('.')[0])].sort().filter((name, at, all) => all.indexOf(name) === at)) out.push(`CREATE SCHEMA IF NOT EXISTS ${quote(name)};`);
+  // Schemas other than public that anything lives in: made first of all.
+  const names = [...schema.tables.map((table) => table.name), ...sequences, ...(schema.enums ?? []).map((type) => type.name), ...views.map((view) => view.name), ...functions.map((routine) => routine.name.slice(0, routine.name.indexOf('(')))];
+  const schemas = [...new Set(names.filter((name) => name.includes('.')).map((name) => name.split('.')[0].replace(/^"|"$/g, '')))].sort();
+  for (const name of schemas) out.push(`CREATE SCHEMA IF NOT EXISTS ${quote(name)};`);
   // Extensions and enum types the columns may use.
   for (const name of schema.extensions ?? []) out.push(`CREATE EXTENSION IF NOT EXISTS ${quote(name)};`);
   for (const type of schema.enums ?? []) out.push(`CREATE TYPE ${quoteQualified(type.name)} AS ENUM (${type.labels.map((label) => `'${label.replaceAll("'", "''")}'`).join(', ')});`);
   for (const sequence of [...sequences].sort()) out.push(`CREATE SEQUENCE ${sequence};`);
+  // A function body may name a table made later: checked when it runs.
+  if (functions.length > 0) out.push('SET LOCAL check_function_bodies = off;');
+  for (const routine of functions.filter((r) => !r.afterTables)) out.push(routineSql(routine));
   for (const table of schema.tables) {
     out.push(createTableSql(table, (constraint) => foreign.push(`ALTER TABLE ${quoteQualified(table.name)} ADD CONSTRAINT ${quote(constraint.name)} ${constraint.definition};`)));
     for (const index of table.indexes) out.push(`${index.definition};`);
   }
-  return `${[...out, ...foreign].join('\n\n')}\n`;
+  const after = [
+    ...functions.filter((r) => r.afterTables).map(routineSql),
+    ...views.map(viewSql),
+    ...schema.tables.flatMap((table) => (table.triggers ?? []).map((trigger) => `${trigger.definition};`)),
+  ];
+  // Rows before the foreign keys are checked and the triggers made (they ran when the rows were first written).
+  const rows = data ? rowsSql(data) : [];
+  return `${[...out, ...rows, ...foreign, ...after].join('\n\n')}\n`;
 }
 
 /**
@@ -281,6 +369,45 @@ export function migrationsFromDiff(diff) {
     for (const item of table.indexes.added) index(table.name, item);
     for (const item of [...table.indexes.removed, ...table.indexes.changed]) refuse(`index ${item.name}`, 'removed or changed: write it by hand (DROP INDEX CONCURRENTLY)');
   }
+  // Functions, views and triggers: made after the tables and columns (the
+  // functions defaults may call, before them), undone first (those, last).
+  const early = [];
+  const late = [];
+  const undoFirst = [];
+  const undoLast = [];
+  for (const routine of diff.functions?.added ?? []) {
+    (routine.afterTables ? late : early).push(routineSql(routine));
+    (routine.afterTables ? undoFirst : undoLast).unshift(dropRoutine(routine));
+  }
+  for (const { name, from, to } of diff.functions?.changed ?? []) {
+    if (from.kind !== to.kind) {
+      refuse(`${to.kind} ${name}`, `was a ${from.kind}: write it by hand`);
+      continue;
+    }
+    // CREATE OR REPLACE: its Down puts the old body back.
+    late.push(routineSql(to));
+    undoFirst.unshift(routineSql(from));
+  }
+  for (const routine of diff.functions?.removed ?? []) refuse(`${routine.kind} ${routine.name}`, 'removed: dropping it breaks what calls it; write the DROP by hand if that is meant');
+  for (const view of diff.views?.added ?? []) {
+    late.push(viewSql(view));
+    undoFirst.unshift(`DROP VIEW ${quoteQualified(view.name)};`);
+  }
+  for (const view of [...(diff.views?.removed ?? []), ...(diff.views?.changed ?? [])]) refuse(`view ${view.name}`, 'removed or changed: CREATE OR REPLACE VIEW cannot drop or retype its columns, and the clients that read it may break; write it by hand');
+  for (const table of diff.added) {
+    for (const trigger of table.triggers ?? []) late.push(`${trigger.definition};`);
+  }
+  for (const table of diff.changed) {
+    for (const trigger of table.triggers?.added ?? []) {
+      late.push(`${trigger.definition};`);
+      undoFirst.unshift(`DROP TRIGGER ${quote(trigger.name)} ON ${quoteQualified(table.name)};`);
+    }
+    for (const trigger of [...(table.triggers?.removed ?? []), ...(table.triggers?.changed ?? [])]) refuse(`trigger ${trigger.name} on ${table.name}`, 'removed or changed: write it by hand');
+  }
+  if (early.length > 0 || late.length > 0) {
+    main.up = [...early, ...main.up, ...late];
+    main.down = [...undoFirst, ...main.down, ...undoLast];
+  }
   return { main, indexes, validate, refused };
 }
 
@@ -314,7 +441,15 @@ export function diffLines(diff) {
     part(table.columns, 'column', columnSql);
     part(table.constraints, 'constraint', constraintText);
     part(table.indexes, 'index', indexText);
+    part(table.triggers ?? { added: [], removed: [], changed: [] }, 'trigger', (trigger) => `${trigger.name}: ${trigger.definition.replace(/^CREATE (CONSTRAINT )?TRIGGER \S+ /, '')}`);
   }
+  const top = (changes, word) => {
+    for (const item of changes?.added ?? []) lines.push({ sign: '+', text: `${item.kind ?? word} ${item.name}`, table: null });
+    for (const item of changes?.removed ?? []) lines.push({ sign: '-', text: `${item.kind ?? word} ${item.name}`, table: null });
+    for (const { name, to } of changes?.changed ?? []) lines.push({ sign: '~', text: `${to.kind ?? word} ${name}: its definition`, table: null });
+  };
+  top(diff.functions, 'function');
+  top(diff.views, 'view');
   return lines;
 }
 
@@ -325,9 +460,10 @@ const NOT_EXTENSION = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d W
  * What a database holds that `schemaSql` does not write, so that a squash
  * written from it would not be equal in effect to the migrations it
  * replaces: `[{ object, reason }]`, empty when the SQL carries everything.
- * Views, functions, triggers, rules, policies and row-level security, other
+ * Materialized views, aggregates, triggers on views, rules, policies and row-level security, other
  * types, identity and generated columns, collations, sequences of their own,
- * privileges, inherited, partitioned, unlogged and foreign tables, and rows.
+ * privileges, inherited, partitioned, unlogged and foreign tables, and more
+ * rows in a table than a squash carries (SQUASH_ROWS).
  * `exclude` as for `readSchema`; `schema`, its result when the caller has it.
  */
 export async function squashBlockers(db, { exclude = ['public.kimberlite_migrations'], schema } = {}) {
@@ -337,16 +473,20 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
   const add = (object, reason) => found.push({ object, reason });
   const rows = async (sql) => (await db.query(sql)).rows;
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('v', 'm', 'f') AND ${OWN} AND ${NOT_EXTENSION('pg_class', 'c.oid')} ORDER BY 1, 2`)) {
-    add(`${{ v: 'view', m: 'materialized view', f: 'foreign table' }[row.kind]} ${qualified(row.schema, row.name)}`, 'the squash writes tables, types, sequences and indexes only');
+      WHERE c.relkind IN ('m', 'f') AND ${OWN} AND ${NOT_EXTENSION('pg_class', 'c.oid')} ORDER BY 1, 2`)) {
+    add(`${{ m: 'materialized view', f: 'foreign table' }[row.kind]} ${qualified(row.schema, row.name)}`, 'the squash writes tables, views, functions, triggers, types, sequences and indexes only');
   }
-  for (const row of await rows(`SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE ${OWN} AND ${NOT_EXTENSION('pg_proc', 'p.oid')} ORDER BY 1, 2`)) {
-    add(`${row.kind === 'p' ? 'procedure' : row.kind === 'a' ? 'aggregate' : 'function'} ${qualified(row.schema, row.name)}`, 'functions and procedures are not carried');
+  for (const row of await rows(`SELECT n.nspname AS schema, p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.prokind = 'a' AND ${OWN} AND ${NOT_EXTENSION('pg_proc', 'p.oid')} ORDER BY 1, 2`)) {
+    add(`aggregate ${qualified(row.schema, row.name)}`, 'aggregates are not carried');
   }
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE NOT t.tgisinternal AND ${OWN} ORDER BY 1, 2, 3`)) {
-    if (mine(row.schema, row.table)) add(`trigger ${row.name} on ${qualified(row.schema, row.table)}`, 'triggers are not carried');
+      WHERE NOT t.tgisinternal AND c.relkind NOT IN ('r', 'p') AND ${OWN} ORDER BY 1, 2, 3`)) {
+    add(`trigger ${row.name} on ${qualified(row.schema, row.table)}`, 'triggers on views are not carried');
+  }
+  for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'v' AND c.relacl IS NOT NULL AND ${OWN} ORDER BY 1, 2`)) {
+    add(`view ${qualified(row.schema, row.name)}`, 'privileges granted on it (GRANT) are not carried');
   }
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, r.rulename AS name FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE r.rulename <> '_RETURN' AND ${OWN} ORDER BY 1, 2, 3`)) {
@@ -361,8 +501,8 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
     if (row.persistence === 'u') add(name, 'it is UNLOGGED, which the squash does not write');
     if (row.kind === 'p' || row.inherits) add(name, 'partitioned and inherited tables are not carried');
     if (row.granted) add(name, 'privileges granted on it (GRANT) are not carried');
-    const [count] = await rows(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${quote(row.schema)}.${quote(row.table)} LIMIT 1000) x`);
-    if (count.n > 0) add(name, `it holds ${count.n === 1000 ? '1000 or more rows' : `${count.n} row${count.n === 1 ? '' : 's'}`} the migrations inserted, and a squash carries no data`);
+    const [count] = await rows(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${quote(row.schema)}.${quote(row.table)} LIMIT ${SQUASH_ROWS + 1}) x`);
+    if (count.n > SQUASH_ROWS) add(name, `it holds more than ${SQUASH_ROWS.toLocaleString('en')} rows the migrations inserted, more than a squash carries as SQL`);
   }
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, a.attname AS name, a.attidentity AS identity, a.attgenerated AS generated,
         a.attcollation <> t.typcollation AS collated
@@ -386,6 +526,52 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
     else if (Number(row.start) !== 1 || Number(row.increment) !== 1) add(`sequence ${name}`, 'its START or INCREMENT is not 1, which the squash does not write');
   }
   return found;
+}
+
+/** The most rows of one table a squash carries (as INSERT ... json_populate_recordset). */
+export const SQUASH_ROWS = 10000;
+
+/**
+ * The rows the migrations left in the tables of `schema` (those with at
+ * most SQUASH_ROWS; `squashBlockers` names the others), each table's as
+ * JSON, a row a line, in a fixed order; and where the sequences column
+ * defaults draw from stand: `{ tables: [{ name, count, rows }], sequences:
+ * [{ name, value }] }` (a sequence never drawn from is left out).
+ */
+export async function readRows(db, schema) {
+  const tables = [];
+  for (const table of schema.tables) {
+    const name = quoteQualified(table.name);
+    const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${name} LIMIT ${SQUASH_ROWS + 1}) x`)).rows;
+    if (n === 0 || n > SQUASH_ROWS) continue;
+    const [{ rows }] = (await db.query(`SELECT string_agg(to_json(x)::text, E',\\n' ORDER BY to_json(x)::text) AS rows FROM ${name} x`)).rows;
+    tables.push({ name: table.name, count: n, rows: `[\n${rows}\n]` });
+  }
+  const sequences = [];
+  for (const sequence of [...drawnSequences(schema.tables)].sort()) {
+    const [state] = (await db.query(`SELECT last_value::text AS value, is_called AS called FROM ${sequence}`)).rows;
+    if (state.called) sequences.push({ name: sequence, value: state.value });
+  }
+  return { tables, sequences };
+}
+
+/** A dollar-quote tag that does not occur in `text`. */
+function dollarTag(text) {
+  let tag = '$rows$';
+  for (let n = 1; text.includes(tag); n++) tag = `$rows${n}$`;
+  return tag;
+}
+
+/** `readRows`' answer as SQL: each table's rows in one INSERT, then each sequence set where it stood. */
+export function rowsSql(data) {
+  const out = [];
+  for (const table of data.tables) {
+    const name = quoteQualified(table.name);
+    const tag = dollarTag(table.rows);
+    out.push(`-- ${table.count} row${table.count === 1 ? '' : 's'} the replaced migrations left in ${table.name}\nINSERT INTO ${name} SELECT * FROM json_populate_recordset(NULL::${name}, ${tag}${table.rows}${tag});`);
+  }
+  for (const sequence of data.sequences) out.push(`SELECT setval('${sequence.name.replaceAll("'", "''")}', ${sequence.value});`);
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@
 // offers as a download) is the caller's. No I/O of its own.
 
 import { runStep } from './run.js';
-import { readSchema, squashBlockers, squashText, schemaSql, diffSchemas, diffLines } from './schema.js';
+import { readSchema, readRows, squashBlockers, squashText, schemaSql, diffSchemas, diffLines } from './schema.js';
 
 const decoder = new TextDecoder();
 
@@ -29,12 +29,13 @@ const refused = (code, message, help, extra = {}) => ({ ok: false, code, message
  * core's `parseMigration`, `runOptions(db)` what `runStep` gets.
  *
  * Its Up is the schema after `to`, read from the first database's catalogs;
- * its Down the replaced Down sections, last first. Refused (`ok: false`,
+ * with the rows they left (`readRows`); its Down the replaced Down
+ * sections, last first. Refused (`ok: false`,
  * with `code`, `message`, `help` and any `blockers`) when the project has
  * errors, `to` is not a later migration, the database holds what the SQL
  * does not carry (`squashBlockers`), or the squash, run on the second
- * database, does not make the same schema, or its Down does not leave what
- * the replaced ones leave. Else `{ ok: true, fileName, text, parsed,
+ * database, does not make the same schema and rows, or its Down does not
+ * leave what the replaced ones leave. Else `{ ok: true, fileName, text, parsed,
  * replaced, down, noDown }`.
  */
 export async function buildSquash({ report, steps, contents, to, open, parse, runOptions = () => ({}), migrationsDir = 'migrations', keptIn, created = null, author = null }) {
@@ -70,9 +71,9 @@ export async function buildSquash({ report, steps, contents, to, open, parse, ru
   };
 
   // The migrations on a scratch database, read from its catalogs; then their Downs run on it.
-  const { schema, blockers, undone } = await onScratch(mine, async (db) => {
+  const { schema, data, blockers, undone } = await onScratch(mine, async (db) => {
     const made = await readSchema(db);
-    const built = { schema: made, blockers: await squashBlockers(db, { schema: made }) };
+    const built = { schema: made, data: await readRows(db, made), blockers: await squashBlockers(db, { schema: made }) };
     if (built.blockers.length > 0 || down === null) return built;
     for (const m of undo) await runStep(db, { id: m.id, path: m.path, transactional: true, statements: m.down }, runOptions(db));
     return { ...built, undone: await readSchema(db) };
@@ -83,21 +84,30 @@ export async function buildSquash({ report, steps, contents, to, open, parse, ru
       { blockers });
   }
   const fileName = `${String(to).padStart(4, '0')}_squash.sql`;
-  const text = squashText({ id: to, created, author, up: schemaSql(schema), down, noDown, keptIn });
+  const text = squashText({ id: to, created, author, up: schemaSql(schema, data), down, noDown, keptIn });
   const parsed = parse(`${migrationsDir}/${fileName}`, text);
 
-  // The squash on a second scratch database: the same schema, and its Down undoes it as the replaced ones do.
-  const differences = await onScratch([{ id: to, path: `${migrationsDir}/${fileName}`, transactional: true, statements: parsed.up }], async (db) => {
+  // The squash on a second scratch database: the same schema and rows, and its Down undoes it as the replaced ones do.
+  const schemaLines = (diff) => diffLines(diff).slice(0, 12).map((line) => `${line.sign} ${line.text}`);
+  const step = (statements) => ({ id: to, path: `${migrationsDir}/${fileName}`, transactional: true, statements });
+  const difference = await onScratch([step(parsed.up)], async (db) => {
     const made = diffSchemas(schema, await readSchema(db));
-    if (!made.same || !parsed.down) return [['makes', made]];
-    await runStep(db, { id: to, path: `${migrationsDir}/${fileName}`, transactional: true, statements: parsed.down }, runOptions(db));
-    return [['makes', made], ['leaves after its Down', diffSchemas(undone, await readSchema(db))]];
+    if (!made.same) return { what: 'makes another schema than', lines: schemaLines(made) };
+    const rows = await readRows(db, schema);
+    const rowsOf = (of, name) => JSON.stringify(of.tables.find((t) => t.name === name) ?? null);
+    const moved = [
+      ...schema.tables.filter((table) => rowsOf(data, table.name) !== rowsOf(rows, table.name)).map((table) => `rows of ${table.name}`),
+      ...(JSON.stringify(data.sequences) === JSON.stringify(rows.sequences) ? [] : ['where the sequences stand']),
+    ];
+    if (moved.length > 0) return { what: 'leaves other data than', lines: moved };
+    if (!parsed.down) return null;
+    await runStep(db, step(parsed.down), runOptions(db));
+    const undoes = diffSchemas(undone, await readSchema(db));
+    return undoes.same ? null : { what: 'leaves after its Down another schema than', lines: schemaLines(undoes) };
   }, mine);
-  for (const [what, diff] of differences) {
-    if (!diff.same) {
-      return refused('squash-refused', `The squash ${what} another schema than migrations 1 to ${to}; nothing was written.`,
-        `${diffLines(diff).slice(0, 12).map((line) => `${line.sign} ${line.text}`).join('; ')}. This is a limit of the squash's SQL: please report it, and squash up to an earlier migration.`);
-    }
+  if (difference) {
+    return refused('squash-refused', `The squash ${difference.what} migrations 1 to ${to}; nothing was written.`,
+      `${difference.lines.join('; ')}. This is a limit of the squash's SQL: please report it, and squash up to an earlier migration.`);
   }
   return { ok: true, id: to, fileName, text, parsed, replaced: replaced.map((m) => ({ id: m.id, fileName: m.fileName, path: m.path })), down: down !== null, noDown };
 }
