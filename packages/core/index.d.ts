@@ -386,13 +386,18 @@ export interface SchemaRoutine {
   /** Its signature names a table's row type, or its body is parsed when made (BEGIN ATOMIC): made after the tables. */
   afterTables: boolean;
 }
-/** A plain view. */
+/** A view or a materialized view. */
 export interface SchemaView {
   name: string;
   /** Its SELECT, as pg_get_viewdef writes it. */
   definition: string;
   /** Its options (`security_barrier=true`, `check_option=local`, ...). */
   options: string[];
+  materialized: boolean;
+  /** False for a materialized view made WITH NO DATA and not refreshed since. */
+  populated: boolean;
+  /** A materialized view's indexes. */
+  indexes: SchemaTable['indexes'];
 }
 export interface Schema {
   /** Extensions created (plpgsql aside). */

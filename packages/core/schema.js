@@ -19,13 +19,13 @@ const COLUMNS = `SELECT n.nspname AS schema, c.relname AS table, a.attname AS na
   WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${OWN}
   ORDER BY n.nspname, c.relname, a.attnum`;
 
-const INDEXES = `SELECT n.nspname AS schema, t.relname AS table, i.relname AS name,
+const INDEXES = `SELECT n.nspname AS schema, t.relname AS table, i.relname AS name, t.relkind = 'm' AS on_view,
     pg_get_indexdef(x.indexrelid) AS definition, x.indisunique AS unique, x.indisvalid AS valid
   FROM pg_index x
   JOIN pg_class i ON i.oid = x.indexrelid
   JOIN pg_class t ON t.oid = x.indrelid
   JOIN pg_namespace n ON n.oid = t.relnamespace
-  WHERE t.relkind IN ('r', 'p') AND ${OWN}
+  WHERE t.relkind IN ('r', 'p', 'm') AND ${OWN}
     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
   ORDER BY n.nspname, t.relname, i.relname`;
 
@@ -62,12 +62,12 @@ const FUNCTIONS = `SELECT n.nspname AS schema, p.proname AS name, pg_get_functio
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
   ORDER BY n.nspname, p.proname, 3`;
 
-// Plain views, in the order they were made (one may read another).
+// Views and materialized views, in the order they were made (one may read another).
 const VIEWS = `SELECT n.nspname AS schema, c.relname AS name, pg_get_viewdef(c.oid, true) AS definition,
-    array_to_json(c.reloptions) AS options
+    array_to_json(c.reloptions) AS options, c.relkind = 'm' AS materialized, c.relispopulated AS populated
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind = 'v' AND ${OWN}
+  WHERE c.relkind IN ('v', 'm') AND ${OWN}
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
   ORDER BY c.oid`;
 
@@ -121,8 +121,16 @@ export async function readSchema(db, { exclude = ['public.kimberlite_migrations'
   for (const row of (await db.query(COLUMNS)).rows) {
     tableOf(row)?.columns.push({ name: row.name, type: row.type, nullable: Boolean(row.nullable), default: row.default ?? null });
   }
+  const views = (await db.query(VIEWS)).rows.map((row) => {
+    const options = typeof row.options === 'string' ? JSON.parse(row.options) : row.options;
+    // `populated`: false for a materialized view made WITH NO DATA (and not refreshed since).
+    return { name: qualified(row.schema, row.name), definition: row.definition.trim().replace(/;$/, ''), options: options ?? [], materialized: Boolean(row.materialized), populated: Boolean(row.populated), indexes: [] };
+  });
+  const viewsByName = new Map(views.map((view) => [view.name, view]));
   for (const row of (await db.query(INDEXES)).rows) {
-    tableOf(row)?.indexes.push({ name: row.name, definition: row.definition, unique: Boolean(row.unique), valid: Boolean(row.valid) });
+    const index = { name: row.name, definition: row.definition, unique: Boolean(row.unique), valid: Boolean(row.valid) };
+    if (row.on_view) viewsByName.get(qualified(row.schema, row.table))?.indexes.push(index);
+    else tableOf(row)?.indexes.push(index);
   }
   for (const row of (await db.query(CONSTRAINTS)).rows) {
     tableOf(row)?.constraints.push({ name: row.name, kind: KINDS[row.kind] ?? row.kind, definition: row.definition, validated: Boolean(row.validated) });
@@ -136,10 +144,6 @@ export async function readSchema(db, { exclude = ['public.kimberlite_migrations'
     definition: row.definition.trimEnd(),
     afterTables: Boolean(row.after_tables),
   }));
-  const views = (await db.query(VIEWS)).rows.map((row) => {
-    const options = typeof row.options === 'string' ? JSON.parse(row.options) : row.options;
-    return { name: qualified(row.schema, row.name), definition: row.definition.trim().replace(/;$/, ''), options: options ?? [] };
-  });
   const extensions = (await db.query(EXTENSIONS)).rows.map((row) => row.name);
   const enums = (await db.query(ENUMS)).rows.map((row) => ({
     name: qualified(row.schema, row.name),
@@ -208,7 +212,7 @@ export function diffSchemas(a, b) {
     if (!Object.values(parts).every(empty)) changed.push({ name: table.name, ...parts });
   }
   const functions = byName(a.functions ?? [], b.functions ?? [], sameDefinition);
-  const views = byName(a.views ?? [], b.views ?? [], (x, y) => sameDefinition(x, y) && JSON.stringify(x.options) === JSON.stringify(y.options));
+  const views = byName(a.views ?? [], b.views ?? [], (x, y) => sameDefinition(x, y) && JSON.stringify([x.options, x.materialized, x.populated, x.indexes]) === JSON.stringify([y.options, y.materialized, y.populated, y.indexes]));
   const same = tables.added.length === 0 && tables.removed.length === 0 && changed.length === 0 && empty(functions) && empty(views);
   return { same, added: tables.added, removed: tables.removed, changed, functions, views };
 }
@@ -258,8 +262,14 @@ const dropRoutine = (routine) => {
   return `DROP ${routine.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${quoteQualified(routine.name.slice(0, open))}${routine.name.slice(open)};`;
 };
 
-/** A view's CREATE VIEW, with its options (security_barrier, check_option, ...). */
-const viewSql = (view) => `CREATE VIEW ${quoteQualified(view.name)}${view.options.length ? ` WITH (${view.options.join(', ')})` : ''} AS\n${view.definition};`;
+/** A view's CREATE VIEW, with its options (security_barrier, check_option, ...); a materialized one's indexes after it. */
+const viewSql = (view) => [
+  `CREATE ${view.materialized ? 'MATERIALIZED ' : ''}VIEW ${quoteQualified(view.name)}${view.options.length ? ` WITH (${view.options.join(', ')})` : ''} AS\n${view.definition}${view.populated === false ? '\nWITH NO DATA' : ''};`,
+  ...(view.indexes ?? []).map((index) => `${index.definition};`),
+].join('\n\n');
+
+/** A view's DROP. */
+const dropView = (view) => `DROP ${view.materialized ? 'MATERIALIZED ' : ''}VIEW ${quoteQualified(view.name)};`;
 
 /** A routine's definition as a statement. */
 const routineSql = (routine) => `${routine.definition};`;
@@ -391,9 +401,9 @@ export function migrationsFromDiff(diff) {
   for (const routine of diff.functions?.removed ?? []) refuse(`${routine.kind} ${routine.name}`, 'removed: dropping it breaks what calls it; write the DROP by hand if that is meant');
   for (const view of diff.views?.added ?? []) {
     late.push(viewSql(view));
-    undoFirst.unshift(`DROP VIEW ${quoteQualified(view.name)};`);
+    undoFirst.unshift(dropView(view));
   }
-  for (const view of [...(diff.views?.removed ?? []), ...(diff.views?.changed ?? [])]) refuse(`view ${view.name}`, 'removed or changed: CREATE OR REPLACE VIEW cannot drop or retype its columns, and the clients that read it may break; write it by hand');
+  for (const view of [...(diff.views?.removed ?? []), ...(diff.views?.changed ?? []).map((change) => change.to)]) refuse(`${view.materialized ? 'materialized view' : 'view'} ${view.name}`, 'removed or changed: CREATE OR REPLACE VIEW cannot drop or retype its columns, and the clients that read it may break; write it by hand');
   for (const table of diff.added) {
     for (const trigger of table.triggers ?? []) late.push(`${trigger.definition};`);
   }
@@ -443,13 +453,13 @@ export function diffLines(diff) {
     part(table.indexes, 'index', indexText);
     part(table.triggers ?? { added: [], removed: [], changed: [] }, 'trigger', (trigger) => `${trigger.name}: ${trigger.definition.replace(/^CREATE (CONSTRAINT )?TRIGGER \S+ /, '')}`);
   }
-  const top = (changes, word) => {
-    for (const item of changes?.added ?? []) lines.push({ sign: '+', text: `${item.kind ?? word} ${item.name}`, table: null });
-    for (const item of changes?.removed ?? []) lines.push({ sign: '-', text: `${item.kind ?? word} ${item.name}`, table: null });
-    for (const { name, to } of changes?.changed ?? []) lines.push({ sign: '~', text: `${to.kind ?? word} ${name}: its definition`, table: null });
+  const top = (changes, kind) => {
+    for (const item of changes?.added ?? []) lines.push({ sign: '+', text: `${kind(item)} ${item.name}`, table: null });
+    for (const item of changes?.removed ?? []) lines.push({ sign: '-', text: `${kind(item)} ${item.name}`, table: null });
+    for (const { name, to } of changes?.changed ?? []) lines.push({ sign: '~', text: `${kind(to)} ${name}: its definition`, table: null });
   };
-  top(diff.functions, 'function');
-  top(diff.views, 'view');
+  top(diff.functions, (routine) => routine.kind);
+  top(diff.views, (view) => (view.materialized ? 'materialized view' : 'view'));
   return lines;
 }
 
@@ -460,7 +470,7 @@ const NOT_EXTENSION = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d W
  * What a database holds that `schemaSql` does not write, so that a squash
  * written from it would not be equal in effect to the migrations it
  * replaces: `[{ object, reason }]`, empty when the SQL carries everything.
- * Materialized views, aggregates, triggers on views, rules, policies and row-level security, other
+ * Foreign tables, aggregates, triggers on views, rules, policies and row-level security, other
  * types, identity and generated columns, collations, sequences of their own,
  * privileges, inherited, partitioned, unlogged and foreign tables, and more
  * rows in a table than a squash carries (SQUASH_ROWS).
@@ -473,8 +483,8 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
   const add = (object, reason) => found.push({ object, reason });
   const rows = async (sql) => (await db.query(sql)).rows;
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('m', 'f') AND ${OWN} AND ${NOT_EXTENSION('pg_class', 'c.oid')} ORDER BY 1, 2`)) {
-    add(`${{ m: 'materialized view', f: 'foreign table' }[row.kind]} ${qualified(row.schema, row.name)}`, 'the squash writes tables, views, functions, triggers, types, sequences and indexes only');
+      WHERE c.relkind = 'f' AND ${OWN} AND ${NOT_EXTENSION('pg_class', 'c.oid')} ORDER BY 1, 2`)) {
+    add(`foreign table ${qualified(row.schema, row.name)}`, 'the squash writes tables, views, functions, triggers, types, sequences and indexes only');
   }
   for (const row of await rows(`SELECT n.nspname AS schema, p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE p.prokind = 'a' AND ${OWN} AND ${NOT_EXTENSION('pg_proc', 'p.oid')} ORDER BY 1, 2`)) {
@@ -485,7 +495,7 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
     add(`trigger ${row.name} on ${qualified(row.schema, row.table)}`, 'triggers on views are not carried');
   }
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'v' AND c.relacl IS NOT NULL AND ${OWN} ORDER BY 1, 2`)) {
+      WHERE c.relkind IN ('v', 'm') AND c.relacl IS NOT NULL AND ${OWN} ORDER BY 1, 2`)) {
     add(`view ${qualified(row.schema, row.name)}`, 'privileges granted on it (GRANT) are not carried');
   }
   for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS table, r.rulename AS name FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -52,12 +52,12 @@ export async function buildSquash({ report, steps, contents, to, open, parse, ru
   }
   const undo = [...replaced].reverse();
   const stopper = undo.find((m) => !m.down || m.down.length === 0 || !m.transactional);
-  const noDown = !stopper
+  let noDown = !stopper
     ? null
     : !stopper.down || stopper.down.length === 0
       ? `migration ${stopper.id} (${stopper.fileName}) cannot be rolled back`
       : `migration ${stopper.id} (${stopper.fileName}) runs outside a transaction, and a squash's Down runs in one`;
-  const down = noDown ? null : undo.map((m) => `-- From ${m.fileName}\n${downSection(m, contents.get(m.path)).trim()}`).join('\n\n');
+  let down = noDown ? null : undo.map((m) => `-- From ${m.fileName}\n${downSection(m, contents.get(m.path)).trim()}`).join('\n\n');
   const mine = steps.filter((step) => step.id <= to);
 
   const onScratch = async (run, read, extensionsOf) => {
@@ -71,17 +71,30 @@ export async function buildSquash({ report, steps, contents, to, open, parse, ru
   };
 
   // The migrations on a scratch database, read from its catalogs; then their Downs run on it.
-  const { schema, data, blockers, undone } = await onScratch(mine, async (db) => {
+  const { schema, data, blockers, undone, failedDown } = await onScratch(mine, async (db) => {
     const made = await readSchema(db);
     const built = { schema: made, data: await readRows(db, made), blockers: await squashBlockers(db, { schema: made }) };
     if (built.blockers.length > 0 || down === null) return built;
-    for (const m of undo) await runStep(db, { id: m.id, path: m.path, transactional: true, statements: m.down }, runOptions(db));
+    for (const m of undo) {
+      try {
+        await runStep(db, { id: m.id, path: m.path, transactional: true, statements: m.down }, runOptions(db));
+      } catch (error) {
+        // The replaced Downs do not roll back what their Ups made: a squash
+        // of them has no Down either, and says why.
+        const first = String(error?.message ?? error).split('\n')[0];
+        return { ...built, failedDown: `the replaced Down sections do not roll back what migrations 1 to ${to} build (${first.replace(/\.$/, '')})` };
+      }
+    }
     return { ...built, undone: await readSchema(db) };
   }, mine);
   if (blockers.length > 0) {
     return refused('squash-refused', `Migrations 1 to ${to} make ${blockers.length === 1 ? 'something' : `${blockers.length} things`} a squash cannot carry; nothing was written.`,
       `${blockers.slice(0, 20).map((b) => `${b.object}: ${b.reason}`).join('; ')}${blockers.length > 20 ? `; and ${blockers.length - 20} more` : ''}. Squash up to an earlier migration, before the first of these.`,
       { blockers });
+  }
+  if (failedDown) {
+    down = null;
+    noDown = failedDown;
   }
   const fileName = `${String(to).padStart(4, '0')}_squash.sql`;
   const text = squashText({ id: to, created, author, up: schemaSql(schema, data), down, noDown, keptIn });

@@ -89,17 +89,17 @@ for (const kind of ['pglite', 'postgres']) {
   });
 }
 
-test('squash refuses, writing nothing, what its SQL cannot carry: materialized views, aggregates', () => {
+test('squash refuses, writing nothing, what its SQL cannot carry: rules, aggregates', () => {
   const dir = project([
     ...MIGRATIONS.slice(0, 2),
     ['0003_seed.sql', "INSERT INTO users (email) VALUES ('a@example.com');", "DELETE FROM users WHERE email = 'a@example.com';"],
-    ['0004_view.sql', 'CREATE MATERIALIZED VIEW user_emails AS SELECT email FROM users;\nCREATE AGGREGATE longest (text) (SFUNC = textcat, STYPE = text);', 'DROP MATERIALIZED VIEW user_emails;\nDROP AGGREGATE longest (text);'],
+    ['0004_view.sql', 'CREATE RULE users_kept AS ON DELETE TO users DO INSTEAD NOTHING;\nCREATE AGGREGATE longest (text) (SFUNC = textcat, STYPE = text);', 'DROP RULE users_kept ON users;\nDROP AGGREGATE longest (text);'],
   ]);
   const refused = kmb(['squash', '--to', '4', '--json', '--project', dir]);
   assert.equal(refused.code, 1, refused.stderr);
   const { error } = JSON.parse(refused.stdout);
   assert.equal(error.code, 'squash-refused');
-  assert.deepEqual(error.blockers.map((b) => b.object).sort(), ['aggregate longest', 'materialized view user_emails']);
+  assert.deepEqual(error.blockers.map((b) => b.object).sort(), ['aggregate longest', 'rule users_kept on users']);
   assert.equal(readdirSync(join(dir, 'migrations')).length, 4);
   assert.equal(existsSync(join(dir, '.kimberlite', 'migrations', 'squashed')), false);
   // Up to 2, before them: fine.
@@ -108,7 +108,7 @@ test('squash refuses, writing nothing, what its SQL cannot carry: materialized v
 });
 
 for (const kind of ['pglite', 'postgres']) {
-  test(`${kind}: squash carries rows and sequences, views, functions (one a default calls, one whose body is parsed when made), procedures and triggers; a new database built from it behaves the same`, async () => {
+  test(`${kind}: squash carries rows and sequences, views and materialized views (with their indexes), functions (one a default calls, one whose body is parsed when made), procedures and triggers; a new database built from it behaves the same`, async () => {
     const dir = project([
       ...MIGRATIONS.slice(0, 2),
       ['0003_code.sql', [
@@ -121,9 +121,12 @@ for (const kind of ['pglite', 'postgres']) {
         'CREATE TRIGGER posts_shout BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION shout();',
         'CREATE VIEW "user" WITH (security_barrier) AS SELECT id, email FROM users;',
         'CREATE VIEW busy AS SELECT id, post_count(id) AS posts FROM "user";',
+        'CREATE MATERIALIZED VIEW post_counts AS SELECT author, count(*) AS n FROM posts GROUP BY author;',
+        'CREATE UNIQUE INDEX post_counts_author ON post_counts (author);',
+        'CREATE MATERIALIZED VIEW later AS SELECT 1 AS one WITH NO DATA;',
         "INSERT INTO users (email, feeling) VALUES ('a@example.com', 'ok'), ('it''s $rows$ \\ \u00e9', NULL);",
         "INSERT INTO posts (id, author, body) VALUES (1, 1, 'hi');",
-      ].join('\n'), 'DELETE FROM posts WHERE id = 1;\nDELETE FROM users WHERE id IN (1, 2);\nDROP VIEW busy;\nDROP VIEW "user";\nDROP TRIGGER posts_shout ON posts;\nDROP FUNCTION shout();\nDROP PROCEDURE forget(BIGINT);\nDROP FUNCTION authors();\nDROP FUNCTION post_count(BIGINT);\nALTER TABLE users DROP COLUMN code;\nDROP FUNCTION new_code();'],
+      ].join('\n'), 'DELETE FROM posts WHERE id = 1;\nDELETE FROM users WHERE id IN (1, 2);\nDROP MATERIALIZED VIEW later;\nDROP MATERIALIZED VIEW post_counts;\nDROP VIEW busy;\nDROP VIEW "user";\nDROP TRIGGER posts_shout ON posts;\nDROP FUNCTION shout();\nDROP PROCEDURE forget(BIGINT);\nDROP FUNCTION authors();\nDROP FUNCTION post_count(BIGINT);\nALTER TABLE users DROP COLUMN code;\nDROP FUNCTION new_code();'],
     ]);
     let fresh = ['--database', join(dir, 'fresh-db')];
     // The schema the replaced migrations build, on the same kind of server
@@ -137,7 +140,7 @@ for (const kind of ['pglite', 'postgres']) {
       assert.equal(kmb(['apply', ...old, '--project', dir]).code, 0);
       before = json(kmb(['schema', '--json', ...old, '--project', dir]));
     }
-    assert.deepEqual(before.views.map((v) => v.name), ['user', 'busy']);
+    assert.deepEqual(before.views.map((v) => [v.name, v.materialized, v.populated, v.indexes.map((i) => i.name)]), [['user', false, true, []], ['busy', false, true, []], ['post_counts', true, true, ['post_counts_author']], ['later', true, false, []]]);
     assert.deepEqual(before.functions.map((f) => f.name).sort(), ['authors()', 'forget(IN u bigint)', 'new_code()', 'post_count(u bigint)', 'shout()']);
     assert.deepEqual(before.tables.find((t) => t.name === 'posts').triggers.map((t) => t.name), ['posts_shout']);
     const done = kmb(['squash', '--to', '3', '--project', dir]);
@@ -172,6 +175,11 @@ test('squash: a replaced migration without a Down makes a squash without one, an
   const text = readFileSync(join(dir, 'migrations', '0003_squash.sql'), 'utf8');
   assert.doesNotMatch(text, /-- Down Migration/);
   assert.equal(json(kmb(['validate', '--json', '--project', dir])).ok, true);
+  // Downs that fail on the database their Ups build: a squash without a Down, and why.
+  const broken = project([MIGRATIONS[0], [MIGRATIONS[1][0], MIGRATIONS[1][1], 'DROP TABLE posts_gone;'], MIGRATIONS[2]]);
+  const squashed = kmb(['squash', '--to', '3', '--project', broken]);
+  assert.equal(squashed.code, 0, squashed.stderr);
+  assert.match(readFileSync(join(broken, 'migrations', '0003_squash.sql'), 'utf8'), /-- No Down section: the replaced Down sections do not roll back what migrations 1 to 3 build \(.*posts_gone.* does not exist.*\)\.\n/);
   for (const args of [['squash'], ['squash', '--to', '3', '--adopt'], ['squash', '--to', 'x'], ['squash', '7', '--to', '3']]) {
     const wrong = kmb([...args, '--project', dir]);
     assert.equal(wrong.code, 2, args.join(' '));

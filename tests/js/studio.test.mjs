@@ -468,7 +468,7 @@ test('a finding with no place in the text (invalid UTF-8) marks nothing and says
 
 test('squash: one migration for 1..N built and checked in the browser, downloaded with its lock; the page\'s commands put it in the project, which then validates and builds the same schema', async () => {
   const project = copyOf(EXAMPLE);
-  writeFileSync(join(project, 'migrations', '0005_emails.sql'), '-- Migration: Emails\nCREATE MATERIALIZED VIEW customer_emails AS SELECT email FROM customers;\n-- Down Migration\nDROP MATERIALIZED VIEW customer_emails;\n');
+  writeFileSync(join(project, 'migrations', '0005_keep_customers.sql'), '-- Migration: Keep customers\nCREATE RULE customers_kept AS ON DELETE TO customers DO INSTEAD NOTHING;\n-- Down Migration\nDROP RULE customers_kept ON customers;\n');
   const { kmb, jsonOf } = await import('./cli.mjs');
   // 0004 makes functions: the squash carries them.
   const before = jsonOf(kmb(['schema', '--json', '--at', '4', '--project', project]));
@@ -477,13 +477,13 @@ test('squash: one migration for 1..N built and checked in the browser, downloade
   await page.setInputFiles('#folder', project);
   await page.waitForSelector('#squash-form:not([hidden])');
   assert.deepEqual(await page.$$eval('#squash-to option', (options) => options.map((o) => o.value)), ['5', '4', '3', '2']);
-  // 0005 makes a materialized view: refused, the view named, nothing downloaded.
+  // 0005 makes a rule: refused, the rule named, nothing downloaded.
   const downloads = [];
   page.on('download', (download) => downloads.push(download));
   await page.selectOption('#squash-to', '5');
   await page.click('#squash');
   await page.waitForFunction(() => /cannot carry/.test(document.getElementById('squash-result').textContent), null, { timeout: 60000 });
-  assert.match(await page.textContent('#squash-result'), /materialized view customer_emails: the squash writes tables, views, functions/);
+  assert.match(await page.textContent('#squash-result'), /rule customers_kept on customers: rules are not carried/);
   assert.equal(downloads.length, 0);
 
   await page.selectOption('#squash-to', '4');
@@ -504,7 +504,7 @@ test('squash: one migration for 1..N built and checked in the browser, downloade
   const moved = spawnSync('bash', ['-euc', commands], { cwd: project, encoding: 'utf8' });
   assert.equal(moved.status, 0, moved.stderr);
   const { readdirSync } = await import('node:fs');
-  assert.deepEqual(readdirSync(join(project, 'migrations')).sort(), ['0004_squash.sql', '0005_emails.sql']);
+  assert.deepEqual(readdirSync(join(project, 'migrations')).sort(), ['0004_squash.sql', '0005_keep_customers.sql']);
   assert.equal(readdirSync(join(project, '.kimberlite', 'migrations', 'squashed')).length, 4);
   // The project validates with the downloaded lock, and a new database built from the squash has the schema 1..4 built.
   // (0005 is not in the lock: a warning, not an error.)
