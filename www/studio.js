@@ -1,6 +1,6 @@
 // The Studio: validates, creates and tries migrations entirely in the browser,
 // on the package's browser entry. Everything from files is rendered as text.
-import { ready, createMigration, migrationTemplates, readConfig, missingExtension, layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG, diffSchemas, diffLines, columnSql, constraintText, indexText, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
+import { ready, createMigration, migrationTemplates, readConfig, missingExtension, layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG, diffSchemas, diffLines, generatedMigrations, columnSql, constraintText, indexText, PGLITE_EXTENSIONS } from './vendor/kimberlite-migration/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attributes = {}, ...children) => {
@@ -76,7 +76,9 @@ async function loadProject(items) {
   stopApplying();
   lastFailure = null;
   endJobs();
-  for (const id of ['apply-log', 'apply-status', 'tables', 'lock-result', 'create-result', 'schema-view', 'schema-status', 'squash-result']) $(id).replaceChildren();
+  for (const id of ['apply-log', 'apply-status', 'tables', 'lock-result', 'create-result', 'schema-view', 'schema-status', 'squash-result', 'generate-result']) $(id).replaceChildren();
+  shownDiff = null;
+  $('generate-form').hidden = true;
   for (const id of ['status-filter', 'status-search', 'diag-severity', 'diag-search']) $(id).value = '';
   render().catch((error) => {
     $('project-name').textContent = `Could not check ${project.name}: ${error.message}`;
@@ -608,6 +610,9 @@ $('schema-form').addEventListener('submit', (event) => {
   const from = $('schema-from').value === '' ? null : Number($('schema-from').value);
   const ids = from === null ? [at] : [from, at];
   $('schema-view').replaceChildren();
+  $('generate-result').replaceChildren();
+  $('generate-form').hidden = true;
+  shownDiff = null;
   $('schema-status').replaceChildren(`Applying migrations up to ${idText(Math.max(...ids))} in an in-browser database…`);
   startJob('schema', { type: 'schemas', input: input(), ids }, {
     button: $('show-schema'),
@@ -622,10 +627,46 @@ $('schema-form').addEventListener('submit', (event) => {
       } else {
         const diff = diffSchemas(data.schemas[0], data.schemas[1]);
         $('schema-view').replaceChildren(...diffView(diff));
+        // A change can be written as the next migrations, where that is safe.
+        shownDiff = diff.same ? null : diff;
+        $('generate-form').hidden = diff.same;
         done(diff.same ? `No change from ${label(from)} to ${label(at)}.` : `From ${label(from)} to ${label(at)}: ${diff.added.length} table${diff.added.length === 1 ? '' : 's'} added, ${diff.removed.length} removed, ${diff.changed.length} changed.`);
       }
     },
   });
+});
+
+// ---- the diff shown, written as the next migrations ----
+
+/** The diff the schema panel shows now, or null. */
+let shownDiff = null;
+
+$('generate-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!shownDiff) return;
+  const made = generatedMigrations({
+    diff: shownDiff,
+    name: $('generate-name').value,
+    existing: project.files.map((f) => f.path.split('/').at(-1)),
+    created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    create: createMigration,
+  });
+  const result = $('generate-result');
+  if (made.error) {
+    result.replaceChildren(el('p', { class: 'error-text' }, ...prose(made.error.message)), el('p', {}, ...prose(made.error.help)));
+    return;
+  }
+  for (const file of made.files) download(file.fileName, file.text);
+  const refused = made.refused.length
+    ? [el('p', {}, `Not written, for a person to decide (${made.refused.length}):`), el('ul', {}, ...made.refused.map((r) => el('li', {}, el('strong', {}, r.object), `: ${r.reason}`)))]
+    : [];
+  result.replaceChildren(
+    made.files.length
+      ? el('p', {}, `Downloaded ${made.files.map((f) => f.fileName).join(', ')}: read ${made.files.length === 1 ? 'it' : 'them'}, then put ${made.files.length === 1 ? 'it' : 'them'} in migrations/ (`, el('code', {}, `mv ${made.files.map((f) => `~/Downloads/${f.fileName}`).join(' ')} migrations/`), ').')
+      : el('p', { class: 'error-text' }, 'Nothing of this change is safe to write as a migration.'),
+    ...refused,
+    ...made.files.map((file) => el('details', {}, el('summary', {}, file.fileName), el('pre', {}, file.text))),
+  );
 });
 
 // ---- squash: one migration for 1..N, checked, as downloads ----

@@ -58,5 +58,5 @@ export const migrationTemplates = guard('migrationTemplates');
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteExtensionsIn, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG } from './paths.js';
-export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText, readRows, rowsSql, SQUASH_ROWS } from './schema.js';
+export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, generatedMigrations, squashBlockers, squashText, readRows, rowsSql, SQUASH_ROWS } from './schema.js';
 export { buildSquash, downSection } from './squash.js';

@@ -376,6 +376,19 @@ export interface SchemaTable {
   /** Its triggers (not a constraint's own), each as pg_get_triggerdef writes it. */
   triggers: { name: string; definition: string }[];
 }
+/** A sequence (not an identity column's, not an extension's); numbers as text (they may pass 2^53). */
+export interface SchemaSequence {
+  name: string;
+  type: 'smallint' | 'integer' | 'bigint';
+  start: string;
+  increment: string;
+  min: string;
+  max: string;
+  cache: string;
+  cycle: boolean;
+  /** The column that owns it (a `serial`'s), dropped with it; else null. */
+  ownedBy: { table: string; column: string } | null;
+}
 /** A function or procedure (not an aggregate, not an extension's). */
 export interface SchemaRoutine {
   /** `name(argument types)`, `schema.` before it outside `public`. */
@@ -405,6 +418,7 @@ export interface Schema {
   /** Enum types, with their labels in order. */
   enums: { name: string; labels: string[] }[];
   tables: SchemaTable[];
+  sequences: SchemaSequence[];
   functions: SchemaRoutine[];
   /** In the order they were made. */
   views: SchemaView[];
@@ -417,6 +431,7 @@ export interface SchemaDiff {
   added: SchemaTable[];
   removed: SchemaTable[];
   changed: { name: string; columns: Changes<SchemaTable['columns'][number]>; indexes: Changes<SchemaTable['indexes'][number]>; constraints: Changes<SchemaTable['constraints'][number]>; triggers: Changes<SchemaTable['triggers'][number]> }[];
+  sequences: Changes<SchemaSequence>;
   functions: Changes<SchemaRoutine>;
   views: Changes<SchemaView>;
 }
@@ -448,8 +463,10 @@ export interface GeneratedPart { up: string[]; down: string[] }
  * rest refused, each with its reason.
  */
 export function migrationsFromDiff(diff: SchemaDiff): { main: GeneratedPart; indexes: GeneratedPart[]; validate: GeneratedPart; refused: { object: string; reason: string }[] };
+/** The migration files `migrationsFromDiff(diff)` makes (`kmb migration diff --generate`, the Studio): each file's name and text, and what was refused. */
+export function generatedMigrations(input: { diff: SchemaDiff; name: string; existing: string[]; created?: string | null; author?: string | null; create: typeof createMigration }): { files: { fileName: string; text: string }[]; refused: { object: string; reason: string }[]; error?: Diagnostic };
 /** What `schemaSql` would not carry from this database (rows, materialized views, aggregates, policies, ...): `[{ object, reason }]`. */
-export function squashBlockers(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[]; schema?: Schema }): Promise<{ object: string; reason: string }[]>;
+export function squashBlockers(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, options?: { exclude?: string[] }): Promise<{ object: string; reason: string }[]>;
 /** The text of a squash migration `id` standing for 1..id (`kmb migration squash`). */
 export function squashText(input: { id: number; created?: string | null; author?: string | null; up: string; down?: string | null; noDown?: string | null; keptIn?: string }): string;
 /** The most rows of one table a squash carries. */

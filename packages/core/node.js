@@ -30,5 +30,5 @@ export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteExtensionsIn, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, NO_CONFIG } from './paths.js';
-export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, squashBlockers, squashText, readRows, rowsSql, SQUASH_ROWS } from './schema.js';
+export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, generatedMigrations, squashBlockers, squashText, readRows, rowsSql, SQUASH_ROWS } from './schema.js';
 export { buildSquash, downSection } from './squash.js';

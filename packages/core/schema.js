@@ -79,6 +79,24 @@ const TRIGGERS = `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS na
   WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND ${OWN}
   ORDER BY n.nspname, c.relname, t.tgname`;
 
+// Sequences (not an identity column's, not an extension's), with their settings and
+// the column that owns one (a `serial`'s: dropped with it).
+const SEQUENCES = `SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type,
+    s.seqstart::text AS start, s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max,
+    s.seqcache::text AS cache, s.seqcycle AS cycle,
+    (SELECT json_build_object('schema', tn.nspname, 'table', t.relname, 'column', a.attname)
+      FROM pg_depend d
+      JOIN pg_class t ON t.oid = d.refobjid
+      JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a') AS owner
+  FROM pg_sequence s
+  JOIN pg_class c ON c.oid = s.seqrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE ${OWN}
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'i'))
+  ORDER BY n.nspname, c.relname`;
+
 const KINDS = { p: 'primary key', u: 'unique', c: 'check', f: 'foreign key', x: 'exclusion' };
 
 /** The tables `exclude` names, each as `schema.table`. */
@@ -96,6 +114,12 @@ function drawnSequences(tables) {
   return drawn;
 }
 
+/** The column that owns a sequence, as `{ table, column }`, or null. */
+function ownerOf(owner) {
+  const value = typeof owner === 'string' ? JSON.parse(owner) : owner;
+  return value ? { table: qualified(value.schema, value.table), column: value.column } : null;
+}
+
 /** `schema.table`, or `table` in `public`. */
 const qualified = (schema, table) => (schema === 'public' ? table : `${schema}.${table}`);
 
@@ -104,8 +128,9 @@ const qualified = (schema, table) => (schema === 'public' ? table : `${schema}.$
  * `{ tables: [{ name, columns: [{ name, type, nullable, default }],
  * indexes: [{ name, definition, unique, valid }], constraints: [{ name,
  * kind, definition, validated }], triggers: [{ name, definition }] }],
+ * sequences: [{ name, type, start, increment, min, max, cache, cycle, ownedBy }],
  * functions: [{ name, kind, definition, afterTables }], views: [{ name,
- * definition, options }] }`, tables sorted by name, views in the order
+ * definition, options, materialized, populated, indexes }] }`, tables sorted by name, views in the order
  * they were made. `exclude` names tables left out
  * (`public.kimberlite_migrations`, the history).
  */
@@ -144,12 +169,23 @@ export async function readSchema(db, { exclude = ['public.kimberlite_migrations'
     definition: row.definition.trimEnd(),
     afterTables: Boolean(row.after_tables),
   }));
+  const sequences = (await db.query(SEQUENCES)).rows.map((row) => ({
+    name: qualified(row.schema, row.name),
+    type: row.type,
+    start: row.start,
+    increment: row.increment,
+    min: row.min,
+    max: row.max,
+    cache: row.cache,
+    cycle: Boolean(row.cycle),
+    ownedBy: ownerOf(row.owner),
+  }));
   const extensions = (await db.query(EXTENSIONS)).rows.map((row) => row.name);
   const enums = (await db.query(ENUMS)).rows.map((row) => ({
     name: qualified(row.schema, row.name),
     labels: typeof row.labels === 'string' ? JSON.parse(row.labels) : row.labels,
   }));
-  return { extensions, enums, tables: [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), functions, views };
+  return { extensions, enums, tables: [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), sequences, functions, views };
 }
 
 /**
@@ -193,7 +229,8 @@ const sameDefinition = (x, y) => x.definition === y.definition || comparable(x.d
 /**
  * What changed from schema `a` to schema `b` (as `readSchema` gives them),
  * object by object: `{ same, added: [tables], removed: [tables], changed:
- * [{ name, columns, indexes, constraints, triggers }], functions, views }`,
+ * [{ name, columns, indexes, constraints, triggers }], sequences, functions,
+ * views }`,
  * each of those parts an `{ added, removed, changed: [{ name, from, to }] }`.
  */
 export function diffSchemas(a, b) {
@@ -211,10 +248,11 @@ export function diffSchemas(a, b) {
     };
     if (!Object.values(parts).every(empty)) changed.push({ name: table.name, ...parts });
   }
+  const sequences = byName(a.sequences ?? [], b.sequences ?? [], (x, y) => JSON.stringify(x) === JSON.stringify(y));
   const functions = byName(a.functions ?? [], b.functions ?? [], sameDefinition);
   const views = byName(a.views ?? [], b.views ?? [], (x, y) => sameDefinition(x, y) && JSON.stringify([x.options, x.materialized, x.populated, x.indexes]) === JSON.stringify([y.options, y.materialized, y.populated, y.indexes]));
-  const same = tables.added.length === 0 && tables.removed.length === 0 && changed.length === 0 && empty(functions) && empty(views);
-  return { same, added: tables.added, removed: tables.removed, changed, functions, views };
+  const same = tables.added.length === 0 && tables.removed.length === 0 && changed.length === 0 && empty(sequences) && empty(functions) && empty(views);
+  return { same, added: tables.added, removed: tables.removed, changed, sequences, functions, views };
 }
 
 /**
@@ -256,6 +294,23 @@ export function columnSql(column) {
   return `${quote(column.name)} ${column.type}${column.nullable ? '' : ' NOT NULL'}${column.default === null ? '' : ` DEFAULT ${column.default}`}`;
 }
 
+/** The largest value of each type a sequence may be. */
+const SEQUENCE_MAX = { smallint: '32767', integer: '2147483647', bigint: '9223372036854775807' };
+
+/** A sequence's CREATE SEQUENCE, its settings written where they are not the defaults. */
+function sequenceSql(sequence) {
+  const parts = [`CREATE SEQUENCE ${quoteQualified(sequence.name)}`];
+  if (sequence.type !== 'bigint') parts.push(`AS ${sequence.type}`);
+  const ascending = !sequence.increment.startsWith('-');
+  if (sequence.increment !== '1') parts.push(`INCREMENT BY ${sequence.increment}`);
+  if (!ascending || sequence.min !== '1') parts.push(`MINVALUE ${sequence.min}`);
+  if (!ascending || sequence.max !== SEQUENCE_MAX[sequence.type]) parts.push(`MAXVALUE ${sequence.max}`);
+  if (sequence.start !== (ascending ? sequence.min : sequence.max)) parts.push(`START WITH ${sequence.start}`);
+  if (sequence.cache !== '1') parts.push(`CACHE ${sequence.cache}`);
+  if (sequence.cycle) parts.push('CYCLE');
+  return `${parts.join(' ')};`;
+}
+
 /** A function's or procedure's DROP: its name and argument types. */
 const dropRoutine = (routine) => {
   const open = routine.name.indexOf('(');
@@ -276,7 +331,7 @@ const routineSql = (routine) => `${routine.definition};`;
 
 /**
  * The schema as SQL: the schemas other than public, extensions, enum
- * types, the sequences column defaults draw from, the functions column
+ * types, sequences, the functions column
  * defaults and checks may call (with function bodies unchecked until every
  * table exists, as pg_dump does), then for each table its CREATE TABLE
  * with columns and constraints (foreign keys as ALTER TABLE after every
@@ -290,22 +345,27 @@ export function schemaSql(schema, data = null) {
   const foreign = [];
   const functions = schema.functions ?? [];
   const views = schema.views ?? [];
-  // The sequences column defaults draw from (`serial` columns): made first.
-  const sequences = drawnSequences(schema.tables);
+  // Sequences, before the column defaults that draw from them (a schema
+  // read before sequences were: those the defaults name, plainly).
+  const sequences = schema.sequences ?? [...drawnSequences(schema.tables)].sort().map((name) => ({ name, plain: true }));
   // Schemas other than public that anything lives in: made first of all.
-  const names = [...schema.tables.map((table) => table.name), ...sequences, ...(schema.enums ?? []).map((type) => type.name), ...views.map((view) => view.name), ...functions.map((routine) => routine.name.slice(0, routine.name.indexOf('(')))];
+  const names = [...schema.tables.map((table) => table.name), ...sequences.map((sequence) => sequence.name), ...(schema.enums ?? []).map((type) => type.name), ...views.map((view) => view.name), ...functions.map((routine) => routine.name.slice(0, routine.name.indexOf('(')))];
   const schemas = [...new Set(names.filter((name) => name.includes('.')).map((name) => name.split('.')[0].replace(/^"|"$/g, '')))].sort();
   for (const name of schemas) out.push(`CREATE SCHEMA IF NOT EXISTS ${quote(name)};`);
   // Extensions and enum types the columns may use.
   for (const name of schema.extensions ?? []) out.push(`CREATE EXTENSION IF NOT EXISTS ${quote(name)};`);
   for (const type of schema.enums ?? []) out.push(`CREATE TYPE ${quoteQualified(type.name)} AS ENUM (${type.labels.map((label) => `'${label.replaceAll("'", "''")}'`).join(', ')});`);
-  for (const sequence of [...sequences].sort()) out.push(`CREATE SEQUENCE ${sequence};`);
+  for (const sequence of sequences) out.push(sequence.plain ? `CREATE SEQUENCE ${sequence.name};` : sequenceSql(sequence));
   // A function body may name a table made later: checked when it runs.
   if (functions.length > 0) out.push('SET LOCAL check_function_bodies = off;');
   for (const routine of functions.filter((r) => !r.afterTables)) out.push(routineSql(routine));
   for (const table of schema.tables) {
     out.push(createTableSql(table, (constraint) => foreign.push(`ALTER TABLE ${quoteQualified(table.name)} ADD CONSTRAINT ${quote(constraint.name)} ${constraint.definition};`)));
     for (const index of table.indexes) out.push(`${index.definition};`);
+  }
+  // A serial's sequence goes when its column does.
+  for (const sequence of sequences) {
+    if (sequence.ownedBy) out.push(`ALTER SEQUENCE ${quoteQualified(sequence.name)} OWNED BY ${quoteQualified(sequence.ownedBy.table)}.${quote(sequence.ownedBy.column)};`);
   }
   const after = [
     ...functions.filter((r) => r.afterTables).map(routineSql),
@@ -385,6 +445,13 @@ export function migrationsFromDiff(diff) {
   const late = [];
   const undoFirst = [];
   const undoLast = [];
+  for (const sequence of diff.sequences?.added ?? []) {
+    early.unshift(sequenceSql(sequence));
+    if (sequence.ownedBy) late.unshift(`ALTER SEQUENCE ${quoteQualified(sequence.name)} OWNED BY ${quoteQualified(sequence.ownedBy.table)}.${quote(sequence.ownedBy.column)};`);
+    // Dropped with its column when a column owns it.
+    else undoLast.push(`DROP SEQUENCE ${quoteQualified(sequence.name)};`);
+  }
+  for (const sequence of [...(diff.sequences?.removed ?? []), ...(diff.sequences?.changed ?? []).map((change) => change.to)]) refuse(`sequence ${sequence.name}`, 'removed or changed: write it by hand (ALTER SEQUENCE keeps where it stands)');
   for (const routine of diff.functions?.added ?? []) {
     (routine.afterTables ? late : early).push(routineSql(routine));
     (routine.afterTables ? undoFirst : undoLast).unshift(dropRoutine(routine));
@@ -419,6 +486,39 @@ export function migrationsFromDiff(diff) {
     main.down = [...undoFirst, ...main.down, ...undoLast];
   }
   return { main, indexes, validate, refused };
+}
+
+/**
+ * The files `migrationsFromDiff(diff)` makes, as `kmb migration diff
+ * --generate` and the Studio write them: the main one (tables, columns,
+ * sequences, functions, views, triggers, constraints NOT VALID), one
+ * no-transaction migration per index (CONCURRENTLY), one that validates
+ * the constraints. `create` is the core's `createMigration`, `existing`
+ * the migrations folder's file names. `{ files: [{ fileName, text }],
+ * refused }`, or `{ error }` (the first of `createMigration`'s findings).
+ */
+export function generatedMigrations({ diff, name, existing, created = null, author = null, create }) {
+  const generated = migrationsFromDiff(diff);
+  const parts = [];
+  if (generated.main.up.length > 0) parts.push({ title: name, transactional: true, ...generated.main });
+  generated.indexes.forEach((index, at) => parts.push({ title: `${name} index ${at + 1}`, transactional: false, ...index }));
+  if (generated.validate.up.length > 0) parts.push({ title: `${name} validate`, transactional: true, validates: true, ...generated.validate });
+  const names = [...existing];
+  const files = [];
+  for (const part of parts) {
+    const made = create({ existing: names, name: part.title, created, author });
+    if (!made.ok) return { error: made.diagnostics[0], files: [], refused: generated.refused };
+    const header = made.text.slice(0, made.text.indexOf('\n-- Up Migration') + 1);
+    const lines = [header.trimEnd()];
+    if (!part.transactional) lines.push('-- kimberlite:no-transaction');
+    // VALIDATE CONSTRAINT has nothing to undo.
+    if (part.validates) lines.push('-- kimberlite:ignore-file missing-down');
+    lines.push('-- Generated by `kmb migration diff --generate`: read it before you apply it.', '', '-- Up Migration', ...part.up);
+    if (!part.validates) lines.push('', '-- Down Migration', ...part.down);
+    files.push({ fileName: made.fileName, text: `${lines.join('\n')}\n` });
+    names.push(made.fileName);
+  }
+  return { files, refused: generated.refused };
 }
 
 /** `schema.index` for an index of `table` when the table is not in `public`. */
@@ -458,6 +558,7 @@ export function diffLines(diff) {
     for (const item of changes?.removed ?? []) lines.push({ sign: '-', text: `${kind(item)} ${item.name}`, table: null });
     for (const { name, to } of changes?.changed ?? []) lines.push({ sign: '~', text: `${kind(to)} ${name}: its definition`, table: null });
   };
+  top(diff.sequences, () => 'sequence');
   top(diff.functions, (routine) => routine.kind);
   top(diff.views, (view) => (view.materialized ? 'materialized view' : 'view'));
   return lines;
@@ -471,12 +572,12 @@ const NOT_EXTENSION = (catalog, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d W
  * written from it would not be equal in effect to the migrations it
  * replaces: `[{ object, reason }]`, empty when the SQL carries everything.
  * Foreign tables, aggregates, triggers on views, rules, policies and row-level security, other
- * types, identity and generated columns, collations, sequences of their own,
+ * types, identity and generated columns, collations,
  * privileges, inherited, partitioned, unlogged and foreign tables, and more
  * rows in a table than a squash carries (SQUASH_ROWS).
- * `exclude` as for `readSchema`; `schema`, its result when the caller has it.
+ * `exclude` as for `readSchema`.
  */
-export async function squashBlockers(db, { exclude = ['public.kimberlite_migrations'], schema } = {}) {
+export async function squashBlockers(db, { exclude = ['public.kimberlite_migrations'] } = {}) {
   const left = excluded(exclude);
   const mine = (schema, table) => !left.has(`${schema}.${table}`);
   const found = [];
@@ -527,14 +628,6 @@ export async function squashBlockers(db, { exclude = ['public.kimberlite_migrati
         AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c') ORDER BY 1, 2`)) {
     add(`type ${qualified(row.schema, row.name)}`, `${{ c: 'composite', d: 'domain', r: 'range', m: 'multirange' }[row.kind]} types are not carried`);
   }
-  // Sequences: those a column default draws from are written (schemaSql), plainly.
-  const drawn = new Set([...drawnSequences((schema ?? (await readSchema(db, { exclude }))).tables)].map((name) => name.replace(/^public\./, '')));
-  for (const row of await rows(`SELECT n.nspname AS schema, c.relname AS name, s.seqstart AS start, s.seqincrement AS increment FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE ${OWN} AND ${NOT_EXTENSION('pg_class', 'c.oid')} ORDER BY 1, 2`)) {
-    const name = qualified(row.schema, row.name);
-    if (!drawn.has(name) && !drawn.has(`"${row.name}"`)) add(`sequence ${name}`, 'no column default draws from it, and the squash writes only those');
-    else if (Number(row.start) !== 1 || Number(row.increment) !== 1) add(`sequence ${name}`, 'its START or INCREMENT is not 1, which the squash does not write');
-  }
   return found;
 }
 
@@ -544,8 +637,7 @@ export const SQUASH_ROWS = 10000;
 /**
  * The rows the migrations left in the tables of `schema` (those with at
  * most SQUASH_ROWS; `squashBlockers` names the others), each table's as
- * JSON, a row a line, in a fixed order; and where the sequences column
- * defaults draw from stand: `{ tables: [{ name, count, rows }], sequences:
+ * JSON, a row a line, in a fixed order; and where the sequences stand: `{ tables: [{ name, count, rows }], sequences:
  * [{ name, value }] }` (a sequence never drawn from is left out).
  */
 export async function readRows(db, schema) {
@@ -558,9 +650,10 @@ export async function readRows(db, schema) {
     tables.push({ name: table.name, count: n, rows: `[\n${rows}\n]` });
   }
   const sequences = [];
-  for (const sequence of [...drawnSequences(schema.tables)].sort()) {
-    const [state] = (await db.query(`SELECT last_value::text AS value, is_called AS called FROM ${sequence}`)).rows;
-    if (state.called) sequences.push({ name: sequence, value: state.value });
+  const names = schema.sequences ? schema.sequences.map((sequence) => quoteQualified(sequence.name)) : [...drawnSequences(schema.tables)].sort();
+  for (const name of names) {
+    const [state] = (await db.query(`SELECT last_value::text AS value, is_called AS called FROM ${name}`)).rows;
+    if (state.called) sequences.push({ name, value: state.value });
   }
   return { tables, sequences };
 }

@@ -73,7 +73,7 @@ export async function buildSquash({ report, steps, contents, to, open, parse, ru
   // The migrations on a scratch database, read from its catalogs; then their Downs run on it.
   const { schema, data, blockers, undone, failedDown } = await onScratch(mine, async (db) => {
     const made = await readSchema(db);
-    const built = { schema: made, data: await readRows(db, made), blockers: await squashBlockers(db, { schema: made }) };
+    const built = { schema: made, data: await readRows(db, made), blockers: await squashBlockers(db) };
     if (built.blockers.length > 0 || down === null) return built;
     for (const m of undo) {
       try {

@@ -108,7 +108,7 @@ test('squash refuses, writing nothing, what its SQL cannot carry: rules, aggrega
 });
 
 for (const kind of ['pglite', 'postgres']) {
-  test(`${kind}: squash carries rows and sequences, views and materialized views (with their indexes), functions (one a default calls, one whose body is parsed when made), procedures and triggers; a new database built from it behaves the same`, async () => {
+  test(`${kind}: squash carries rows, sequences (where they stand, their settings, their owner), views and materialized views (with their indexes), functions (one a default calls, one whose body is parsed when made), procedures and triggers; a new database built from it behaves the same`, async () => {
     const dir = project([
       ...MIGRATIONS.slice(0, 2),
       ['0003_code.sql', [
@@ -126,7 +126,9 @@ for (const kind of ['pglite', 'postgres']) {
         'CREATE MATERIALIZED VIEW later AS SELECT 1 AS one WITH NO DATA;',
         "INSERT INTO users (email, feeling) VALUES ('a@example.com', 'ok'), ('it''s $rows$ \\ \u00e9', NULL);",
         "INSERT INTO posts (id, author, body) VALUES (1, 1, 'hi');",
-      ].join('\n'), 'DELETE FROM posts WHERE id = 1;\nDELETE FROM users WHERE id IN (1, 2);\nDROP MATERIALIZED VIEW later;\nDROP MATERIALIZED VIEW post_counts;\nDROP VIEW busy;\nDROP VIEW "user";\nDROP TRIGGER posts_shout ON posts;\nDROP FUNCTION shout();\nDROP PROCEDURE forget(BIGINT);\nDROP FUNCTION authors();\nDROP FUNCTION post_count(BIGINT);\nALTER TABLE users DROP COLUMN code;\nDROP FUNCTION new_code();'],
+        "CREATE SEQUENCE tickets AS integer INCREMENT BY 5 START WITH 100;",
+        "SELECT nextval('tickets');",
+      ].join('\n'), 'DROP SEQUENCE tickets;\nDELETE FROM posts WHERE id = 1;\nDELETE FROM users WHERE id IN (1, 2);\nDROP MATERIALIZED VIEW later;\nDROP MATERIALIZED VIEW post_counts;\nDROP VIEW busy;\nDROP VIEW "user";\nDROP TRIGGER posts_shout ON posts;\nDROP FUNCTION shout();\nDROP PROCEDURE forget(BIGINT);\nDROP FUNCTION authors();\nDROP FUNCTION post_count(BIGINT);\nALTER TABLE users DROP COLUMN code;\nDROP FUNCTION new_code();'],
     ]);
     let fresh = ['--database', join(dir, 'fresh-db')];
     // The schema the replaced migrations build, on the same kind of server
@@ -155,6 +157,9 @@ for (const kind of ['pglite', 'postgres']) {
     const text = readFileSync(join(dir, 'migrations', '0003_squash.sql'), 'utf8');
     assert.match(text, /-- 2 rows the replaced migrations left in users\nINSERT INTO users SELECT \* FROM json_populate_recordset\(NULL::users, \$rows1\$\[/);
     assert.match(text, /SELECT setval\('users_id_seq', 2\);/);
+    assert.match(text, /CREATE SEQUENCE tickets AS integer INCREMENT BY 5 START WITH 100;/);
+    assert.match(text, /SELECT setval\('tickets', 100\);/);
+    assert.match(text, /ALTER SEQUENCE users_id_seq OWNED BY users\.id;/);
     if (kind === 'postgres') {
       await server.query("INSERT INTO users (email) VALUES ('b@example.com'); INSERT INTO posts (id, author, body) VALUES (2, 3, 'yo');", 'squash_code');
       const rows = await server.query('SELECT p.body, u.id AS author, u.email, post_count(u.id) AS n, (SELECT count(*) FROM authors()) AS a FROM posts p JOIN users u ON u.id = p.author ORDER BY p.id', 'squash_code');

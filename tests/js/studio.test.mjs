@@ -364,7 +364,7 @@ test('a lemmy-sized project: Try apply runs off the page\'s thread, shows progre
   rmSync(join(project, '..'), { recursive: true, force: true });
 });
 
-test('the schema after any migration, and the difference between two, from an in-browser database\'s catalogs', async () => {
+test('the schema after any migration, the difference between two, and that difference generated as migrations that rebuild it', async () => {
   const project = copyOf(EXAMPLE);
   const { page, problems, context } = await open();
   await page.setInputFiles('#folder', project);
@@ -385,7 +385,28 @@ test('the schema after any migration, and the difference between two, from an in
   assert.match(diff, /\+ table orders/);
   assert.match(diff, /\+ table order_lines/);
   assert.doesNotMatch(diff, /customers/);
+
+  // The change written as the next migrations: downloaded, they rebuild migration 3's schema on top of 1 and 2.
+  const downloads = [];
+  page.on('download', (download) => downloads.push(download));
+  await page.fill('#generate-name', 'orders again');
+  await page.click('#generate');
+  await page.waitForFunction(() => /Downloaded 0005_orders_again\.sql/.test(document.getElementById('generate-result').textContent));
+  for (let wait = 0; downloads.length < 2 && wait < 50; wait++) await page.waitForTimeout(100);
+  const names = downloads.map((d) => d.suggestedFilename());
+  assert.deepEqual(names, ['0005_orders_again.sql', '0006_orders_again_validate.sql']);
   await page.screenshot({ path: join(SHOTS, '7-schema-diff.png'), fullPage: true });
+  const { kmb, jsonOf } = await import('./cli.mjs');
+  const again = join(project, '..', 'again');
+  mkdirSync(join(again, 'migrations'), { recursive: true });
+  for (const file of ['0001_create_customers.sql', '0002_create_products.sql']) cpSync(join(project, 'migrations', file), join(again, 'migrations', file));
+  // In place of migrations 3 and 4: numbered 3 and 4.
+  for (const download of downloads) await download.saveAs(join(again, 'migrations', download.suggestedFilename().replace(/^0005/, '0003').replace(/^0006/, '0004')));
+  const applied = kmb(['apply', '--project', again]);
+  assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+  const rebuilt = jsonOf(kmb(['schema', '--json', '--project', again]));
+  const wanted = jsonOf(kmb(['schema', '--json', '--at', '3', '--project', project]));
+  assert.deepEqual(rebuilt.tables, wanted.tables);
   await finish({ problems, context, project });
 });
 
