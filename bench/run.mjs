@@ -1,7 +1,7 @@
 // `npm run bench`: every speed and size goal, measured side by side in one
 // run, printed as ratios with their goals. Nothing here is asserted.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync, statSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -96,6 +96,25 @@ const postgratorScript = `
   if (migrations.length !== 10000) throw new Error('postgrator read ' + migrations.length);`;
 const postgratorMs = wall(process.execPath, ['--input-type=module', '-e', postgratorScript]);
 row('kmb validate 10k ÷ postgrator getMigrations', `${(validateMs / postgratorMs).toFixed(2)} (${validateMs.toFixed(0)} ÷ ${postgratorMs.toFixed(0)} ms)`, '<= 1.0', validateMs / postgratorMs <= 1.0);
+// The same on a real project: lemmy's 342 files, copied under postgrator's names (NNN.do.name.sql).
+const lemmy = at('target', 'corpus', 'lemmy');
+if (existsSync(lemmy)) {
+  const named = at('target', 'bench', 'lemmy-postgrator');
+  rmSync(named, { recursive: true, force: true });
+  mkdirSync(named, { recursive: true });
+  for (const name of readdirSync(join(lemmy, 'migrations')).filter((f) => f.endsWith('.sql'))) {
+    const [id, ...rest] = name.slice(0, -4).split('_');
+    copyFileSync(join(lemmy, 'migrations', name), join(named, `${Number(id)}.do.${rest.join('_')}.sql`));
+  }
+  const count = readdirSync(named).length;
+  const realValidate = wall(process.execPath, [at('packages', 'cli', 'cli.js'), 'migration', 'validate', '--json', '--project', lemmy]);
+  const realPostgrator = wall(process.execPath, ['--input-type=module', '-e', `
+    import Postgrator from 'postgrator';
+    const p = new Postgrator({ migrationPattern: ${JSON.stringify(join(named, '*'))}, driver: 'pg', execQuery: async () => ({ rows: [] }) });
+    const migrations = await p.getMigrations();
+    if (migrations.length !== ${count}) throw new Error('postgrator read ' + migrations.length);`]);
+  row(`kmb validate lemmy (${count}) ÷ postgrator`, `${(realValidate / realPostgrator).toFixed(2)} (${realValidate.toFixed(0)} ÷ ${realPostgrator.toFixed(0)} ms)`, '<= 1.0', realValidate / realPostgrator <= 1.0);
+} else row('kmb validate, real project ÷ postgrator', 'skipped: run scripts/corpus first', '<= 1.0', undefined);
 
 // kmb migration lint ÷ squawk-cli over the same files, whole process.
 // squawk-cli 2.68.0 (the squawk-linter release in our core) comes from PyPI,
@@ -163,6 +182,7 @@ const importMs = median(Array.from({ length: 5 }, () => Number(execFileSync(proc
 row('import + instantiate in Node', `${importMs.toFixed(1)} ms`, '', undefined);
 
 // How analyze scales, in time and memory (each size in a fresh process).
+const scaling = [];
 for (const n of sizes) {
   const script = `
     import { readdirSync, readFileSync } from 'node:fs';
@@ -177,9 +197,18 @@ for (const n of sizes) {
     const ms = performance.now() - t;
     console.log(JSON.stringify({ ms, rss: process.resourceUsage().maxRSS * 1024, before, total: report.summary.total }));`;
   const result = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 26 }));
-  const bytes = readdirSync(join(corpus[n], 'migrations')).length;
-  row(`analyze ${String(n).padStart(6)} files (${bytes} read)`, `${result.ms.toFixed(0)} ms, peak RSS ${(result.rss / 1048576).toFixed(0)} MB`, '', undefined);
+  const names = readdirSync(join(corpus[n], 'migrations'));
+  const input = names.reduce((sum, name) => sum + statSync(join(corpus[n], 'migrations', name)).size, 0);
+  scaling.push({ n, ms: result.ms, rss: result.rss, input });
+  row(`analyze ${String(n).padStart(6)} files (${names.length} read)`, `${result.ms.toFixed(0)} ms, peak RSS ${(result.rss / 1048576).toFixed(0)} MB`, '', undefined);
 }
+// Linear: ten times the files, at most eleven times the time (issue 17).
+for (const [small, large] of scaling.slice(0, -1).map((item, at) => [item, scaling[at + 1]])) {
+  const times = large.ms / small.ms;
+  row(`  ${small.n / 1000}k → ${large.n / 1000}k files: time ×`, `${times.toFixed(1)} for ×${large.n / small.n} files`, '<= 11', times <= 11 * (large.n / small.n / 10));
+}
+const largest = scaling.at(-1);
+row(`  ${largest.n / 1000}k files: peak RSS ÷ SQL read`, `${(largest.rss / largest.input).toFixed(1)} (${(largest.rss / 1048576).toFixed(0)} MB ÷ ${(largest.input / 1048576).toFixed(0)} MB)`, '<= 3', largest.rss / largest.input <= 3);
 
 // Apply of 1,000 small migrations, PGlite and PostgreSQL (issue 14): kmb's
 // run ÷ the same SQL run directly, and its overhead per migration.

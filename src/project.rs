@@ -557,6 +557,19 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
             prefix_key = Some(key.0);
         }
     }
+    // Without squawk's rules, the schema serves `destructive-statement`
+    // alone, which asks what the files of the same change made: a file
+    // whose next file starts another change adds nothing anyone reads.
+    let slugs: Vec<Option<&str>> = files
+        .iter()
+        .map(|file| crate::migration::parse_file_name(file_name_of(file.path)).map(|n| n.slug))
+        .collect();
+    let read_later = |at: usize| {
+        !input.options.lint.without_parser
+            || slugs
+                .get(at + 1)
+                .is_some_and(|next| next.is_some() && *next == slugs[at])
+    };
     for (at, file) in files.into_iter().enumerate().skip(skip) {
         if at == prefix_len
             && let (Some(key), Some(cache)) = (prefix_key, cache.as_deref_mut())
@@ -602,7 +615,7 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
             kept_files.insert(key, migration.clone());
         }
         // Nothing after the last file linted reads the schema.
-        let statements = if last_linted.is_some_and(|last| at < last) {
+        let statements = if last_linted.is_some_and(|last| at < last) && read_later(at) {
             &migration.up[..]
         } else {
             &[]
