@@ -119,6 +119,28 @@ struct Project {
     rest: ProjectInputDto,
 }
 
+/// Reads `value` as `T`; a misuse error says `what` was wrong and where
+/// (`options.lintOnly`), not only what serde-wasm-bindgen says.
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let inner = inner.strip_prefix("Error: ").unwrap_or(&inner).to_string();
+        // What serde-wasm-bindgen says when it meets a scalar where it
+        // wanted a list or an object.
+        let inner = if inner.contains("Reflect.get called on non-object") {
+            "expected a list or an object, found another kind of value".to_string()
+        } else {
+            inner
+        };
+        misuse(if path.is_empty() || path == "." {
+            format!("{what}: {inner}")
+        } else {
+            format!("{what}: `{path}`: {inner}")
+        })
+    })
+}
+
 fn read_project(input: &JsValue) -> Result<Project, JsValue> {
     if !input.is_object() {
         return Err(misuse(
@@ -140,8 +162,7 @@ fn read_project(input: &JsValue) -> Result<Project, JsValue> {
         let contents = contents_of(&get(&file, "contents"), &format!("files[{index}].contents"))?;
         files.push((path, contents));
     }
-    let rest: ProjectInputDto = serde_wasm_bindgen::from_value(input.clone())
-        .map_err(|e| misuse(format!("invalid project input: {e}")))?;
+    let rest: ProjectInputDto = from_js(input.clone(), "invalid project input")?;
     for entry in rest.unreadable.iter().flatten() {
         if !matches!(
             Code::parse(&entry.code),
@@ -236,8 +257,7 @@ pub fn lint(path: JsValue, contents: JsValue, options: JsValue) -> Result<JsValu
     let rest: OptionsDto = if options.is_undefined() || options.is_null() {
         OptionsDto::default()
     } else {
-        serde_wasm_bindgen::from_value(options)
-            .map_err(|e| misuse(format!("invalid lint options: {e}")))?
+        from_js(options, "invalid lint options")?
     };
     pg_version_of(rest.pg_version.as_deref())?;
     let (parsed, mut problems) = options_of(&rest);
@@ -488,12 +508,10 @@ fn lock_of(input: &JsValue) -> Result<(Option<String>, String), JsValue> {
 #[wasm_bindgen(js_name = addToLock)]
 pub fn add_to_lock(input: JsValue) -> Result<JsValue, JsValue> {
     let (lock, path) = lock_of(&input)?;
-    let entries: Vec<EntryDto> =
-        serde_wasm_bindgen::from_value(get(&input, "entries")).map_err(|e| {
-            misuse(format!(
-                "`entries` must be a list of {{ id, name, checksum }}: {e}"
-            ))
-        })?;
+    let entries: Vec<EntryDto> = from_js(
+        get(&input, "entries"),
+        "`entries` must be a list of { id, name, checksum }",
+    )?;
     let entries: Vec<crate::lock::LockEntry> = entries.into_iter().map(Into::into).collect();
     to_js(&DocumentDto::from(&crate::lock::update_lock(
         &path,
@@ -508,8 +526,10 @@ pub fn add_to_lock(input: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = squashLock)]
 pub fn squash_lock(input: JsValue) -> Result<JsValue, JsValue> {
     let (lock, path) = lock_of(&input)?;
-    let squash: EntryDto = serde_wasm_bindgen::from_value(get(&input, "squash"))
-        .map_err(|e| misuse(format!("`squash` must be {{ id, name, checksum }}: {e}")))?;
+    let squash: EntryDto = from_js(
+        get(&input, "squash"),
+        "`squash` must be { id, name, checksum }",
+    )?;
     let squash: crate::lock::LockEntry = squash.into();
     to_js(&DocumentDto::from(&crate::lock::squash_lock(
         &path,
@@ -540,19 +560,17 @@ pub fn state_entry_texts(input: JsValue) -> Result<JsValue, JsValue> {
     let lock = if lock.is_null() || lock.is_undefined() {
         None
     } else {
-        let entry: EntryDto = serde_wasm_bindgen::from_value(lock)
-            .map_err(|e| misuse(format!("`lock` must be {{ id, name, checksum }}: {e}")))?;
+        let entry: EntryDto = from_js(lock, "`lock` must be { id, name, checksum }")?;
         Some(crate::lock::entry_text(&entry.into()))
     };
     let applied = get(&input, "applied");
     let tracker = if applied.is_null() || applied.is_undefined() {
         None
     } else {
-        let entry: AppliedDto = serde_wasm_bindgen::from_value(applied).map_err(|e| {
-            misuse(format!(
-                "`applied` must be {{ id, name, checksum, appliedAt, appliedBy? }}: {e}"
-            ))
-        })?;
+        let entry: AppliedDto = from_js(
+            applied,
+            "`applied` must be { id, name, checksum, appliedAt, appliedBy? }",
+        )?;
         let entry = AppliedEntry::from(entry);
         // The same checks as a whole history gets.
         if let Err(diagnostics) =
@@ -573,11 +591,10 @@ pub fn state_entry_texts(input: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = recordApplied)]
 pub fn record_applied(input: JsValue) -> Result<JsValue, JsValue> {
     let (tracker, path) = tracker_of(&input)?;
-    let entry: AppliedDto = serde_wasm_bindgen::from_value(get(&input, "entry")).map_err(|e| {
-        misuse(format!(
-            "`entry` must be {{ id, name, checksum, appliedAt, appliedBy? }}: {e}"
-        ))
-    })?;
+    let entry: AppliedDto = from_js(
+        get(&input, "entry"),
+        "`entry` must be { id, name, checksum, appliedAt, appliedBy? }",
+    )?;
     to_js(&DocumentDto::from(&record(
         &path,
         tracker.as_deref(),
@@ -590,12 +607,10 @@ pub fn record_applied(input: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = writeHistory)]
 pub fn write_history(input: JsValue) -> Result<JsValue, JsValue> {
     let (_, path) = tracker_of(&input)?;
-    let entries: Vec<AppliedDto> =
-        serde_wasm_bindgen::from_value(get(&input, "entries")).map_err(|e| {
-            misuse(format!(
-                "`entries` must be a list of {{ id, name, checksum, appliedAt, appliedBy? }}: {e}"
-            ))
-        })?;
+    let entries: Vec<AppliedDto> = from_js(
+        get(&input, "entries"),
+        "`entries` must be a list of { id, name, checksum, appliedAt, appliedBy? }",
+    )?;
     let entries: Vec<AppliedEntry> = entries.into_iter().map(AppliedEntry::from).collect();
     to_js(&DocumentDto::from(&crate::tracker::write_history(
         &path, &entries,

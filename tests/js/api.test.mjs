@@ -191,6 +191,11 @@ test('misuse throws an Error with a code; bad files never throw', () => {
   ]) {
     assert.throws(call, (error) => error instanceof Error && error.code === 'invalid-argument' && error.message.length > 0);
   }
+  // The message says which field is wrong and what it should be.
+  const files = [{ path: 'migrations/0001_a.sql', contents: 'SELECT 1;' }];
+  assert.throws(() => kmb.analyze({ files, options: { lintOnly: true } }), { code: 'invalid-argument', message: 'invalid project input: `options.lintOnly`: expected a list or an object, found another kind of value' });
+  assert.throws(() => kmb.analyze({ files, options: { rules: { 'missing-down': 7 } } }), { code: 'invalid-argument', message: /^invalid project input: `options\.rules\.missing-down`: invalid type: floating point `7(\.0)?`, expected a string$/ });
+  assert.throws(() => kmb.addToLock({ lock: '', entries: [{ id: 'x' }] }), { code: 'invalid-argument', message: /^`entries` must be a list of \{ id, name, checksum \}: `\[0\]\.id`: invalid type: string "x"/ });
   const garbage = kmb.analyze({
     files: [{ path: 'migrations/0001_x.sql', contents: new Uint8Array([0xff, 0xfe, 0x00, 0x27]) }],
     lock: 'version = = 1',
