@@ -1074,6 +1074,9 @@ impl<'a, 'm> Parser<'a, 'm> {
         if let Some(found) = splitter.finish() {
             self.statement(found, &mut section, linter);
         }
+        // Kept for the life of the report: no room for more (a pushed Vec
+        // holds up to twice its statements).
+        section.statements.shrink_to_fit();
         section
     }
 
