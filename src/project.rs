@@ -537,26 +537,6 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
             .rposition(|file| only.iter().any(|path| path == file.path)),
         None => files.len().checked_sub(1),
     };
-    let mut kept_files = HashMap::new();
-    // The settings' part of every key, hashed once per call.
-    let settings_key = cache
-        .is_some()
-        .then(|| PrefixKey::of_settings(&input.options).0);
-    if let (true, Some(seed)) = (prefix_len > 0, settings_key) {
-        let mut key = PrefixKey(seed);
-        for file in &files[..prefix_len] {
-            key.bytes(file.path.as_bytes());
-            key.bytes(file.contents);
-        }
-        if let Some(found) = cache.as_deref_mut().and_then(|cache| cache.take(key.0)) {
-            parsed = found.parsed;
-            schema = found.schema;
-            slug = found.slug;
-            skip = prefix_len;
-        } else {
-            prefix_key = Some(key.0);
-        }
-    }
     // Without squawk's rules, the schema serves `destructive-statement`
     // alone, which asks what the files of the same change made: a file
     // whose next file starts another change adds nothing anyone reads.
@@ -570,6 +550,36 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
                 .get(at + 1)
                 .is_some_and(|next| next.is_some() && *next == slugs[at])
     };
+    let mut kept_files = HashMap::new();
+    // The settings' part of every key, hashed once per call.
+    let settings_key = cache
+        .is_some()
+        .then(|| PrefixKey::of_settings(&input.options).0);
+    if let (true, Some(seed)) = (prefix_len > 0, settings_key) {
+        let mut key = PrefixKey(seed);
+        for file in &files[..prefix_len] {
+            key.bytes(file.path.as_bytes());
+            key.bytes(file.contents);
+        }
+        // What the prefix's last file left in the schema depends on
+        // whether the next file continues its change (`read_later`).
+        key.bytes(
+            slugs
+                .get(prefix_len)
+                .copied()
+                .flatten()
+                .unwrap_or("")
+                .as_bytes(),
+        );
+        if let Some(found) = cache.as_deref_mut().and_then(|cache| cache.take(key.0)) {
+            parsed = found.parsed;
+            schema = found.schema;
+            slug = found.slug;
+            skip = prefix_len;
+        } else {
+            prefix_key = Some(key.0);
+        }
+    }
     for (at, file) in files.into_iter().enumerate().skip(skip) {
         if at == prefix_len
             && let (Some(key), Some(cache)) = (prefix_key, cache.as_deref_mut())

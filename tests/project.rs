@@ -472,6 +472,53 @@ fn reusing_the_prefix_changes_no_report() {
     assert_eq!(cache.hits(), 6);
 }
 
+/// Without squawk's rules, what the prefix's last file leaves in the schema
+/// depends on whether the file after it continues its change: a kept
+/// prefix is not reused for a next file of another slug.
+#[test]
+fn a_kept_prefix_knows_which_change_follows_it() {
+    use kimberlite_migration::project::{Input, PrefixCache, SourceFile, analyze, analyze_reusing};
+    let first = "CREATE TABLE t (id BIGINT);\n-- Down Migration\nDROP TABLE t;\n";
+    let run = |second: &str, cache: Option<&mut PrefixCache>| {
+        let files = vec![
+            SourceFile {
+                path: "migrations/0001_a.sql",
+                contents: first.as_bytes(),
+            },
+            SourceFile {
+                path: second,
+                contents: b"DELETE FROM t;\n-- Down Migration\nSELECT 1;\n",
+            },
+        ];
+        let mut input = Input::new(files, None, None);
+        input.options.lint_only = Some(vec![second.to_string()]);
+        input.options.findings_only = true;
+        input.options.lint.without_parser = true;
+        let codes = |report: kimberlite_migration::project::Report| {
+            report
+                .diagnostics
+                .iter()
+                .map(|d| d.code)
+                .collect::<Vec<_>>()
+        };
+        let plain = codes(analyze(&input));
+        if let Some(cache) = cache {
+            assert_eq!(
+                codes(analyze_reusing(&input, Some(cache))),
+                plain,
+                "{second}"
+            );
+        }
+        plain
+    };
+    let mut cache = PrefixCache::default();
+    run("migrations/0002_b.sql", Some(&mut cache));
+    // The same change: emptying the table it made destroys nothing.
+    let same_change = run("migrations/0002_a.sql", Some(&mut cache));
+    assert!(!same_change.contains(&Code::DestructiveStatement));
+    assert!(run("migrations/0002_b.sql", None).contains(&Code::DestructiveStatement));
+}
+
 /// Each template passes every default lint rule as created, on a table an
 /// earlier migration made (so the rules about existing tables apply).
 #[test]

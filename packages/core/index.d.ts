@@ -398,6 +398,8 @@ export interface SchemaRoutine {
   definition: string;
   /** Its signature names a table's row type, or its body is parsed when made (BEGIN ATOMIC): made after the tables. */
   afterTables: boolean;
+  /** Its signature names a view's row type: made after the views. */
+  afterViews: boolean;
 }
 /** A view or a materialized view. */
 export interface SchemaView {

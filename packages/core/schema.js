@@ -49,13 +49,17 @@ const ENUMS = `SELECT n.nspname AS schema, t.typname AS name, array_to_json(arra
 
 // Functions and procedures (not aggregates, not an extension's): each
 // written whole by pg_get_functiondef. `after_tables`: its signature names a
-// table's row type, or its body is parsed when it is made (BEGIN ATOMIC),
-// so it is made after the tables; the others before, as column defaults
-// and checks may call them.
+// table's row type (or an array of one), or its body is parsed when it is made (BEGIN ATOMIC),
+// so it is made after the tables (`after_views`: after the views, when it
+// names a view's row type); the others before, as column defaults and
+// checks may call them.
 const FUNCTIONS = `SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS arguments,
     p.prokind AS kind, pg_get_functiondef(p.oid) AS definition,
     (to_jsonb(p) ->> 'prosqlbody') IS NOT NULL
-      OR EXISTS (SELECT 1 FROM pg_type t WHERE t.typrelid <> 0 AND (t.oid = p.prorettype OR t.oid = ANY (p.proargtypes))) AS after_tables
+      OR EXISTS (SELECT 1 FROM pg_type t WHERE t.typrelid <> 0
+        AND (t.oid = p.prorettype OR t.oid = ANY (p.proargtypes) OR t.typarray = p.prorettype OR t.typarray = ANY (p.proargtypes))) AS after_tables,
+    EXISTS (SELECT 1 FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid WHERE c.relkind IN ('v', 'm')
+        AND (t.oid = p.prorettype OR t.oid = ANY (p.proargtypes) OR t.typarray = p.prorettype OR t.typarray = ANY (p.proargtypes))) AS after_views
   FROM pg_proc p
   JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE p.prokind IN ('f', 'p', 'w') AND ${OWN}
@@ -168,6 +172,7 @@ export async function readSchema(db, { exclude = ['public.kimberlite_migrations'
     kind: row.kind === 'p' ? 'procedure' : 'function',
     definition: row.definition.trimEnd(),
     afterTables: Boolean(row.after_tables),
+    afterViews: Boolean(row.after_views),
   }));
   const sequences = (await db.query(SEQUENCES)).rows.map((row) => ({
     name: qualified(row.schema, row.name),
@@ -218,13 +223,29 @@ function byName(before, after, same) {
 }
 
 const empty = (part) => part.added.length === 0 && part.removed.length === 0 && part.changed.length === 0;
+const sameDefinition = (x, y) => x.definition === y.definition;
+
+const IDENT = '(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)';
+
 /**
- * A definition as compared: PostgreSQL versions deparse a view or a
- * BEGIN ATOMIC body with or without `table.` before its columns (15 does,
- * 16 and later do not when one table is read), so qualifiers are left out.
+ * A view's SELECT as compared: PostgreSQL versions deparse it with or
+ * without `table.` before its columns (15 does, 16 and later do not when
+ * one table is read), so the qualifiers naming a relation the view reads
+ * (its FROM and JOIN items, by name or alias) are left out; a schema
+ * before a relation's name is kept.
  */
-const comparable = (definition) => definition.replace(/(?:"(?:[^"]|"")+"|\b[A-Za-z_][A-Za-z0-9_$]*)\.(?=["A-Za-z_])/g, '');
-const sameDefinition = (x, y) => x.definition === y.definition || comparable(x.definition) === comparable(y.definition);
+function comparableView(definition) {
+  const read = new Set();
+  const items = new RegExp(`\\b(?:FROM|JOIN)\\s+(?:ONLY\\s+)?(?:${IDENT}\\.)?(${IDENT})(?:\\s+(?:AS\\s+)?(?!(?:ON|USING|WHERE|JOIN|LEFT|RIGHT|INNER|FULL|CROSS|NATURAL|GROUP|ORDER|LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|WINDOW|HAVING|FETCH|FOR)\\b)(${IDENT}))?`, 'gi');
+  for (const match of definition.matchAll(items)) {
+    read.add(match[1]);
+    if (match[2]) read.add(match[2]);
+  }
+  if (read.size === 0) return definition;
+  const names = [...read].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return definition.replace(new RegExp(`(?<![\\w$."])(?:${names})\\.(?=["A-Za-z_])`, 'g'), '');
+}
+const sameView = (x, y) => x.definition === y.definition || comparableView(x.definition) === comparableView(y.definition);
 
 /**
  * What changed from schema `a` to schema `b` (as `readSchema` gives them),
@@ -250,7 +271,7 @@ export function diffSchemas(a, b) {
   }
   const sequences = byName(a.sequences ?? [], b.sequences ?? [], (x, y) => JSON.stringify(x) === JSON.stringify(y));
   const functions = byName(a.functions ?? [], b.functions ?? [], sameDefinition);
-  const views = byName(a.views ?? [], b.views ?? [], (x, y) => sameDefinition(x, y) && JSON.stringify([x.options, x.materialized, x.populated, x.indexes]) === JSON.stringify([y.options, y.materialized, y.populated, y.indexes]));
+  const views = byName(a.views ?? [], b.views ?? [], (x, y) => sameView(x, y) && JSON.stringify([x.options, x.materialized, x.populated, x.indexes]) === JSON.stringify([y.options, y.materialized, y.populated, y.indexes]));
   const same = tables.added.length === 0 && tables.removed.length === 0 && changed.length === 0 && empty(sequences) && empty(functions) && empty(views);
   return { same, added: tables.added, removed: tables.removed, changed, sequences, functions, views };
 }
@@ -283,7 +304,8 @@ const quoteQualified = (name) => name.split('.').map(quote).join('.');
 function createTableSql(table, foreignKey) {
   const lines = table.columns.map((column) => `  ${columnSql(column)}`);
   for (const constraint of table.constraints) {
-    if (constraint.kind === 'foreign key') foreignKey(constraint);
+    // One NOT VALID in CREATE TABLE would be validated there and then.
+    if (constraint.kind === 'foreign key' || !constraint.validated) foreignKey(constraint);
     else lines.push(`  CONSTRAINT ${quote(constraint.name)} ${constraint.definition}`);
   }
   return `CREATE TABLE ${quoteQualified(table.name)} (\n${lines.join(',\n')}\n);`;
@@ -368,8 +390,9 @@ export function schemaSql(schema, data = null) {
     if (sequence.ownedBy) out.push(`ALTER SEQUENCE ${quoteQualified(sequence.name)} OWNED BY ${quoteQualified(sequence.ownedBy.table)}.${quote(sequence.ownedBy.column)};`);
   }
   const after = [
-    ...functions.filter((r) => r.afterTables).map(routineSql),
+    ...functions.filter((r) => r.afterTables && !r.afterViews).map(routineSql),
     ...views.map(viewSql),
+    ...functions.filter((r) => r.afterViews).map(routineSql),
     ...schema.tables.flatMap((table) => (table.triggers ?? []).map((trigger) => `${trigger.definition};`)),
   ];
   // Rows before the foreign keys are checked and the triggers made (they ran when the rows were first written).
@@ -406,7 +429,7 @@ export function migrationsFromDiff(diff) {
     indexes.push({ up: [`${concurrent};`], down: [`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(schemaOfTable(table, item.name))};`] });
   };
   const notValid = (table, constraint) => {
-    main.up.push(`ALTER TABLE ${quoteQualified(table)} ADD CONSTRAINT ${quote(constraint.name)} ${constraint.definition} NOT VALID;`);
+    main.up.push(`ALTER TABLE ${quoteQualified(table)} ADD CONSTRAINT ${quote(constraint.name)} ${constraint.definition.replace(/ NOT VALID$/, '')} NOT VALID;`);
     main.down.unshift(`ALTER TABLE ${quoteQualified(table)} DROP CONSTRAINT ${quote(constraint.name)};`);
     validate.up.push(`ALTER TABLE ${quoteQualified(table)} VALIDATE CONSTRAINT ${quote(constraint.name)};`);
   };
@@ -482,7 +505,9 @@ export function migrationsFromDiff(diff) {
     for (const trigger of [...(table.triggers?.removed ?? []), ...(table.triggers?.changed ?? [])]) refuse(`trigger ${trigger.name} on ${table.name}`, 'removed or changed: write it by hand');
   }
   if (early.length > 0 || late.length > 0) {
-    main.up = [...early, ...main.up, ...late];
+    // A function made before the tables may read them: its body is checked when it runs.
+    const unchecked = diff.functions?.added?.some((routine) => !routine.afterTables) ? ['SET LOCAL check_function_bodies = off;'] : [];
+    main.up = [...unchecked, ...early, ...main.up, ...late];
     main.down = [...undoFirst, ...main.down, ...undoLast];
   }
   return { main, indexes, validate, refused };
@@ -646,7 +671,8 @@ export async function readRows(db, schema) {
     const name = quoteQualified(table.name);
     const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${name} LIMIT ${SQUASH_ROWS + 1}) x`)).rows;
     if (n === 0 || n > SQUASH_ROWS) continue;
-    const [{ rows }] = (await db.query(`SELECT string_agg(to_json(x)::text, E',\\n' ORDER BY to_json(x)::text) AS rows FROM ${name} x`)).rows;
+    // `r.*`: the whole row even when a column is named `r`.
+    const [{ rows }] = (await db.query(`SELECT string_agg(to_json(r.*)::text, E',\\n' ORDER BY to_json(r.*)::text) AS rows FROM ${name} r`)).rows;
     tables.push({ name: table.name, count: n, rows: `[\n${rows}\n]` });
   }
   const sequences = [];

@@ -103,7 +103,7 @@ export async function buildSquash({ report, steps, contents, to, open, parse, ru
   // The squash on a second scratch database: the same schema and rows, and its Down undoes it as the replaced ones do.
   const schemaLines = (diff) => diffLines(diff).slice(0, 12).map((line) => `${line.sign} ${line.text}`);
   const step = (statements) => ({ id: to, path: `${migrationsDir}/${fileName}`, transactional: true, statements });
-  const difference = await onScratch([step(parsed.up)], async (db) => {
+  const check = () => onScratch([step(parsed.up)], async (db) => {
     const made = diffSchemas(schema, await readSchema(db));
     if (!made.same) return { what: 'makes another schema than', lines: schemaLines(made) };
     const rows = await readRows(db, schema);
@@ -118,6 +118,14 @@ export async function buildSquash({ report, steps, contents, to, open, parse, ru
     const undoes = diffSchemas(undone, await readSchema(db));
     return undoes.same ? null : { what: 'leaves after its Down another schema than', lines: schemaLines(undoes) };
   }, mine);
+  let difference;
+  try {
+    difference = await check();
+  } catch (error) {
+    // The squash's own SQL failed (an object written before one it needs).
+    const message = String(error?.message ?? error).split('\n')[0].replace(/\.$/, '');
+    difference = { what: 'fails on a new database, unlike', lines: [message] };
+  }
   if (difference) {
     return refused('squash-refused', `The squash ${difference.what} migrations 1 to ${to}; nothing was written.`,
       `${difference.lines.join('; ')}. This is a limit of the squash's SQL: please report it, and squash up to an earlier migration.`);

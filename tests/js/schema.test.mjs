@@ -161,7 +161,8 @@ test('postgres: diff --generate writes migrations for hand-made changes that lin
     ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '');
     CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.bio := coalesce(NEW.bio, ''); RETURN NEW; END $$;
     CREATE TRIGGER users_stamp BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION stamp();
-    CREATE VIEW user_plans AS SELECT id, plan FROM users;`, 'drift_live');
+    CREATE VIEW user_plans AS SELECT id, plan FROM users;
+    CREATE FUNCTION tag_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM tags $$;`, 'drift_live');
   const generated = kmb(['diff', '4', 'database', '--generate', 'capture hand-made changes', '--json', ...live, '--project', dir]);
   assert.equal(generated.code, 0, generated.stderr + generated.stdout);
   const { written, refused } = JSON.parse(generated.stdout);
