@@ -594,6 +594,8 @@ function startJob(kind, message, { button, status, failed, answer }) {
   };
   worker.onerror = (event) => done(el('span', { class: 'error-text' }, `Could not run: ${event.message ?? 'the worker failed'}`));
   worker.onmessage = ({ data }) => {
+    // A job ended or replaced (a new project loaded) answers nothing more.
+    if (jobs.get(kind)?.worker !== worker) return;
     if (data.type === 'plan' && !data.ok) done(el('p', { class: 'error-text' }, 'Refused until these are fixed:'), listDiagnostics(data.diagnostics));
     else if (data.type === 'error') done(el('span', { class: 'error-text' }, `${failed}: ${data.message}`));
     else if (data.type === 'end') done(...status.childNodes);
