@@ -249,7 +249,7 @@ async function main(argv, { out, write }) {
           return lintFile(file, contents, { rules: project.rules, ...(project.pgVersion ? { pgVersion: project.pgVersion } : {}) });
         }));
       } else {
-        diagnostics = project.report().diagnostics.filter((d) => d.file.endsWith('.sql'));
+        diagnostics = (await project.lintReport()).diagnostics.filter((d) => d.file.endsWith('.sql'));
       }
       const errors = diagnostics.filter((d) => d.severity === 'error').length;
       const warnings = diagnostics.filter((d) => d.severity === 'warning').length;

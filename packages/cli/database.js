@@ -6,7 +6,7 @@
 // PGlite (embedded, the default) and PostgreSQL (`pg`) are loaded lazily, so
 // importing the package for validation never loads either.
 import { mkdirSync, statfsSync } from 'node:fs';
-import { KmbError } from './files.js';
+import { KmbError, workerExecArgv } from './files.js';
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension } from 'kimberlite-migration';
 
 /** The advisory lock key: the first 8 bytes of sha256("kimberlite_migrations"). */
@@ -62,10 +62,7 @@ export async function pglite(dataDir, extensions = []) {
     if (free !== null && free < PGLITE_MIN_FREE) throw pgliteDiskFull(dataDir, free);
   }
   const { Worker } = await import('node:worker_threads');
-  // The worker inherits the process's Node flags; `--input-type` (a script
-  // run with `node --input-type=module -e`) stops a file worker from starting.
-  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir, extensions }, execArgv });
+  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir, extensions }, execArgv: workerExecArgv() });
   const pending = new Map();
   let nextId = 1;
   let ended = null;

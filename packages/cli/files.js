@@ -247,3 +247,10 @@ function removeStaleTemporaries(stateDir) {
 }
 
 export { existsSync };
+
+/**
+ * Node flags for a worker thread: the process's, less `--input-type`,
+ * which (in a script run with `node --input-type=module -e`) stops a
+ * worker from a file from starting.
+ */
+export const workerExecArgv = () => process.execArgv.filter((flag) => !flag.startsWith('--input-type'));

@@ -44,6 +44,8 @@ export interface Project {
   analyze(extra?: { history?: AppliedRecord[]; lintOnly?: string[]; parserRules?: boolean }): Report;
   /** The report without statements, every lint rule included (what `kmb migration lint` prints). */
   report(extra?: { history?: AppliedRecord[]; lintOnly?: string[]; parserRules?: boolean }): Report;
+  /** `report()` for the whole project, its lint rules spread over worker threads on a large project: the same report. */
+  lintReport(options?: { threads?: number }): Promise<Report>;
   /**
    * The report checked against the database (the embedded one when it
    * exists): what status and validate print. Its lint findings are the token

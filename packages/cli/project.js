@@ -3,11 +3,17 @@
 // and talks to the database.
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import * as core from 'kimberlite-migration';
 import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchemas, generatedMigrations, pgliteExtensionsOf, pgliteExtensionsIn, buildSquash } from 'kimberlite-migration';
-import { KmbError, readText, withMutex, withRunLock, writeAtomic } from './files.js';
+import { KmbError, readText, withMutex, withRunLock, writeAtomic, workerExecArgv } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
+
+/** `lintReport` spreads the lint rules over threads from this many bytes of SQL a thread: below it a thread cost more than it saved (docs/decisions.md, "Lint over threads"). */
+const PARALLEL_BYTES = 4 * 1024 * 1024;
+/** At most this many threads. */
+const PARALLEL_MAX = 4;
 
 /** The largest migration file read (larger ones are `file-too-large`). */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -456,6 +462,62 @@ export function openProject(dir = '.', options = {}) {
      */
     report(extra = {}) {
       return core.analyze(readInput({ statements: false, parserRules: true, ...extra }));
+    },
+
+    /**
+     * `report()`, with the lint rules (squawk's parser, most of the time on
+     * a large project) spread over worker threads: the files in contiguous
+     * parts of about equal size, each part linted by one thread that reads
+     * the whole project (the schema before a file is the files before it),
+     * this thread taking the first part. A file's findings are taken whole
+     * from the part that linted it, the rest from the first part, then put
+     * in the core's order (file, then position). The same report as
+     * `report()`; on a small project or one core, it is `report()`.
+     * `threads` overrides the count (tests).
+     */
+    async lintReport({ threads: asked } = {}) {
+      const input = readInput({ statements: false, parserRules: true });
+      const bytes = input.files.reduce((sum, file) => sum + file.contents.length, 0);
+      const threads = Math.min(input.files.length, asked ?? Math.min(availableParallelism(), PARALLEL_MAX, Math.floor(bytes / PARALLEL_BYTES)));
+      if (threads < 2) return core.analyze(input);
+      const parts = [];
+      let part = [];
+      let size = 0;
+      for (const file of input.files) {
+        part.push(file.path);
+        size += file.contents.length;
+        if (size >= (bytes * (parts.length + 1)) / threads && parts.length < threads - 1) {
+          parts.push(part);
+          part = [];
+        }
+      }
+      parts.push(part);
+      const { Worker } = await import('node:worker_threads');
+      const others = parts.slice(1).map((paths) => new Promise((resolveAnswer, reject) => {
+        const worker = new Worker(new URL('./lint-worker.js', import.meta.url), { workerData: { input: { ...input, options: { ...input.options, lintOnly: paths } } }, execArgv: workerExecArgv() });
+        worker.once('message', (answer) => {
+          worker.terminate();
+          if (answer.error) reject(new KmbError(answer.error.code ?? 'internal-error', answer.error.message));
+          else resolveAnswer(answer.diagnostics);
+        });
+        worker.once('error', reject);
+      }));
+      const first = core.analyze({ ...input, options: { ...input.options, lintOnly: parts[0] } });
+      const answers = await Promise.all(others);
+      const owner = new Map(parts.slice(1).flatMap((paths, at) => paths.map((path) => [path, at])));
+      const order = new Map(first.migrations.map((m, at) => [m.path, at]));
+      const diagnostics = [
+        ...first.diagnostics.filter((d) => !owner.has(d.file)),
+        ...answers.flatMap((found, at) => found.filter((d) => owner.get(d.file) === at)),
+      ];
+      const place = (d) => [order.get(d.file) ?? -1, d.range?.start.line ?? -1, d.range?.start.character ?? -1];
+      const sorted = diagnostics
+        .map((d, at) => ({ d, at, key: place(d) }))
+        .sort((x, y) => x.key[0] - y.key[0] || x.key[1] - y.key[1] || x.key[2] - y.key[2] || x.at - y.at)
+        .map((item) => item.d);
+      const count = (severity) => sorted.filter((d) => d.severity === severity).length;
+      const summary = { ...first.summary, errors: count('error'), warnings: count('warning'), infos: count('info'), hints: count('hint') };
+      return { ...first, ok: summary.errors === 0, diagnostics: sorted, summary };
     },
 
     /**

@@ -83,3 +83,48 @@ test('the CLI package: kmb applies a project on the embedded database', () => {
   assert.ok(Number(api.stdout) > 0);
   assert.equal((readFileSync(join(project, '.kimberlite', 'migrations', 'applied.toml'), 'utf8').match(/^id = /gm) ?? []).length, 4);
 });
+
+test('the CLI package: lint over worker threads gives the report one thread gives', () => {
+  const dir = installAlone('cli-threads', ['kimberlite-migration', 'kimberlite-migration-cli']);
+  // Over 2 MB of SQL in 80 files, with findings of every kind: a change split
+  // into parts (same slug), an index on an earlier table, an unparsable
+  // statement, a silenced one, a gap-free sequence.
+  const project = join(dir, 'big');
+  mkdirSync(join(project, 'migrations'), { recursive: true });
+  const padding = `-- ${'filler '.repeat(60)}\n`.repeat(75);
+  for (let id = 1; id <= 80; id++) {
+    const slug = id % 7 === 3 ? `part_${id - 1}` : `part_${id}`;
+    const lines = [
+      `-- Migration: step ${id}`,
+      '-- Up Migration',
+      padding,
+      `CREATE TABLE t${id} (id BIGINT PRIMARY KEY, n INT);`,
+      id > 1 ? `CREATE INDEX i${id} ON t${id - 1} (n);` : 'SELECT 1;',
+      id % 5 === 0 ? 'ALTER TABLE t1 ADD COLUMN c INT NOT NULL;' : 'SELECT 2;',
+      id % 9 === 0 ? 'CREATE TABLE broken (;' : 'SELECT 3;',
+      id % 4 === 0 ? `-- kimberlite:ignore destructive-statement\nDELETE FROM t${id};` : `DELETE FROM t${id};`,
+      '-- Down Migration',
+      `DROP TABLE t${id};`,
+      '',
+    ];
+    writeFileSync(join(project, 'migrations', `${String(id).padStart(4, '0')}_${slug}.sql`), lines.join('\n'));
+  }
+  const compare = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { openProject } from 'kimberlite-migration-cli';
+    const project = openProject(${JSON.stringify(project)});
+    const one = JSON.stringify(project.report());
+    const counts = [];
+    for (const threads of [1, 2, 3, 5]) {
+      const report = await project.lintReport({ threads });
+      if (JSON.stringify(report) !== one) throw new Error('threads ' + threads + ' differ');
+      counts.push(report.diagnostics.length);
+    }
+    console.log(JSON.stringify(counts));
+  `], { cwd: dir, encoding: 'utf8' });
+  assert.equal(compare.status, 0, compare.stderr);
+  const counts = JSON.parse(compare.stdout);
+  assert.ok(counts[0] >= 100, String(counts));
+  // The command: the same findings as the API's.
+  const lint = spawnSync(join(dir, 'node_modules', '.bin', 'kmb'), ['migration', 'lint', '--format', 'json', '--project', project], { encoding: 'utf8' });
+  assert.equal(JSON.parse(lint.stdout).length, counts[0], lint.stderr);
+});
