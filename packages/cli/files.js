@@ -254,3 +254,26 @@ export { existsSync };
  * worker from a file from starting.
  */
 export const workerExecArgv = () => process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+
+/**
+ * The bytes of the regular file at `path`, opened once: its size from the
+ * open file (no separate stat), and `{ tooLarge: size }` without reading
+ * when it is over `limit` bytes. Throws what opening or reading throws.
+ */
+export function readRegularFile(path, limit) {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) return { tooLarge: size };
+    const bytes = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const count = readSync(fd, bytes, read, size - read, read);
+      if (count === 0) break;
+      read += count;
+    }
+    return { contents: read === size ? bytes : bytes.subarray(0, read) };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as core from 'kimberlite-migration';
 import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchemas, generatedMigrations, pgliteExtensionsOf, pgliteExtensionsIn, buildSquash } from 'kimberlite-migration';
-import { KmbError, readText, withMutex, withRunLock, writeAtomic, workerExecArgv } from './files.js';
+import { KmbError, readText, readRegularFile, withMutex, withRunLock, writeAtomic, workerExecArgv } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
 
@@ -76,9 +76,11 @@ export function openProject(dir = '.', options = {}) {
    * whether migrations can run (file, project and token-rule findings).
    */
   function readInput({ lintOnly, parserRules = false, ...extra } = {}) {
-    let names = [];
+    let entries = [];
     try {
-      names = readdirSync(migrationsDir).filter((name) => name.endsWith('.sql')).sort();
+      entries = readdirSync(migrationsDir, { withFileTypes: true })
+        .filter((entry) => entry.name.endsWith('.sql'))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (error) {
       if (error.code !== 'ENOENT') {
         throw new KmbError('unreadable-folder', `The migrations folder ${migrationsDir} cannot be read (${error.code === 'ENOTDIR' ? 'it is a file' : describeError(error)}).`, {
@@ -88,27 +90,29 @@ export function openProject(dir = '.', options = {}) {
     }
     const files = [];
     const unreadable = [];
-    for (const name of names) {
-      const path = join(migrationsDir, name);
+    for (const entry of entries) {
+      const path = join(migrationsDir, entry.name);
       const problem = (code, detail) => unreadable.push({ path: rel(path), code, detail });
-      let stats;
+      // A regular file (the folder says so) is opened and read; a link or
+      // anything else is looked at first: only regular files are read, as
+      // a FIFO would block and a device never end.
+      if (!entry.isFile()) {
+        let stats;
+        try {
+          stats = statSync(path);
+        } catch (error) {
+          problem('unreadable-file', error.code === 'ENOENT' ? 'a link to a file that does not exist' : describeError(error));
+          continue;
+        }
+        if (!stats.isFile()) {
+          problem('not-a-file', stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'a device');
+          continue;
+        }
+      }
       try {
-        stats = statSync(path);
-      } catch (error) {
-        problem('unreadable-file', error.code === 'ENOENT' ? 'a link to a file that does not exist' : describeError(error));
-        continue;
-      }
-      // Only regular files are read: a FIFO would block, a device never end.
-      if (!stats.isFile()) {
-        problem('not-a-file', stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'a device');
-        continue;
-      }
-      if (stats.size > MAX_FILE_BYTES) {
-        problem('file-too-large', `${stats.size} bytes`);
-        continue;
-      }
-      try {
-        files.push({ path: rel(path), contents: readFileSync(path) });
+        const read = readRegularFile(path, MAX_FILE_BYTES);
+        if (read.tooLarge !== undefined) problem('file-too-large', `${read.tooLarge} bytes`);
+        else files.push({ path: rel(path), contents: read.contents });
       } catch (error) {
         problem('unreadable-file', describeError(error));
       }
