@@ -99,3 +99,31 @@ mkdirSync(join(big, 'migrations'));
 writeFileSync(join(big, 'migrations', '0001_big.sql'), migrationOfSize(100 * 1024));
 const alone = await session(big, [join(big, 'migrations', '0001_big.sql')], join(big, 'migrations', '0001_big.sql'));
 row('keystroke in a 100 KB migration (kmb-lsp over stdio), median', `${alone.keystroke.toFixed(1)} ms`, '<= 20 ms', alone.keystroke <= 20);
+
+// Memory (issue 17): a 100 MB document open, then closed. Goal: RSS at most
+// three times the document while it is open, and given back once it closes.
+{
+  const { child, connection, published } = start();
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) * 1024;
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-lsp-huge-'));
+  await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {} });
+  connection.sendNotification('initialized', {});
+  const idle = rss();
+  const text = "INSERT INTO t (id, name) VALUES (1, 'x');\n".repeat(Math.ceil((100 * 1024 * 1024) / 43));
+  const uri = pathToFileURL(join(dir, 'huge.sql')).href;
+  const done = published(uri);
+  connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
+  await done;
+  const open = rss();
+  const cleared = published(uri);
+  connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  await cleared;
+  // Time for the server's garbage collector to give back what was let go.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const closed = rss();
+  connection.dispose();
+  child.kill();
+  const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
+  row('a 100 MB document open: RSS above idle ÷ document', `${((open - idle) / text.length).toFixed(1)} (${mb(open)})`, '<= 3', (open - idle) / text.length <= 3);
+  row('  after it closes: RSS above idle', `${mb(closed - idle)} (${mb(closed)})`, '<= 1× the document', closed - idle <= text.length);
+}

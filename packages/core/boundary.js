@@ -38,6 +38,21 @@ export function guarded(name) {
   };
 }
 
+/**
+ * Gives the core's memory back when it holds more than `above` bytes: a
+ * WebAssembly memory only grows, so after one large input (a 100 MB
+ * document) it would stay that size for the life of the process. A fresh
+ * instance from the same compiled module takes its place (milliseconds;
+ * what the core keeps between calls, the language server's parse of
+ * unchanged files, is made again on the next call). Not during a call.
+ * Returns whether it did.
+ */
+export function releaseMemory(above = 64 * 1024 * 1024) {
+  if (depth > 0 || glue.__kmbMemoryBytes() <= above) return false;
+  restart();
+  return true;
+}
+
 /** Instantiates the core synchronously from its bytes or compiled module. */
 export const initSync = glue.initSync;
 /** Fetches and instantiates the core (browsers). */

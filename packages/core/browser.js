@@ -1,7 +1,7 @@
 // Browser entry: `await ready()` fetches and instantiates the WebAssembly
 // module once; every other export throws until it has. Calls go through the
 // boundary that survives traps (boundary.js).
-import { guarded, init } from './boundary.js';
+import { guarded, init, releaseMemory as releaseBoundaryMemory } from './boundary.js';
 import { assemble } from './report.js';
 
 let started = null;
@@ -55,6 +55,8 @@ export const version = guard('version');
 export const readConfig = guard('readConfig');
 export const ignoreFixes = guard('ignoreFixes');
 export const migrationTemplates = guard('migrationTemplates');
+/** Gives the core's memory back when it holds more than `above` bytes (boundary.js); false before `ready()`. */
+export const releaseMemory = (above) => (instantiated ? releaseBoundaryMemory(above) : false);
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteExtensionsIn, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG } from './paths.js';

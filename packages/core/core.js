@@ -2,6 +2,7 @@
 // boundary that survives traps (boundary.js).
 import { readFileSync } from 'node:fs';
 import { guarded, initSync } from './boundary.js';
+export { releaseMemory } from './boundary.js';
 import { assemble } from './report.js';
 
 initSync({ module: readFileSync(new URL('./kimberlite_migration_bg.wasm', import.meta.url)) });

@@ -291,6 +291,13 @@ export function squashLock(input: { lock: string | null; lockPath?: string; squa
 export function removeApplied(input: { tracker: string | null; trackerPath?: string; id: number }): DocumentResult;
 export function planApply(input: ProjectInput & { to?: number }): Plan;
 export function planRollback(input: ProjectInput & ({ steps?: number; to?: never } | { to: number; steps?: never })): Plan;
+/**
+ * Gives the core's WebAssembly memory back when it holds more than `above`
+ * bytes (default 64 MiB): the memory only grows, so after one large input
+ * it would stay that size. A fresh instance takes its place; false when
+ * nothing was done (under the size, or inside a call).
+ */
+export function releaseMemory(above?: number): boolean;
 export function codes(): CodeInfo[];
 export function version(): string;
 

@@ -10,6 +10,13 @@ import { fileURLToPath } from 'node:url';
 import lsp from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as core from 'kimberlite-migration';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+// The garbage collector, to call after a large document closes: V8 exposes
+// it to a context made after the flag is set.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc');
 
 const { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, CodeActionKind, MarkupKind } = lsp;
 
@@ -418,6 +425,10 @@ documents.onDidClose(({ document }) => {
   // An unsaved file that closes leaves the project (its name no longer counts).
   const layout = checked(document) ? layoutOf(pathOf(document.uri)) : null;
   if (layout) affect(layout.root, 'all');
+  // A large document read once would keep the core's memory at its size for
+  // as long as the editor runs: give it back when the document goes, and
+  // collect now (an idle server may not collect for a long time).
+  if (core.releaseMemory()) setTimeout(collectGarbage, 0);
 });
 
 /** A fix of the core as an LSP workspace edit. */

@@ -337,3 +337,18 @@ test('layoutOfPaths: the project among the paths of an opened folder', () => {
   assert.deepEqual(kmb.layoutOfPaths(['0001_a.sql', '0002_b.sql', '.kimberlite/x.sql']), { root: '', migrations: ['0001_a.sql', '0002_b.sql'], lock: null, tracker: null });
   assert.deepEqual(kmb.layoutOfPaths([]), { root: '', migrations: [], lock: null, tracker: null });
 });
+
+test('releaseMemory: after a large input the core gives its memory back, and answers as before', () => {
+  const small = [{ path: 'migrations/0001_a.sql', contents: 'CREATE TABLE t (id BIGINT PRIMARY KEY);\n-- Down Migration\nDROP TABLE t;\n' }];
+  const before = kmb.analyze({ files: small });
+  const sum = kmb.checksum('SELECT 1;');
+  // Nothing to give back yet: the memory is small.
+  assert.equal(kmb.releaseMemory(), false);
+  const big = Buffer.from("INSERT INTO t (id, name) VALUES (1, 'x');\n".repeat(700_000));
+  assert.ok(kmb.lint('migrations/0002_big.sql', big).length >= 0);
+  assert.equal(kmb.releaseMemory(16 * 1024 * 1024), true);
+  // The fresh instance is small: nothing more to give back.
+  assert.equal(kmb.releaseMemory(16 * 1024 * 1024), false);
+  assert.deepEqual(kmb.analyze({ files: small }), before);
+  assert.equal(kmb.checksum('SELECT 1;'), sum);
+});
