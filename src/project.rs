@@ -537,9 +537,10 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
             .rposition(|file| only.iter().any(|path| path == file.path)),
         None => files.len().checked_sub(1),
     };
-    // Without squawk's rules, the schema serves `destructive-statement`
-    // alone, which asks what the files of the same change made: a file
-    // whose next file starts another change adds nothing anyone reads.
+    // Each file's slug: the files of one change share it. Without squawk's
+    // rules, the schema serves `destructive-statement` alone, which asks
+    // what the files of the same change made: a file whose next file
+    // starts another change adds nothing anyone reads.
     let slugs: Vec<Option<&str>> = files
         .iter()
         .map(|file| crate::migration::parse_file_name(file_name_of(file.path)).map(|n| n.slug))
@@ -591,7 +592,7 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
                 slug: slug.clone(),
             });
         }
-        let this = crate::migration::parse_file_name(file_name_of(file.path)).map(|n| n.slug);
+        let this = slugs[at];
         if this.is_none() || this != slug.as_deref() {
             schema.begin_change();
         }

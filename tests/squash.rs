@@ -28,6 +28,19 @@ fn squashed() -> Project {
         ]))
 }
 
+/// The first finding of `code`, and its help.
+fn finding(
+    report: &kimberlite_migration::project::Report,
+    code: Code,
+) -> (&kimberlite_migration::Diagnostic, &str) {
+    let found = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no {code:?} in {:#?}", report.diagnostics));
+    (found, found.help.as_deref().unwrap_or(""))
+}
+
 fn errors(report: &kimberlite_migration::project::Report) -> Vec<Code> {
     report
         .diagnostics
@@ -79,16 +92,9 @@ fn a_directive_for_other_ids_is_invalid() {
             .analyze();
         let codes = errors(&report);
         assert!(codes.contains(&Code::InvalidSquash), "{args}: {codes:?}");
-        let finding = report
-            .diagnostics
-            .iter()
-            .find(|d| d.code == Code::InvalidSquash)
-            .unwrap();
-        assert!(
-            finding.help.as_deref().unwrap().contains("squashes 1-3"),
-            "{finding:?}"
-        );
-        assert!(finding.range.is_some());
+        let (found, help) = finding(&report, Code::InvalidSquash);
+        assert!(help.contains("squashes 1-3"), "{found:?}");
+        assert!(found.range.is_some());
     }
 }
 
@@ -106,17 +112,13 @@ fn a_history_from_before_the_squash_is_one_finding() {
         "{:#?}",
         report.diagnostics
     );
-    let finding = &report
-        .diagnostics
-        .iter()
-        .find(|d| d.code == Code::SquashNotAdopted)
-        .unwrap();
+    let (found, help) = finding(&report, Code::SquashNotAdopted);
     assert!(
-        finding.message.contains("migrations 1 to 3"),
+        found.message.contains("migrations 1 to 3"),
         "{}",
-        finding.message
+        found.message
     );
-    assert!(finding.help.as_deref().unwrap().contains("squash --adopt"));
+    assert!(help.contains("squash --adopt"));
     // Nothing can be applied on top of it until it is adopted.
     assert!(plan_apply(&report, None, false).is_err());
 }
@@ -127,15 +129,8 @@ fn a_partial_history_says_to_finish_first() {
         .history(vec![applied(1, "Add users", OLD[0])])
         .analyze();
     assert_eq!(errors(&report), [Code::SquashNotAdopted]);
-    let finding = report
-        .diagnostics
-        .iter()
-        .find(|d| d.code == Code::SquashNotAdopted)
-        .unwrap();
-    assert!(
-        finding.help.as_deref().unwrap().contains("Apply the rest"),
-        "{finding:?}"
-    );
+    let (found, help) = finding(&report, Code::SquashNotAdopted);
+    assert!(help.contains("Apply the rest"), "{found:?}");
 }
 
 #[test]

@@ -61,4 +61,4 @@ export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, 
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG } from './paths.js';
 export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, generatedMigrations, squashBlockers, squashText, readRows, rowsSql, SQUASH_ROWS } from './schema.js';
-export { buildSquash, downSection } from './squash.js';
+export { buildSquash } from './squash.js';

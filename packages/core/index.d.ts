@@ -486,8 +486,6 @@ export interface SchemaRows { tables: { name: string; count: number; rows: strin
 export function readRows(db: { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> }, schema: Schema): Promise<SchemaRows>;
 /** `readRows`' answer as statements: one INSERT ... json_populate_recordset a table, then setval a sequence. */
 export function rowsSql(data: SchemaRows): string[];
-/** A migration's Down section as written (comments included), from after its `-- Down Migration` line. */
-export function downSection(migration: Pick<ProjectMigration, 'down'>, bytes: Uint8Array): string;
 /** `buildSquash`'s answer: the squash's text, or why there is none (nothing was written either way). */
 export type SquashBuilt =
   | { ok: true; id: number; fileName: string; text: string; parsed: Migration; replaced: { id: number; fileName: string; path: string }[]; down: boolean; noDown: string | null }

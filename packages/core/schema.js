@@ -106,18 +106,6 @@ const KINDS = { p: 'primary key', u: 'unique', c: 'check', f: 'foreign key', x: 
 /** The tables `exclude` names, each as `schema.table`. */
 const excluded = (exclude) => new Set(exclude.map((name) => (name.includes('.') ? name : `public.${name}`)));
 
-/** The sequences column defaults draw from (`serial` columns), as the defaults name them. */
-function drawnSequences(tables) {
-  const drawn = new Set();
-  for (const table of tables) {
-    for (const column of table.columns) {
-      const name = /^nextval\('([^']+)'::regclass\)$/.exec(column.default ?? '')?.[1];
-      if (name) drawn.add(name);
-    }
-  }
-  return drawn;
-}
-
 /** The column that owns a sequence, as `{ table, column }`, or null. */
 function ownerOf(owner) {
   const value = typeof owner === 'string' ? JSON.parse(owner) : owner;
@@ -367,9 +355,8 @@ export function schemaSql(schema, data = null) {
   const foreign = [];
   const functions = schema.functions ?? [];
   const views = schema.views ?? [];
-  // Sequences, before the column defaults that draw from them (a schema
-  // read before sequences were: those the defaults name, plainly).
-  const sequences = schema.sequences ?? [...drawnSequences(schema.tables)].sort().map((name) => ({ name, plain: true }));
+  // Sequences, before the column defaults that draw from them.
+  const sequences = schema.sequences ?? [];
   // Schemas other than public that anything lives in: made first of all.
   const names = [...schema.tables.map((table) => table.name), ...sequences.map((sequence) => sequence.name), ...(schema.enums ?? []).map((type) => type.name), ...views.map((view) => view.name), ...functions.map((routine) => routine.name.slice(0, routine.name.indexOf('(')))];
   const schemas = [...new Set(names.filter((name) => name.includes('.')).map((name) => name.split('.')[0].replace(/^"|"$/g, '')))].sort();
@@ -377,7 +364,7 @@ export function schemaSql(schema, data = null) {
   // Extensions and enum types the columns may use.
   for (const name of schema.extensions ?? []) out.push(`CREATE EXTENSION IF NOT EXISTS ${quote(name)};`);
   for (const type of schema.enums ?? []) out.push(`CREATE TYPE ${quoteQualified(type.name)} AS ENUM (${type.labels.map((label) => `'${label.replaceAll("'", "''")}'`).join(', ')});`);
-  for (const sequence of sequences) out.push(sequence.plain ? `CREATE SEQUENCE ${sequence.name};` : sequenceSql(sequence));
+  for (const sequence of sequences) out.push(sequenceSql(sequence));
   // A function body may name a table made later: checked when it runs.
   if (functions.length > 0) out.push('SET LOCAL check_function_bodies = off;');
   for (const routine of functions.filter((r) => !r.afterTables)) out.push(routineSql(routine));
@@ -676,7 +663,7 @@ export async function readRows(db, schema) {
     tables.push({ name: table.name, count: n, rows: `[\n${rows}\n]` });
   }
   const sequences = [];
-  const names = schema.sequences ? schema.sequences.map((sequence) => quoteQualified(sequence.name)) : [...drawnSequences(schema.tables)].sort();
+  const names = (schema.sequences ?? []).map((sequence) => quoteQualified(sequence.name));
   for (const name of names) {
     const [state] = (await db.query(`SELECT last_value::text AS value, is_called AS called FROM ${name}`)).rows;
     if (state.called) sequences.push({ name, value: state.value });

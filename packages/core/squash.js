@@ -11,7 +11,7 @@ const decoder = new TextDecoder();
  * A migration's Down section as written (comments included), from the
  * line after its `-- Down Migration` marker to the end of the file.
  */
-export function downSection(migration, bytes) {
+function downSection(migration, bytes) {
   const first = migration.down[0].span.start;
   const lines = decoder.decode(bytes.subarray(0, first)).split('\n');
   let at = lines.length - 1;

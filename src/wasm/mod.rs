@@ -119,6 +119,9 @@ struct Project {
     rest: ProjectInputDto,
 }
 
+/// What a tracker entry handed to the core looks like, for its misuse errors.
+const APPLIED_SHAPE: &str = "{ id, name, checksum, appliedAt, appliedBy? }";
+
 /// Reads `value` as `T`; a misuse error says `what` was wrong and where
 /// (`options.lintOnly`), not only what serde-wasm-bindgen says.
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
@@ -567,10 +570,7 @@ pub fn state_entry_texts(input: JsValue) -> Result<JsValue, JsValue> {
     let tracker = if applied.is_null() || applied.is_undefined() {
         None
     } else {
-        let entry: AppliedDto = from_js(
-            applied,
-            "`applied` must be { id, name, checksum, appliedAt, appliedBy? }",
-        )?;
+        let entry: AppliedDto = from_js(applied, &format!("`applied` must be {APPLIED_SHAPE}"))?;
         let entry = AppliedEntry::from(entry);
         // The same checks as a whole history gets.
         if let Err(diagnostics) =
@@ -593,7 +593,7 @@ pub fn record_applied(input: JsValue) -> Result<JsValue, JsValue> {
     let (tracker, path) = tracker_of(&input)?;
     let entry: AppliedDto = from_js(
         get(&input, "entry"),
-        "`entry` must be { id, name, checksum, appliedAt, appliedBy? }",
+        &format!("`entry` must be {APPLIED_SHAPE}"),
     )?;
     to_js(&DocumentDto::from(&record(
         &path,
@@ -609,7 +609,7 @@ pub fn write_history(input: JsValue) -> Result<JsValue, JsValue> {
     let (_, path) = tracker_of(&input)?;
     let entries: Vec<AppliedDto> = from_js(
         get(&input, "entries"),
-        "`entries` must be a list of { id, name, checksum, appliedAt, appliedBy? }",
+        &format!("`entries` must be a list of {APPLIED_SHAPE}"),
     )?;
     let entries: Vec<AppliedEntry> = entries.into_iter().map(AppliedEntry::from).collect();
     to_js(&DocumentDto::from(&crate::tracker::write_history(
