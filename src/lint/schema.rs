@@ -283,6 +283,21 @@ const TABLE_CONSTRAINT: &[&str] = &[
 ];
 
 impl Schema {
+    /// Gives every known column of type `name` (or an array of it, or
+    /// `schema.name`) the type `new`.
+    fn rename_type(&mut self, name: &str, new: &str) {
+        for columns in self.tables.values_mut().filter_map(|t| t.columns.as_mut()) {
+            for column in columns.values_mut() {
+                let (base, suffix) = column
+                    .kind
+                    .split_at(column.kind.find('[').unwrap_or(column.kind.len()));
+                if base.rsplit('.').next() == Some(name) {
+                    column.kind = format!("{new}{suffix}");
+                }
+            }
+        }
+    }
+
     /// Replays one statement (its text, from its first token).
     pub fn apply(&mut self, sql: &str) -> Applied {
         let items = items(sql);
@@ -361,6 +376,15 @@ impl Schema {
             {
                 *known = new;
                 applied.renames_trigger_function = true;
+            }
+        } else if cursor.eat(&["alter", "type"]) {
+            // A type renamed aside (to make a new one under its name): the
+            // columns of that type now have the renamed one.
+            if let Some(name) = cursor.name()
+                && cursor.eat(&["rename", "to"])
+                && let Some(new) = cursor.name()
+            {
+                self.rename_type(&name, &new);
             }
         } else if cursor.eat(&["drop", "table"]) {
             cursor.eat(&["if", "exists"]);
@@ -906,6 +930,21 @@ mod tests {
         );
         assert!(applied[1].type_changes[0].without_rewrite(false));
         assert!(applied[4].type_changes[0].without_rewrite(false));
+        // An enum renamed aside and made again under its name (lemmy's
+        // 0271): the column moves to another type, which rewrites it.
+        let (_, applied) = replay(&[
+            "CREATE TYPE sort AS ENUM ('a', 'b')",
+            "CREATE TABLE s (k sort NOT NULL, ks sort[])",
+            "ALTER TYPE sort RENAME TO sort__",
+            "CREATE TYPE sort AS ENUM ('a')",
+            "ALTER TABLE s ALTER COLUMN k TYPE sort USING k::text::sort, ALTER COLUMN ks TYPE sort[] USING ks::text[]::sort[]",
+        ]);
+        let changes = &applied[4].type_changes;
+        assert_eq!(
+            changes.iter().map(|c| c.old.as_deref()).collect::<Vec<_>>(),
+            [Some("sort__"), Some("sort__[]")]
+        );
+        assert!(changes.iter().all(|c| !c.without_rewrite(false)));
         let (schema, _) = replay(&[
             "CREATE TABLE a (x int)",
             "DROP TABLE IF EXISTS b, a CASCADE",
