@@ -20,7 +20,10 @@ export function rulesTable(core, root) {
       if (found?.range) example = `\`${text.split('\n')[found.range.start.line].trim().replaceAll('|', '\\|')}\``;
     }
     if (!example && info.code === 'lint-skipped') example = 'a section over 1 MiB';
-    const preset = info.optIn ? 'opt-in' : info.down ? 'default, Up and Down' : 'default, Up';
+    // Kimberlite's own check runs in the native helper, not in the core.
+    const kimberlite = info.code === 'kimberlite-unsupported';
+    if (kimberlite) example = '`CREATE FUNCTION f() ...` (Kimberlite has no functions)';
+    const preset = kimberlite ? '`--target kimberlite`, Up and Down' : info.optIn ? 'opt-in' : info.down ? 'default, Up and Down' : 'default, Up';
     rows.push(`| \`${info.code}\` | ${info.optIn ? 'off' : info.severity} | ${preset} | ${example} |`);
   }
   return rows.join('\n');

@@ -6,6 +6,7 @@
 //! directory = "db/migrations"      # Kimberlite's key: where the files are
 //! history-table = "ops.history"    # this tool's: where the history is kept
 //! tracker-database = "embedded"    # this tool's: the database applied.toml mirrors
+//! target = "kimberlite"            # this tool's: what `lint` checks the SQL for
 //!
 //! [migrations.lint]                # this tool's:
 //! pg-version = "16"                # the PostgreSQL version run on
@@ -45,6 +46,10 @@ pub struct ProjectConfig {
     /// password need not be written: host, port and database name say
     /// which), or `"none"`.
     pub tracker_database: Option<String>,
+    /// `[migrations] target`: `"postgresql"` (the default: squawk's rules)
+    /// or `"kimberlite"` (also Kimberlite's own parser, through the native
+    /// helper, as `lint --target kimberlite`).
+    pub target: Option<String>,
     /// Everything wrong in it (`invalid-config`), each at its place.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -139,6 +144,18 @@ fn read_migrations(doc: &mut StateDoc<'_>, table: &dyn TableLike, config: &mut P
                 item_span(tracker),
                 "`tracker-database` is not \"embedded\", \"none\" or a postgres:// URL",
                 "Write `tracker-database = \"embedded\"` (the default: applied.toml mirrors .kimberlite/dev-db), `\"none\"` (no database writes it), or the server's URL without its password, such as `\"postgres://db.internal:5432/app\"`.",
+            ),
+        }
+    }
+    if let Some(target) = table.get("target") {
+        match target.as_value() {
+            Some(Value::String(text)) if matches!(text.value().as_str(), "postgresql" | "kimberlite") => {
+                config.target = Some(text.value().clone());
+            }
+            _ => doc.invalid(
+                item_span(target),
+                "`target` is not \"postgresql\" or \"kimberlite\"",
+                "Write `target = \"kimberlite\"` to check every statement with Kimberlite's own parser as well (it needs the native helper kmb-kimberlite), or `target = \"postgresql\"` (the default) for PostgreSQL's rules only.",
             ),
         }
     }

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic, Severity, range_in, short_checksum};
+use crate::line_index::Span;
 use crate::lint::schema::Schema;
 use crate::lock::{LockEntry, parse_lock};
 use crate::migration::{Migration, Silencer, describe, file_name_of, parse_in_project};
@@ -182,6 +183,108 @@ pub struct Input<'a> {
     pub options: Options,
     /// Entries of the migrations folder that could not be read as files.
     pub unreadable: Vec<Unreadable<'a>>,
+    /// Findings made outside the core about statements of these files
+    /// (Kimberlite's parser, in the native helper): the core words and
+    /// places them, and ignore comments and rule settings apply to them as
+    /// to its own.
+    pub external: Vec<External<'a>>,
+}
+
+/// How far Kimberlite got with a statement it refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KimberliteStage {
+    /// Its parser (`parse_statement`) refused it.
+    Parse,
+    /// It parsed, and the database refused to run it (an empty database
+    /// that ran the migrations before it in order).
+    Execute,
+    /// Kimberlite read it (and ran it, for an Up statement): no finding,
+    /// and a `syntax-error` from squawk's PostgreSQL parser inside it is
+    /// dropped, as it is Kimberlite's own SQL (`CREATE MASKING POLICY`).
+    Accepted,
+}
+
+/// A statement Kimberlite refused, as the native helper reported it.
+#[derive(Debug, Clone, Copy)]
+pub struct External<'a> {
+    /// The file, as in [`Input::files`].
+    pub path: &'a str,
+    /// The statement: byte offsets into the file.
+    pub span: Span,
+    /// Where in the file Kimberlite says it stopped reading, when it says.
+    pub at: Option<usize>,
+    /// Kimberlite's message.
+    pub detail: &'a str,
+    /// Parser or database.
+    pub stage: KimberliteStage,
+    /// Whether the statement is in the Down section.
+    pub down: bool,
+}
+
+impl External<'_> {
+    /// The `kimberlite-unsupported` finding, placed in `contents`; `None`
+    /// when the span is not a place in it.
+    fn diagnostic(&self, contents: &str) -> Option<Diagnostic> {
+        let valid = |at: usize| at <= contents.len() && contents.is_char_boundary(at);
+        if self.span.start > self.span.end || !valid(self.span.start) || !valid(self.span.end) {
+            return None;
+        }
+        let index = crate::line_index::LineIndex::new(contents);
+        let file_name = file_name_of(self.path);
+        let label = describe(
+            crate::migration::parse_file_name(file_name).map(|name| name.id),
+            file_name,
+        );
+        let section = if self.down { "Down" } else { "Up" };
+        let detail = self.detail.trim().trim_end_matches('.');
+        let point = self
+            .at
+            .filter(|&at| valid(at) && at >= self.span.start && at <= self.span.end);
+        let place = point.map(|at| {
+            let position = index.position(at);
+            // A 1-based column in characters, as editors and compilers print it.
+            let line_start = index.offset(crate::line_index::Position {
+                line: position.line,
+                character: 0,
+            });
+            let column = contents[line_start..at].chars().count() + 1;
+            (at, format!("{}:{}:{column}", self.path, position.line + 1))
+        });
+        let (message, help) = match self.stage {
+            KimberliteStage::Accepted => return None,
+            KimberliteStage::Parse => (
+                format!(
+                    "{label}: Kimberlite's parser refuses this {section} statement: {detail}{}.",
+                    place
+                        .as_ref()
+                        .map(|(_, p)| format!(" (at {p})"))
+                        .unwrap_or_default()
+                ),
+                "Kimberlite reads a subset of PostgreSQL's SQL with extensions of its own (`CREATE MASKING POLICY`, `... SET CLASSIFICATION`): write the statement in a form it reads, or leave it to a project that runs on PostgreSQL. To keep it here, put `-- kimberlite:ignore kimberlite-unsupported` on the line before it.",
+            ),
+            KimberliteStage::Execute => (
+                format!(
+                    "{label}: Kimberlite reads this {section} statement but refuses to run it: {detail}{}.",
+                    place
+                        .as_ref()
+                        .map(|(_, p)| format!(" (at {p})"))
+                        .unwrap_or_default()
+                ),
+                "It was run on an empty Kimberlite database after every Up statement before it, in order: change it so that Kimberlite runs it (a table needs a `PRIMARY KEY`), or fix the statement before it that failed. To keep it, put `-- kimberlite:ignore kimberlite-unsupported` on the line before it.",
+            ),
+        };
+        let mut diagnostic = Diagnostic::new(Code::KimberliteUnsupported, self.path, message)
+            .with_help(help)
+            .with_span(self.span, &index);
+        if let Some((at, _)) = place {
+            diagnostic = diagnostic.with_related(
+                self.path,
+                Some(index.range(Span::new(at, at))),
+                "Kimberlite stopped reading here.",
+            );
+        }
+        Some(diagnostic)
+    }
 }
 
 impl<'a> Input<'a> {
@@ -200,6 +303,7 @@ impl<'a> Input<'a> {
             history: None,
             options: Options::default(),
             unreadable: Vec::new(),
+            external: Vec::new(),
         }
     }
 }
@@ -436,6 +540,10 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
     let parsed = parse_in_order(input, cache);
     let (mut by_id, silencers) = by_id(parsed, &mut diagnostics);
     diagnostics.extend(input.unreadable.iter().map(Unreadable::diagnostic));
+    diagnostics.extend(input.external.iter().filter_map(|finding| {
+        let file = input.files.iter().find(|file| file.path == finding.path)?;
+        finding.diagnostic(std::str::from_utf8(file.contents).ok()?)
+    }));
     // An unreadable file still holds its id: no gap is reported for it.
     let unreadable_ids: Vec<u32> = input
         .unreadable
@@ -481,6 +589,16 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
         );
     }
     let migrations = statuses(&mut by_id, &locked, &applied, input, &mut diagnostics);
+    // squawk cannot read Kimberlite's own statements; Kimberlite could.
+    diagnostics.retain(|d| {
+        d.code != Code::SyntaxError
+            || !input.external.iter().any(|e| {
+                e.stage == KimberliteStage::Accepted
+                    && e.path == d.file
+                    && d.span
+                        .is_some_and(|s| s.start >= e.span.start && s.start <= e.span.end)
+            })
+    });
     let diagnostics = settle(diagnostics, &silencers, &input.options);
     let summary = summarize(&migrations, &diagnostics);
     Report {

@@ -20,7 +20,9 @@ Commands:
   status                  show every migration's state, checked against the database
   validate                check files, lock and tracker; exit 1 on errors
   lint [files...]         check SQL files (all migrations by default); --format text|compact|
-                          json|github|sarif|gitlab, --max-warnings <n> (exit 1 above n)
+                          json|github|sarif|gitlab, --max-warnings <n> (exit 1 above n),
+                          --target kimberlite: also run every statement through Kimberlite
+                          (its parser, and an empty database in memory; needs kmb-kimberlite)
   lock                    add every unlocked migration to .kimberlite/migrations/.lock
   apply                   apply pending migrations (--to <id>, --dry-run)
   rollback                roll back applied migrations (--steps <n> | --to <id>, --dry-run)
@@ -73,6 +75,7 @@ const OPTIONS = {
   pending: { type: 'boolean' },
   json: { type: 'boolean' },
   format: { type: 'string' },
+  target: { type: 'string' },
   from: { type: 'string' },
   'max-warnings': { type: 'string' },
   'no-color': { type: 'boolean' },
@@ -172,7 +175,9 @@ async function main(argv, { out, write }) {
   if (kind && !kind.isDirectory()) throw new UsageError(`--project ${root} is a file, not a project folder.`);
   // Only `create` starts a project where there is none; anything else there is a typo.
   if (!kind && command !== 'create' && command !== 'import') throw new UsageError(`There is no folder ${root}; name the project folder with --project (or run \`kmb migration create <name>\` there to start one).`);
-  const project = openProject(root, { allowOutOfOrder: values['allow-out-of-order'], rules });
+  if (values.target !== undefined && !['postgresql', 'kimberlite'].includes(values.target)) throw new UsageError(`--target takes postgresql or kimberlite, not \`${values.target}\`.`);
+  if (values.target !== undefined && command !== 'lint') throw new UsageError('--target is an option of `kmb migration lint`.');
+  const project = openProject(root, { allowOutOfOrder: values['allow-out-of-order'], rules, ...(values.target ? { target: values.target } : {}) });
   const database = values.database && !isServerUrl(values.database) ? resolve(values.database) : values.database;
   const json = (value) => out(JSON.stringify(value, null, 2));
   const printDiagnostics = (diagnostics) => {
@@ -235,7 +240,13 @@ async function main(argv, { out, write }) {
         // Anything else (a FIFO, a missing file) is reported below, as a usage error.
         const inProject = (file) => file.endsWith('.sql') && dirname(resolve(file)) === project.migrationsDir && isFile(file);
         const named = rest.filter(inProject).map((file) => relative(project.root, resolve(file)));
-        const fromProject = named.length ? project.report({ lintOnly: named }).diagnostics.filter((d) => named.includes(d.file)) : [];
+        const kimberlite = project.target === 'kimberlite';
+        const outside = rest.filter((file) => !inProject(file));
+        if (kimberlite && outside.length > 0) {
+          throw new UsageError(`--target kimberlite checks the project's migrations, running them in order: ${outside[0]} is not one of them. Name files of ${relative(process.cwd(), project.migrationsDir) || '.'}, or none.`);
+        }
+        const lintOnly = { lintOnly: named };
+        const fromProject = named.length ? (kimberlite ? await project.kimberliteReport(lintOnly) : project.report(lintOnly)).diagnostics.filter((d) => named.includes(d.file)) : [];
         diagnostics = fromProject.concat(rest.filter((file) => !inProject(file)).flatMap((file) => {
           let contents;
           try {
@@ -249,7 +260,7 @@ async function main(argv, { out, write }) {
           return lintFile(file, contents, { rules: project.rules, ...(project.pgVersion ? { pgVersion: project.pgVersion } : {}) });
         }));
       } else {
-        diagnostics = (await project.lintReport()).diagnostics.filter((d) => d.file.endsWith('.sql'));
+        diagnostics = (await (project.target === 'kimberlite' ? project.kimberliteReport() : project.lintReport())).diagnostics.filter((d) => d.file.endsWith('.sql'));
       }
       const errors = diagnostics.filter((d) => d.severity === 'error').length;
       const warnings = diagnostics.filter((d) => d.severity === 'warning').length;

@@ -9,6 +9,7 @@ import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchem
 import { KmbError, readText, readRegularFile, withMutex, withRunLock, writeAtomic, workerExecArgv } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
+import { kimberliteFindings, requireHelper } from './kimberlite.js';
 
 /** `lintReport` spreads the lint rules over threads from this many bytes of SQL a thread: below it a thread cost more than it saved (docs/decisions.md, "Lint over threads"). */
 const PARALLEL_BYTES = 4 * 1024 * 1024;
@@ -42,6 +43,8 @@ export function openProject(dir = '.', options = {}) {
   // `--rule` flags win over the project file's rules.
   options = { ...options, rules: { ...config.rules, ...(options.rules ?? {}) } };
   const pgVersion = options.pgVersion ?? config.pgVersion ?? null;
+  // What `lint` checks the SQL for: `kimberlite` adds Kimberlite's own parser (`--target`, `[migrations] target`).
+  const target = options.target ?? config.target ?? 'postgresql';
   const defaultDatabase = join(root, '.kimberlite', 'dev-db');
   // Always schema-qualified (`[migrations] history-table`, default public.kimberlite_migrations).
   const historyStore = historyTable(options.historyTable ?? config.historyTable ?? undefined);
@@ -453,6 +456,8 @@ export function openProject(dir = '.', options = {}) {
     pgVersion,
     /** The rule levels: kimberlite.toml's, then the options' (which win), for `lint`. */
     rules: options.rules,
+    /** What `lint` checks the SQL for: `postgresql` or `kimberlite` (the options', else kimberlite.toml's). */
+    target,
 
     /** The report from files only (plus `history` when given). */
     analyze(extra = {}) {
@@ -466,6 +471,21 @@ export function openProject(dir = '.', options = {}) {
      */
     report(extra = {}) {
       return core.analyze(readInput({ statements: false, parserRules: true, ...extra }));
+    },
+
+    /**
+     * `report()` with Kimberlite's own check as well (`lint --target
+     * kimberlite`): every Up statement parsed and run in order on an empty
+     * Kimberlite database in memory, every Down statement parsed, by the
+     * native helper; each refusal is a `kimberlite-unsupported` finding.
+     * `lintOnly` as in `report()`. Throws `kimberlite-helper-missing` when
+     * the helper cannot be found.
+     */
+    async kimberliteReport({ lintOnly } = {}) {
+      const helper = requireHelper('Checking the migrations with Kimberlite\'s parser (--target kimberlite)');
+      const input = readInput({ parserRules: true, ...(lintOnly ? { lintOnly } : {}) });
+      const external = await kimberliteFindings(core.analyze(input), { helper, only: lintOnly });
+      return core.analyze({ ...input, statements: false, external });
     },
 
     /**

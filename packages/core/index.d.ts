@@ -32,7 +32,7 @@ export type Code =
   | 'ban-duplicate-column-assignments' | 'unused-ignore' | 'syntax-error'
   | 'require-lock-timeout' | 'require-statement-timeout' | 'prefer-robust-stmts' | 'prefer-bigint-over-int'
   | 'prefer-bigint-over-smallint' | 'prefer-identity' | 'prefer-text-field' | 'prefer-timestamptz' | 'ban-char-field'
-  | 'lint-skipped'
+  | 'lint-skipped' | 'kimberlite-unsupported'
   | 'invalid-config' | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
 
 /** UTF-8 byte offsets `[start, end)` into the input as given. */
@@ -207,6 +207,16 @@ export interface ProjectInput {
   statements?: boolean;
   /** `.sql` entries of the migrations folder that could not be read as files: each is an error (the report is not `ok`). */
   unreadable?: { path: string; code: 'not-a-file' | 'unreadable-file' | 'file-too-large'; detail?: string }[];
+  /**
+   * Statements Kimberlite refused, as the native helper `kmb-kimberlite`
+   * reported them (`kmb migration lint --target kimberlite`): each becomes a
+   * `kimberlite-unsupported` finding at `span` (the statement), worded and
+   * placed by the core, and ignore comments and rule settings apply to it.
+   * `at`: the byte offset in the file where Kimberlite stopped reading.
+   * `accepted`: Kimberlite read (and ran) it: no finding, and squawk's
+   * `syntax-error` inside it is dropped (Kimberlite's own SQL).
+   */
+  external?: { path: string; span: Span; at?: number; detail?: string; stage: 'parse' | 'execute' | 'accepted'; down?: boolean }[];
 }
 
 /** One migration of a plan. */
@@ -328,7 +338,7 @@ export function missingExtension(message: string | undefined): string | null;
  * is wrong in them (`invalid-config`), each at its place; `path` names the
  * file in them.
  */
-export function readConfig(path: string, text: string): { directory: string | null; rules: Record<string, string>; pgVersion: string | null; diagnostics: Diagnostic[] };
+export function readConfig(path: string, text: string): { directory: string | null; rules: Record<string, string>; pgVersion: string | null; historyTable: { schema: string; table: string } | null; trackerDatabase: string | null; target: 'postgresql' | 'kimberlite' | null; diagnostics: Diagnostic[] };
 
 /**
  * The edits that silence a finding of `code` at `position` with an ignore
@@ -370,7 +380,7 @@ export function layoutOfPaths(paths: readonly string[], directory?: string | nul
 /** The project file's name, `kimberlite.toml`. */
 export const PROJECT_FILE: 'kimberlite.toml';
 /** The settings of a project without a project file (`readConfig`'s shape). */
-export const NO_CONFIG: Readonly<{ directory: null; rules: Record<string, never>; pgVersion: null; diagnostics: [] }>;
+export const NO_CONFIG: Readonly<{ directory: null; rules: Record<string, never>; pgVersion: null; historyTable: null; trackerDatabase: null; target: null; diagnostics: [] }>;
 
 /** A table as read from a database's catalogs. */
 export interface SchemaTable {

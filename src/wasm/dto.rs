@@ -12,7 +12,7 @@ use crate::sql::split::Keywords;
 use crate::tracker::AppliedEntry;
 
 /// Byte offsets.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpanDto {
     pub start: u32,
     pub end: u32,
@@ -575,6 +575,25 @@ pub struct ProjectInputDto {
     /// Entries of the migrations folder the caller could not read as files.
     #[serde(default)]
     pub unreadable: Option<Vec<UnreadableDto>>,
+    /// Statements Kimberlite refused (the native helper's answers).
+    #[serde(default)]
+    pub external: Option<Vec<ExternalDto>>,
+}
+
+/// `{ path, span, at?, detail, stage, down? }`: a statement Kimberlite refused.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalDto {
+    pub path: String,
+    pub span: SpanDto,
+    #[serde(default)]
+    pub at: Option<u32>,
+    #[serde(default)]
+    pub detail: String,
+    /// `parse`, `execute` or `accepted`.
+    pub stage: String,
+    #[serde(default)]
+    pub down: bool,
 }
 
 /// `{ path, code, detail }`: a `.sql` entry that could not be read as a file.

@@ -177,6 +177,20 @@ fn read_project(input: &JsValue) -> Result<Project, JsValue> {
             )));
         }
     }
+    for (index, finding) in rest.external.iter().flatten().enumerate() {
+        if !matches!(finding.stage.as_str(), "parse" | "execute" | "accepted") {
+            return Err(misuse(format!(
+                "external[{index}].stage must be `parse`, `execute` or `accepted`, not `{}`",
+                finding.stage
+            )));
+        }
+        if !files.iter().any(|(path, _)| *path == finding.path) {
+            return Err(misuse(format!(
+                "external[{index}].path `{}` is not one of `files`",
+                finding.path
+            )));
+        }
+    }
     pg_version_of(rest.options.as_ref().and_then(|o| o.pg_version.as_deref()))?;
     Ok(Project { files, rest })
 }
@@ -219,6 +233,24 @@ impl Project {
                     code: Code::parse(&entry.code)?,
                     detail: &entry.detail,
                 })
+            })
+            .collect();
+        input.external = self
+            .rest
+            .external
+            .iter()
+            .flatten()
+            .map(|finding| crate::project::External {
+                path: &finding.path,
+                span: crate::Span::new(finding.span.start as usize, finding.span.end as usize),
+                at: finding.at.map(|at| at as usize),
+                detail: &finding.detail,
+                stage: match finding.stage.as_str() {
+                    "execute" => crate::project::KimberliteStage::Execute,
+                    "accepted" => crate::project::KimberliteStage::Accepted,
+                    _ => crate::project::KimberliteStage::Parse,
+                },
+                down: finding.down,
             })
             .collect();
         (input, problems)
@@ -315,6 +347,7 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
         history_table: Option<HistoryTableDto<'a>>,
         #[serde(rename = "trackerDatabase")]
         tracker_database: Option<&'a str>,
+        target: Option<&'a str>,
         diagnostics: Vec<DiagnosticDto<'a>>,
     }
     #[derive(Serialize)]
@@ -335,6 +368,7 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
             .as_ref()
             .map(|(schema, table)| HistoryTableDto { schema, table }),
         tracker_database: config.tracker_database.as_deref(),
+        target: config.target.as_deref(),
         diagnostics: diagnostics(&config.diagnostics),
     })
 }
