@@ -50,6 +50,10 @@ pub struct ProjectConfig {
     /// or `"kimberlite"` (also Kimberlite's own parser, through the native
     /// helper, as `lint --target kimberlite`).
     pub target: Option<String>,
+    /// `[database] bind_address`: Kimberlite's own key, where its server
+    /// listens (`kmb migration apply --database kimberlite` connects there).
+    /// Read only when it is a string; Kimberlite checks the rest.
+    pub bind_address: Option<String>,
     /// Everything wrong in it (`invalid-config`), each at its place.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -70,6 +74,14 @@ pub fn read_config(path: &str, text: &str) -> ProjectConfig {
             None => doc.invalid(item_span(migrations), "`migrations` is not a table", HELP),
             Some(table) => read_migrations(&mut doc, table, &mut config),
         }
+    }
+    if let Some(address) = document
+        .get("database")
+        .and_then(|database| database.as_table_like())
+        .and_then(|database| database.get("bind_address"))
+        .and_then(|address| address.as_str())
+    {
+        config.bind_address = Some(address.to_string());
     }
     config.diagnostics = doc.diagnostics;
     config

@@ -7,6 +7,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { openProject } from './project.js';
 import { KmbError } from './files.js';
 import { isServerUrl, redact } from './database.js';
+import { isKimberliteTarget, resolveKimberliteTarget } from './kimberlite.js';
 import { lint as lintFile, codes, version, schemaSql, migrationTemplates } from 'kimberlite-migration';
 import { schemaText, diffText } from './schema-text.js';
 import { FORMATS, compact, github, gitlab, sarif, summaryTable } from './reporters.js';
@@ -49,7 +50,10 @@ Commands:
 Options:
   --project <dir>         the project folder (default .)
   --database <target>     postgres://... or a folder for the embedded database
-                          (default .kimberlite/dev-db, PGlite)
+                          (default .kimberlite/dev-db, PGlite); kimberlite://host:port,
+                          kimberlite (kimberlite.toml's [database] bind_address),
+                          kimberlite:<new folder> or kimberlite:memory for Kimberlite
+                          (the default when [migrations] target = "kimberlite")
   --allow-out-of-order    allow pending migrations below the highest applied id
   --rule <code>=<level>   turn a code off or change its severity for this run
                           (level: off, error, warning, info, hint; repeatable)
@@ -178,7 +182,10 @@ async function main(argv, { out, write }) {
   if (values.target !== undefined && !['postgresql', 'kimberlite'].includes(values.target)) throw new UsageError(`--target takes postgresql or kimberlite, not \`${values.target}\`.`);
   if (values.target !== undefined && command !== 'lint') throw new UsageError('--target is an option of `kmb migration lint`.');
   const project = openProject(root, { allowOutOfOrder: values['allow-out-of-order'], rules, ...(values.target ? { target: values.target } : {}) });
-  const database = values.database && !isServerUrl(values.database) ? resolve(values.database) : values.database;
+  // A folder is taken from where kmb runs; a URL, `kimberlite` (the project's server) and `kimberlite:memory` as they are.
+  const database = !values.database || isServerUrl(values.database) || values.database === 'kimberlite'
+    ? values.database
+    : isKimberliteTarget(values.database) ? resolveKimberliteTarget(values.database, process.cwd()) : resolve(values.database);
   const json = (value) => out(JSON.stringify(value, null, 2));
   const printDiagnostics = (diagnostics) => {
     for (const d of diagnostics) out(formatDiagnostic(d, c) + '\n');

@@ -446,6 +446,15 @@ async function readHistoryRows(db, name) {
     undefined,
     BOUNDED,
   );
+  return historyRows(rows);
+}
+
+/**
+ * History rows as read (`id, name, checksum, applied_at, applied_by,
+ * execution_ms, state`, in order of application) split into `{ rows, odd }`
+ * as `readHistoryRows` gives them: the history store of any database.
+ */
+export function historyRows(rows) {
   const usable = [];
   const odd = [];
   for (const row of rows) {
@@ -469,7 +478,7 @@ async function readHistoryRows(db, name) {
 }
 
 /** The odd-history-row error for the first row kmb cannot use. */
-function oddRowError({ id, why, keepable }, label) {
+export function oddRowError({ id, why, keepable }, label) {
   const keep = keepable ? `, or \`kmb migration repair ${id} --applied\` to keep it as applied` : '';
   return new KmbError('odd-history-row', `The history table ${label} has a row kmb cannot use: ${why}.`, {
     help: `It was written by hand or by another tool. Run \`kmb migration repair ${id} --pending\` to remove it if that migration is not applied${keep}; or correct it by hand (to remove it: DELETE FROM ${label} WHERE id = ${id};).`,

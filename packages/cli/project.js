@@ -9,7 +9,7 @@ import { projectLayout, runStep, readSchema, schemasAfter, quoteIdent, diffSchem
 import { KmbError, readText, readRegularFile, withMutex, withRunLock, writeAtomic, workerExecArgv } from './files.js';
 import { BOUNDED, MEMORY, openDatabase, isServerUrl, historyTable, missingExtension, PGLITE_EXTENSIONS } from './database.js';
 import { convert, IMPORT_FORMATS } from './import.js';
-import { kimberliteFindings, requireHelper } from './kimberlite.js';
+import { isKimberliteServer, isKimberliteTarget, kimberliteDatabase, kimberliteFindings, requireHelper } from './kimberlite.js';
 
 /** `lintReport` spreads the lint rules over threads from this many bytes of SQL a thread: below it a thread cost more than it saved (docs/decisions.md, "Lint over threads"). */
 const PARALLEL_BYTES = 4 * 1024 * 1024;
@@ -45,7 +45,10 @@ export function openProject(dir = '.', options = {}) {
   const pgVersion = options.pgVersion ?? config.pgVersion ?? null;
   // What `lint` checks the SQL for: `kimberlite` adds Kimberlite's own parser (`--target`, `[migrations] target`).
   const target = options.target ?? config.target ?? 'postgresql';
-  const defaultDatabase = join(root, '.kimberlite', 'dev-db');
+  // The project's Kimberlite server (kimberlite.toml's `[database] bind_address`, as Kimberlite's CLI reads it).
+  const kimberliteServer = `kimberlite://${config.bindAddress ?? '127.0.0.1:5432'}`;
+  // A project that targets Kimberlite applies to its server; any other to PGlite in .kimberlite/dev-db.
+  const defaultDatabase = target === 'kimberlite' ? kimberliteServer : join(root, '.kimberlite', 'dev-db');
   // Always schema-qualified (`[migrations] history-table`, default public.kimberlite_migrations).
   const historyStore = historyTable(options.historyTable ?? config.historyTable ?? undefined);
   // The database applied.toml mirrors (`[migrations] tracker-database`).
@@ -60,11 +63,19 @@ export function openProject(dir = '.', options = {}) {
     // An executor handed in by a caller of the API stands for the project's database.
     if (target && typeof target === 'object') return true;
     const where = target ?? defaultDatabase;
+    // A Kimberlite server is the project's database when the project targets
+    // Kimberlite (its own CLI writes applied.toml for the server it applies
+    // to); a Kimberlite folder or memory is a one-run check, never mirrored.
+    if (isKimberliteTarget(where)) return isKimberliteServer(where) && config.target === 'kimberlite';
     // `embedded`: the project's PGlite databases (a folder named by --database too).
     if (trackerDatabase === 'embedded') return !isServerUrl(where);
     return isServerUrl(where) && sameDatabase(where, trackerDatabase);
   }
   const rel = (path) => relative(root, path) || '.';
+  /** The history table's name on Kimberlite, which has no schemas: `[migrations] history-table`'s table. */
+  const historyTableName = () => (options.historyTable ?? config.historyTable)?.table ?? 'kimberlite_migrations';
+  /** The history store of `db`: its own (Kimberlite's), else the PostgreSQL table. */
+  const storeOf = (db) => db.historyStore ?? historyStore;
 
   /** A file system error in a few words. */
   function describeError(error) {
@@ -183,7 +194,11 @@ export function openProject(dir = '.', options = {}) {
 
   async function connect(database) {
     if (database && typeof database === 'object') return { db: database, owned: false };
-    const target = database ?? defaultDatabase;
+    // `--database kimberlite`: the project's Kimberlite server.
+    const target = database === 'kimberlite' ? kimberliteServer : database ?? defaultDatabase;
+    if (isKimberliteTarget(target)) {
+      return { db: await kimberliteDatabase(target, { historyTable: historyTableName() }), owned: true };
+    }
     // The embedded database loads the PGlite extensions the migrations create.
     const extensions = isServerUrl(target) ? [] : pgliteExtensionsIn(migrationTexts());
     return { db: await openDatabase(target, { extensions }), owned: true };
@@ -351,7 +366,23 @@ export function openProject(dir = '.', options = {}) {
    * own. The others cost no query.
    */
   async function restoreSearchPath(db, step) {
+    if (db.kind === 'kimberlite') return;
     if (step.statements.some((statement) => /search_path/i.test(statement.text))) await db.query('RESET search_path', undefined, BOUNDED);
+  }
+
+  /**
+   * A Kimberlite database with no history while applied.toml records
+   * migrations applied to it: most likely a server that restarted, which in
+   * Kimberlite 0.9.1 forgets its catalog (its rows stay on disk, so running
+   * the migrations again would meet them). Refused before anything runs.
+   */
+  function refuseLostCatalog(db) {
+    const text = readText(trackerPath);
+    const applied = text ? (text.match(/^\[\[migrations\]\]/gm) ?? []).length : 0;
+    if (applied === 0) return;
+    throw new KmbError('kimberlite-catalog-lost', `The Kimberlite database at ${db.target} has no history, but ${rel(trackerPath)} records ${applied} migration${applied === 1 ? '' : 's'} applied to it. Kimberlite 0.9.1 keeps its catalog (tables, indexes, the history table) in memory only, so a server that restarted has forgotten them while their rows stay on disk; nothing was run.`, {
+      help: `If this is a new database, move ${rel(trackerPath)} aside and run the command again: it then applies every migration. If it is the same server restarted, its tables are gone from its catalog (see docs/kimberlite.md, "Reopening"): rebuild it in a new data folder.`,
+    });
   }
 
   /** The database session of a run: locks, history, tracker in step with it. */
@@ -376,9 +407,10 @@ export function openProject(dir = '.', options = {}) {
         // A read (status, validate) creates nothing: no table means nothing applied.
         // A run creates the table when it is missing; a read (status,
         // validate) creates nothing: no table means nothing applied.
-        const { rows, odd } = await historyStore.readRows(db, { create: write });
+        const { rows, odd } = await storeOf(db).readRows(db, { create: write });
+        if (db.kind === 'kimberlite' && tracking && rows.length === 0 && odd.length === 0) refuseLostCatalog(db);
         // Only repair reads past rows kmb cannot use: it is how they are settled.
-        if (odd.length > 0 && oddRows === 'refuse') throw historyStore.oddRowError(odd[0]);
+        if (odd.length > 0 && oddRows === 'refuse') throw storeOf(db).oddRowError(odd[0]);
         if (odd.length > 0) return await fn(db, rows, false, odd);
         // A run on the tracked database: where applied.toml disagrees with
         // the history (tracker-drift), the database wins and the file is
@@ -409,13 +441,13 @@ export function openProject(dir = '.', options = {}) {
    * is not read at all. `note` says which.
    */
   async function readWithoutRunning(target, statements, why) {
-    if (typeof target === 'string' && !isServerUrl(target)) {
+    if (typeof target === 'string' && !isServerUrl(target) && !isKimberliteServer(target)) {
       return { report: core.analyze(readInput({ statements })), database: null, trackerRewritten: false, note: `files only: ${why}, and the embedded database opens in one process at a time` };
     }
     const { db, owned } = await connect(target);
     tracking = tracks(target);
     try {
-      const rows = await historyStore.read(db);
+      const rows = await storeOf(db).read(db);
       return {
         report: core.analyze(readInput({ history: toHistory(rows), statements })),
         database: db.kind ?? 'custom',
@@ -549,10 +581,11 @@ export function openProject(dir = '.', options = {}) {
      * an executor), or the embedded one when its folder exists; else files only.
      */
     async status({ database, statements = true } = {}) {
-      const target = database ?? (existsSync(defaultDatabase) ? defaultDatabase : null);
+      // A Kimberlite server is asked only when named (`--database kimberlite`): one that does not run is no error here.
+      const target = database === 'kimberlite' ? kimberliteServer : database ?? (!isKimberliteTarget(defaultDatabase) && existsSync(defaultDatabase) ? defaultDatabase : null);
       if (target === null) return { report: core.analyze(readInput({ statements })), database: null, trackerRewritten: false };
       // A server is read as it is: no run lock, no advisory lock, nothing written.
-      if (typeof target === 'string' && isServerUrl(target)) return readWithoutRunning(target, statements, null);
+      if (typeof target === 'string' && (isServerUrl(target) || isKimberliteServer(target))) return readWithoutRunning(target, statements, null);
       try {
         return await session(target, async (db, rows, drifted) => ({
           report: core.analyze(readInput({ history: toHistory(rows), statements })),
@@ -759,10 +792,10 @@ export function openProject(dir = '.', options = {}) {
           }
         }
         await db.transaction(async (tx) => {
-          for (const row of before) if (row.id !== n) await historyStore.remove(tx, row.id);
-          await historyStore.rewrite(tx, n, { name: squash.name, checksum: squash.checksum });
+          for (const row of before) if (row.id !== n) await storeOf(db).remove(tx, row.id);
+          await storeOf(db).rewrite(tx, n, { name: squash.name, checksum: squash.checksum });
         });
-        const after = await historyStore.read(db);
+        const after = await storeOf(db).read(db);
         syncTracker(after);
         return { id: n, adopted: true, removed: before.length - 1 };
       });
@@ -774,7 +807,7 @@ export function openProject(dir = '.', options = {}) {
         blockOnUnfinished(rows);
         const history = toHistory(rows);
         lockApplied(history);
-        const plan = core.planApply(readInput({ history, to }));
+        const plan = withoutTransactions(db, core.planApply(readInput({ history, to })));
         if (!plan.ok || dryRun) return { ...plan, applied: [], trackerRewritten: drifted };
         const applied = [];
         const current = [...rows];
@@ -791,21 +824,21 @@ export function openProject(dir = '.', options = {}) {
             await runStep(db, step, {
               statement: statementsOn(db),
               // Outside a transaction the history says `running` until the last statement.
-              before: (handle) => historyStore.insert(handle, step, { ...record, state: 'running' }),
+              before: (handle) => storeOf(db).insert(handle, step, { ...record, state: 'running' }),
               after: async (handle) => {
                 record.executionMs = elapsed();
-                if (step.transactional) return historyStore.insert(handle, step, { ...record, state: 'applied' });
+                if (step.transactional) return storeOf(db).insert(handle, step, { ...record, state: 'applied' });
                 // An INVALID index of the same name makes `IF NOT EXISTS` skip the build.
                 const invalid = await invalidIndexes(handle, indexes);
                 if (invalid.length > 0) {
-                  await historyStore.setState(handle, step.id, 'failed', elapsed());
+                  await storeOf(db).setState(handle, step.id, 'failed', elapsed());
                   throw Object.assign(invalidIndexError(step.id, step.path, invalid), { recorded: true });
                 }
-                return historyStore.setState(handle, step.id, 'applied', elapsed());
+                return storeOf(db).setState(handle, step.id, 'applied', elapsed());
               },
             }).catch(async (error) => {
               if (step.transactional || error?.recorded) throw error;
-              await historyStore.setState(db, step.id, 'failed', elapsed()).catch(() => {});
+              await storeOf(db).setState(db, step.id, 'failed', elapsed()).catch(() => {});
               // A failed CREATE INDEX CONCURRENTLY leaves its index behind, INVALID.
               const left = await invalidIndexes(db, indexes).catch(() => []);
               if (left.length > 0 && error instanceof KmbError) {
@@ -839,7 +872,7 @@ export function openProject(dir = '.', options = {}) {
       return session(database, async (db, rows, drifted) => {
         blockOnUnfinished(rows);
         const target = to === undefined ? { steps: steps ?? 1 } : { to };
-        const plan = core.planRollback(readInput({ history: toHistory(rows), ...target }));
+        const plan = withoutTransactions(db, core.planRollback(readInput({ history: toHistory(rows), ...target })));
         if (!plan.ok || dryRun) return { ...plan, rolledBack: [], trackerRewritten: drifted };
         let current = [...rows];
         const rolledBack = [];
@@ -851,7 +884,7 @@ export function openProject(dir = '.', options = {}) {
           try {
             await runStep(db, step, {
               statement: statementsOn(db),
-              after: (handle) => historyStore.remove(handle, step.id),
+              after: (handle) => storeOf(db).remove(handle, step.id),
             });
           } catch (error) {
             onProgress({ phase: 'failed', step, error });
@@ -898,9 +931,9 @@ export function openProject(dir = '.', options = {}) {
         }
         const appliedAt = new Date().toISOString();
         await db.transaction(async (tx) => {
-          for (const m of marked) await historyStore.insert(tx, { id: m.id, name: m.name, checksum: m.checksum }, { appliedAt, appliedBy, executionMs: 0, state: 'applied' });
+          for (const m of marked) await storeOf(db).insert(tx, { id: m.id, name: m.name, checksum: m.checksum }, { appliedAt, appliedBy, executionMs: 0, state: 'applied' });
         });
-        const after = await historyStore.read(db);
+        const after = await storeOf(db).read(db);
         syncTracker(after);
         lockApplied(toHistory(after), marked.map((m) => m.id), { strict: true });
         return { baselined: marked.map((m) => ({ id: m.id, name: m.name })) };
@@ -968,7 +1001,7 @@ export function openProject(dir = '.', options = {}) {
               help: `Remove it with \`kmb migration repair ${key} --pending\` if that migration is not applied, or correct it by hand.`,
             });
           }
-          await historyStore.settleOddRow(db, key, as, new Date().toISOString());
+          await storeOf(db).settleOddRow(db, key, as, new Date().toISOString());
         } else {
           const row = rows.find((r) => String(r.id) === key);
           if (!row || row.state === 'applied') {
@@ -978,10 +1011,10 @@ export function openProject(dir = '.', options = {}) {
           const file = readInput({ lintOnly: [] }).files.find((f) => new RegExp(`(^|/)0*${row.id}_[^/]*\\.sql$`).test(f.path));
           invalid = file ? await invalidIndexes(db, indexesCreatedBy([file.contents.toString('utf8')])) : [];
           if (as === 'applied' && invalid.length > 0) throw invalidIndexError(row.id, file.path, invalid);
-          if (as === 'applied') await historyStore.setState(db, row.id, 'applied', row.executionMs);
-          else await historyStore.remove(db, row.id);
+          if (as === 'applied') await storeOf(db).setState(db, row.id, 'applied', row.executionMs);
+          else await storeOf(db).remove(db, row.id);
         }
-        const after = await historyStore.readRows(db);
+        const after = await storeOf(db).readRows(db);
         // applied.toml follows the history once every row can be read.
         if (after.odd.length === 0) syncTracker(after.rows);
         return { id: key, as, remaining: after.odd.map((r) => r.id), invalidIndexes: invalid };
@@ -1006,9 +1039,20 @@ function indexesCreatedBy(texts) {
   return [...names];
 }
 
+/**
+ * `plan` for `db`: on a database without transactions (Kimberlite) every
+ * step runs statement by statement, with a `running` history row first and
+ * `applied` after the last, as a `no-transaction` migration does.
+ */
+function withoutTransactions(db, plan) {
+  if (db.transactions !== false) return plan;
+  return { ...plan, steps: plan.steps.map((step) => ({ ...step, transactional: false })) };
+}
+
 /** Which of the indexes `names` exist and are INVALID (pg_index.indisvalid), as schema.name. */
 async function invalidIndexes(db, names) {
-  if (names.length === 0) return [];
+  // Kimberlite builds no index concurrently, so leaves none INVALID.
+  if (names.length === 0 || db.kind === 'kimberlite') return [];
   const { rows } = await db.query(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_index i
        JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -1087,7 +1131,7 @@ async function runStatement(db, step, statement, kind = db.kind) {
   } catch (error) {
     // The database layer's own verdicts (a stuck or ended embedded database) stand as they are.
     if (error instanceof KmbError) throw error;
-    if (connectionLost(error)) {
+    if (error?.kimberlite ? error.kimberlite === 'connection' : connectionLost(error)) {
       throw new KmbError('connection-lost', `The connection to the database ended while migration ${step.id} (${step.path}) ran: ${error.message}`, {
         help: step.transactional
           ? 'Nothing of this migration was applied: the database rolls back a transaction whose connection ends. Run apply again once the server answers.'
@@ -1130,7 +1174,9 @@ async function runStatement(db, step, statement, kind = db.kind) {
     }
     throw new KmbError('migration-failed', lines.join('\n'), {
       database,
-      help: step.transactional
+      help: kind === 'kimberlite'
+        ? `Kimberlite has no transactions, so the statements of this migration before this one stay applied. Fix the SQL (\`kmb migration lint --target kimberlite\` finds what Kimberlite refuses), undo what it did by hand, then run \`kmb migration repair ${step.id} --pending\` (or \`--applied\` once it is complete).`
+        : step.transactional
         ? 'Nothing of this migration was applied (it ran in a transaction). Fix the SQL and run apply again.'
         : `This migration runs outside a transaction, so the statements before this one stay applied. Fix the database by hand, then run \`kmb migration repair ${step.id} --applied\` or \`--pending\`.`,
     });

@@ -338,7 +338,7 @@ export function missingExtension(message: string | undefined): string | null;
  * is wrong in them (`invalid-config`), each at its place; `path` names the
  * file in them.
  */
-export function readConfig(path: string, text: string): { directory: string | null; rules: Record<string, string>; pgVersion: string | null; historyTable: { schema: string; table: string } | null; trackerDatabase: string | null; target: 'postgresql' | 'kimberlite' | null; diagnostics: Diagnostic[] };
+export function readConfig(path: string, text: string): { directory: string | null; rules: Record<string, string>; pgVersion: string | null; historyTable: { schema: string; table: string } | null; trackerDatabase: string | null; target: 'postgresql' | 'kimberlite' | null; bindAddress: string | null; diagnostics: Diagnostic[] };
 
 /**
  * The edits that silence a finding of `code` at `position` with an ignore
@@ -380,7 +380,7 @@ export function layoutOfPaths(paths: readonly string[], directory?: string | nul
 /** The project file's name, `kimberlite.toml`. */
 export const PROJECT_FILE: 'kimberlite.toml';
 /** The settings of a project without a project file (`readConfig`'s shape). */
-export const NO_CONFIG: Readonly<{ directory: null; rules: Record<string, never>; pgVersion: null; historyTable: null; trackerDatabase: null; target: null; diagnostics: [] }>;
+export const NO_CONFIG: Readonly<{ directory: null; rules: Record<string, never>; pgVersion: null; historyTable: null; trackerDatabase: null; target: null; bindAddress: null; diagnostics: [] }>;
 
 /** A table as read from a database's catalogs. */
 export interface SchemaTable {

@@ -12,7 +12,7 @@ export const STATE_DIR = '.kimberlite/migrations';
 export const LOCK_FILE = '.lock';
 export const TRACKER_FILE = 'applied.toml';
 /** The settings of a project without a project file. */
-export const NO_CONFIG = Object.freeze({ directory: null, rules: {}, pgVersion: null, historyTable: null, trackerDatabase: null, target: null, diagnostics: [] });
+export const NO_CONFIG = Object.freeze({ directory: null, rules: {}, pgVersion: null, historyTable: null, trackerDatabase: null, target: null, bindAddress: null, diagnostics: [] });
 
 const segments = (path) => path.split('/').filter(Boolean);
 const folderOf = (path) => segments(path).slice(0, -1).join('/');

@@ -348,6 +348,8 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
         #[serde(rename = "trackerDatabase")]
         tracker_database: Option<&'a str>,
         target: Option<&'a str>,
+        #[serde(rename = "bindAddress")]
+        bind_address: Option<&'a str>,
         diagnostics: Vec<DiagnosticDto<'a>>,
     }
     #[derive(Serialize)]
@@ -369,6 +371,7 @@ pub fn read_config(path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
             .map(|(schema, table)| HistoryTableDto { schema, table }),
         tracker_database: config.tracker_database.as_deref(),
         target: config.target.as_deref(),
+        bind_address: config.bind_address.as_deref(),
         diagnostics: diagnostics(&config.diagnostics),
     })
 }

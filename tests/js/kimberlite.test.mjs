@@ -1,24 +1,29 @@
-// `kmb migration lint --target kimberlite` (issue 18): every statement
-// checked by Kimberlite itself, through the native helper kmb-kimberlite
-// (scripts/build-kimberlite-helper, which scripts/test runs). The findings
-// are compared with what Kimberlite does when the same statements are run
-// on a real embedded database on disk: the Ups in order, then the Downs as
-// a rollback, last migration first.
+// Kimberlite as a target (issue 18), through the native helper
+// kmb-kimberlite (scripts/build-kimberlite-helper, which scripts/test runs):
+// - `kmb migration lint --target kimberlite`: every statement checked by
+//   Kimberlite itself; the findings are compared with what Kimberlite does
+//   when the same statements run on a real embedded database on disk (the
+//   Ups in order, then the Downs as a rollback, last migration first);
+// - apply and rollback on a Kimberlite server this file starts (the helper's
+//   `--serve`: Kimberlite publishes no server binary) and on an embedded
+//   folder; kill -9 during apply; a server that restarted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { kmb } from './cli.mjs';
+import { kmb, kmbAsync, readState } from './cli.mjs';
 import { kmb as api } from './package.mjs';
 
 const HELPER = process.env.KMB_KIMBERLITE_HELPER ?? fileURLToPath(new URL('../../target/kimberlite-helper/release/kmb-kimberlite', import.meta.url));
 const CLINIC = fileURLToPath(new URL('../fixtures/kimberlite/clinic/', import.meta.url));
 const SHOP = fileURLToPath(new URL('../../examples/shop/migrations/', import.meta.url));
 const env = { KMB_KIMBERLITE_HELPER: HELPER };
+// For the runs started with kmbAsync, which pass this process's environment.
+process.env.KMB_KIMBERLITE_HELPER = HELPER;
 
 test('the helper is built (scripts/build-kimberlite-helper)', () => {
   assert.ok(existsSync(HELPER), `${HELPER} is missing: run bash scripts/build-kimberlite-helper`);
@@ -145,4 +150,189 @@ test('without the helper: a clear error, not a crash; a wrong target is a usage 
   const config = kmb(['lint', '--project', dir], { env });
   assert.equal(config.code, 1);
   assert.match(config.stdout + config.stderr, /`target` is not "postgresql" or "kimberlite"/);
+});
+
+/** A Kimberlite server on a free port, in its own data folder. */
+async function startServer(data = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-server-'))) {
+  const child = spawn(HELPER, ['--serve', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = JSON.parse((await lines.next()).value);
+  assert.ok(first.serving, JSON.stringify(first));
+  return {
+    data,
+    address: first.serving,
+    database: ['--database', `kimberlite://${first.serving}`],
+    async ask(sql) {
+      const db = await helper(['--server', first.serving]);
+      try {
+        return await db.ask('run', sql);
+      } finally {
+        await db.close();
+      }
+    },
+    async stop() {
+      child.kill('SIGKILL');
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+const rowsOf = (answer) => {
+  assert.ok(answer.ok, JSON.stringify(answer));
+  return (answer.rows ?? []).map((row) => Object.fromEntries(answer.columns.map((column, at) => [column, row[at]])));
+};
+const ids = (toml) => [...(toml ?? '').matchAll(/^id = (\d+)$/gm)].map((m) => Number(m[1]));
+
+test('apply and roll back the clinic (Kimberlite\'s dialect, a masking policy) on a Kimberlite server', async () => {
+  const server = await startServer();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-'));
+    cpSync(CLINIC, dir, { recursive: true });
+    const applied = kmb(['apply', '--project', dir, ...server.database], { env });
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.match(applied.stdout, /3 migrations applied/);
+    const tables = rowsOf(await server.ask('SHOW TABLES')).map((row) => row.table_name);
+    assert.ok(tables.includes('patients') && tables.includes('visits') && tables.includes('kimberlite_migrations'), tables.join());
+    assert.deepEqual(rowsOf(await server.ask('SHOW CLASSIFICATIONS FOR patients')), [{ column: 'ssn', classification: 'PHI' }]);
+    const history = rowsOf(await server.ask('SELECT id, state FROM kimberlite_migrations ORDER BY seq'));
+    assert.deepEqual(history, [1, 2, 3].map((id) => ({ id, state: 'applied' })));
+    // applied.toml mirrors the server: the project targets Kimberlite.
+    assert.deepEqual(ids(readState(dir, 'applied.toml')), [1, 2, 3]);
+    assert.deepEqual(ids(readState(dir, '.lock')), [1, 2, 3]);
+    const status = kmb(['status', '--project', dir, ...server.database, '--json'], { env });
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual(JSON.parse(status.stdout).migrations.map((m) => m.status), ['applied', 'applied', 'applied']);
+
+    const rolled = kmb(['rollback', '--project', dir, ...server.database, '--steps', '2'], { env });
+    assert.equal(rolled.code, 0, rolled.stdout + rolled.stderr);
+    const columns = rowsOf(await server.ask('SHOW COLUMNS FROM patients')).map((row) => row.column_name);
+    assert.deepEqual(columns, ['id', 'name', 'ssn']);
+    assert.ok(!rowsOf(await server.ask('SHOW TABLES')).some((row) => row.table_name === 'visits'));
+    assert.deepEqual(ids(readState(dir, 'applied.toml')), [1]);
+    // The policy was dropped with its Down: applying 0002 again creates it anew.
+    const again = kmb(['apply', '--project', dir, ...server.database], { env });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(rowsOf(await server.ask('SELECT id, name FROM patients')), [{ id: 1, name: 'Ada Lovelace' }]);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('examples/shop on a new embedded folder stops at its first statement Kimberlite refuses, with Kimberlite\'s error at its line; the folder is not reopened', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-'));
+  cpSync(fileURLToPath(new URL('../../examples/shop/', import.meta.url)), dir, { recursive: true });
+  const data = join(dir, 'kimberlite-data');
+  const applied = kmb(['apply', '--project', dir, '--database', `kimberlite:${data}`], { env });
+  assert.equal(applied.code, 1);
+  assert.match(applied.stdout, /Applying 0001 Create customers \.\.\. ok/);
+  assert.match(applied.stderr, /error\[migration-failed\]: Migration 2 \(migrations\/0002_create_products\.sql\) failed at migrations\/0002_create_products\.sql:14:1: sql parser error: Expected: an SQL statement, found: COMMENT/);
+  assert.match(applied.stderr, /Kimberlite has no transactions/);
+  assert.doesNotMatch(applied.stderr, /at .*\.js:\d+/);
+  // A one-run folder: applied.toml mirrors no such database.
+  assert.equal(readState(dir, 'applied.toml'), null);
+  assert.deepEqual(ids(readState(dir, '.lock')), [1, 2, 3], 'the shop\'s own lock, as it was');
+  const second = kmb(['apply', '--project', dir, '--database', `kimberlite:${data}`], { env });
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /error\[kimberlite-reopen-unsupported\]/);
+  assert.match(second.stderr, /Nothing was run/);
+});
+
+test('a Kimberlite server that restarted (its catalog forgotten): refused, nothing run', async () => {
+  const server = await startServer();
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-'));
+  cpSync(CLINIC, dir, { recursive: true });
+  try {
+    assert.equal(kmb(['apply', '--project', dir, ...server.database], { env }).code, 0);
+  } finally {
+    await server.stop();
+  }
+  const restarted = await startServer(server.data);
+  try {
+    const refused = kmb(['apply', '--project', dir, ...restarted.database], { env });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /error\[kimberlite-catalog-lost\]/);
+    assert.match(refused.stderr, /records 3 migrations applied/);
+    assert.deepEqual(ids(readState(dir, 'applied.toml')), [1, 2, 3], 'applied.toml is left as it was');
+    assert.ok(!rowsOf(await restarted.ask('SHOW TABLES')).some((row) => row.table_name === 'patients'), 'nothing ran');
+  } finally {
+    await restarted.stop();
+  }
+});
+
+const KILLS = Number(process.env.KMB_KIMBERLITE_CRASH_RUNS ?? 10);
+const TABLES = 12;
+
+test(`kill -9 during apply on a Kimberlite server, ${KILLS} times: its tables, history, tracker and lock always agree`, async () => {
+  const outcomes = { beforeFirst: 0, midway: 0, afterLast: 0, cutShort: 0 };
+  const all = Array.from({ length: TABLES }, (_, i) => i + 1);
+  for (let run = 0; run < KILLS; run++) {
+    const server = await startServer();
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-crash-'));
+      mkdirSync(join(dir, 'migrations'));
+      writeFileSync(join(dir, 'kimberlite.toml'), '[migrations]\ntarget = "kimberlite"\n');
+      const values = Array.from({ length: 20 }, (_, i) => `(${i + 1})`).join(', ');
+      for (const id of all) {
+        writeFileSync(join(dir, 'migrations', `${String(id).padStart(4, '0')}_t${id}.sql`),
+          `-- Migration: Table ${id}\n-- Up Migration\nCREATE TABLE t${id} (id BIGINT PRIMARY KEY);\n${Array.from({ length: 6 }, (_, n) => `INSERT INTO t${id} (id) VALUES ${values.replaceAll('(', `(${n}0`)};`).join('\n')}\n\n-- Down Migration\nDROP TABLE t${id};\n`);
+      }
+      // Kill after a random number of migrations finished, a few milliseconds into the next.
+      const child = kmbAsync(['apply', '--project', dir, ...server.database]);
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const finishedBeforeKill = Math.floor(Math.random() * TABLES);
+      let output = '';
+      await new Promise((resolve) => {
+        child.stdout.on('data', (chunk) => {
+          output += chunk;
+          if ((output.match(/ \.\.\. ok/g) ?? []).length >= finishedBeforeKill && /Applying \d+ .*\.\.\. $/.test(output)) resolve();
+        });
+        exited.then(resolve);
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10));
+      child.kill('SIGKILL');
+      await exited;
+
+      // Straight after the kill: every table belongs to a history row; an
+      // applied one is whole; at most the last is `running`; the tracker
+      // and the lock list applied migrations only.
+      const present = rowsOf(await server.ask('SHOW TABLES')).map((row) => row.table_name);
+      const history = present.includes('kimberlite_migrations') ? rowsOf(await server.ask('SELECT id, state FROM kimberlite_migrations ORDER BY seq')) : [];
+      const tables = present.filter((name) => /^t\d+$/.test(name)).map((name) => Number(name.slice(1))).sort((a, b) => a - b);
+      const applied = history.filter((row) => row.state === 'applied').map((row) => row.id);
+      const running = history.filter((row) => row.state !== 'applied');
+      assert.ok(running.length <= 1 && (running.length === 0 || running[0].id === history.at(-1).id), `run ${run}: ${JSON.stringify(history)}`);
+      assert.deepEqual(tables.filter((id) => !history.some((row) => row.id === id)), [], `run ${run}: a table without a history row`);
+      for (const id of applied) assert.equal(rowsOf(await server.ask(`SELECT id FROM t${id}`)).length, 120, `run ${run}: t${id} applied but not whole`);
+      const tracker = ids(readState(dir, 'applied.toml'));
+      const lock = ids(readState(dir, '.lock'));
+      assert.ok(tracker.every((id) => applied.includes(id)), `run ${run}: the tracker lists an unapplied migration`);
+      assert.ok(lock.every((id) => applied.includes(id)), `run ${run}: the lock lists an unapplied migration`);
+      if (history.length === 0) outcomes.beforeFirst++;
+      else if (applied.length === TABLES) outcomes.afterLast++;
+      else outcomes.midway++;
+
+      // A migration cut short blocks the next apply until it is settled:
+      // here, as a user would, its table is dropped and it is made pending.
+      if (running.length === 1) {
+        outcomes.cutShort++;
+        const blocked = kmb(['apply', '--project', dir, ...server.database], { env });
+        assert.equal(blocked.code, 1);
+        assert.match(blocked.stderr, /migration-unfinished/);
+        if (tables.includes(running[0].id)) rowsOf(await server.ask(`DROP TABLE t${running[0].id}`));
+        const repaired = kmb(['repair', String(running[0].id), '--pending', '--project', dir, ...server.database], { env });
+        assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
+      }
+      const rerun = kmb(['apply', '--project', dir, ...server.database], { env });
+      assert.equal(rerun.code, 0, `run ${run}: ${rerun.stdout}${rerun.stderr}`);
+      const done = rowsOf(await server.ask('SELECT id, state FROM kimberlite_migrations ORDER BY seq'));
+      assert.deepEqual(done, all.map((id) => ({ id, state: 'applied' })));
+      for (const id of all) assert.equal(rowsOf(await server.ask(`SELECT id FROM t${id}`)).length, 120);
+      assert.deepEqual(ids(readState(dir, 'applied.toml')), all);
+      assert.deepEqual(ids(readState(dir, '.lock')), all);
+    } finally {
+      await server.stop();
+    }
+  }
+  console.log(`kimberlite: kill moments ${JSON.stringify(outcomes)}`);
+  assert.ok(outcomes.midway >= KILLS / 4, JSON.stringify(outcomes));
 });

@@ -4,7 +4,12 @@
 //! ```text
 //! kmb-kimberlite --data <dir>     the embedded database in <dir>
 //! kmb-kimberlite --memory         a database in memory, gone on exit
+//! kmb-kimberlite --server <addr>  a running Kimberlite server (host:port), as tenant 1
 //! kmb-kimberlite --parse-only     no database: `parse` only
+//! kmb-kimberlite --serve <addr> --data <dir>
+//!     runs a Kimberlite server on <dir> until it is killed (for tests:
+//!     Kimberlite publishes no server binary on crates.io); port 0 takes a
+//!     free port, and the first line names it: {"serving":"127.0.0.1:N"}
 //! kmb-kimberlite --version
 //! ```
 //!
@@ -30,16 +35,22 @@
 //! A failure is `{"id":n,"ok":false,"error":{"kind":...,"message":...}}`
 //! with `line` and `column` (1-based, within the statement) when Kimberlite
 //! says where. `kind` is `parse` (Kimberlite's parser refused it),
-//! `execute` (the database refused it), `panic` (Kimberlite panicked; the
-//! database may be unusable after it) or `request` (the line was not a
-//! request this program knows). It never exits on a bad line.
+//! `execute` (the database refused it), `connection` (the connection to a
+//! server failed: the statement may or may not have run), `panic`
+//! (Kimberlite panicked; the database may be unusable after it) or
+//! `request` (the line was not a request this program knows). It never
+//! exits on a bad line.
 
+use std::cell::RefCell;
 use std::io::{BufRead, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
 use kimberlite::{Kimberlite, TenantId};
+use kimberlite_client::{Client, ClientConfig, ClientError};
 use kimberlite_query::parse_statement;
+use kimberlite_server::{Server, ServerConfig};
+use kimberlite_wire::QueryValue;
 use serde_json::{Map, Value as Json, json};
 
 /// The Kimberlite release this helper is built against.
@@ -54,7 +65,15 @@ static PANIC_MESSAGE: Mutex<Option<String>> = Mutex::new(None);
 enum Mode {
     Data(String),
     Memory,
+    Server(String),
     ParseOnly,
+    Serve(String, String),
+}
+
+/// Where statements run.
+enum Backend {
+    Embedded(Kimberlite),
+    Remote(Box<RefCell<Client>>),
 }
 
 fn main() {
@@ -67,7 +86,9 @@ fn main() {
     {
         ["--data", dir] => Mode::Data((*dir).to_string()),
         ["--memory"] => Mode::Memory,
+        ["--server", addr] => Mode::Server((*addr).to_string()),
         ["--parse-only"] => Mode::ParseOnly,
+        ["--serve", addr, "--data", dir] => Mode::Serve((*addr).to_string(), (*dir).to_string()),
         ["--version"] => {
             println!(
                 "kmb-kimberlite {} (kimberlite {KIMBERLITE_VERSION})",
@@ -76,7 +97,9 @@ fn main() {
             return;
         }
         _ => {
-            eprintln!("usage: kmb-kimberlite --data <dir> | --memory | --parse-only | --version");
+            eprintln!(
+                "usage: kmb-kimberlite --data <dir> | --memory | --server <host:port> | --parse-only | --serve <host:port> --data <dir> | --version"
+            );
             std::process::exit(2);
         }
     };
@@ -105,25 +128,46 @@ fn main() {
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let db = match &mode {
-        Mode::ParseOnly => None,
-        Mode::Data(dir) => {
-            match guarded(|| Kimberlite::open(dir).map_err(|e| error("open", &e.to_string()))) {
-                Ok(db) => Some(db),
-                Err(e) => {
-                    write_line(&mut out, &json!({ "ready": false, "error": e }));
-                    std::process::exit(1);
-                }
+    let opened = match &mode {
+        Mode::ParseOnly => Ok(None),
+        Mode::Data(dir) => guarded(|| {
+            Kimberlite::open(dir)
+                .map(|db| Some(Backend::Embedded(db)))
+                .map_err(|e| error("open", &e.to_string()))
+        }),
+        Mode::Memory => guarded(|| {
+            Kimberlite::in_memory()
+                .map(|db| Some(Backend::Embedded(db)))
+                .map_err(|e| error("open", &e.to_string()))
+        }),
+        Mode::Server(addr) => guarded(|| {
+            let config = ClientConfig {
+                // A migration's statement may rightly run for long.
+                read_timeout: None,
+                ..ClientConfig::default()
+            };
+            Client::connect(addr.as_str(), TenantId::new(TENANT), config)
+                .map(|client| Some(Backend::Remote(Box::new(RefCell::new(client)))))
+                .map_err(|e| {
+                    error(
+                        "open",
+                        &format!("cannot connect to {addr}: {}", client_message(&e)),
+                    )
+                })
+        }),
+        Mode::Serve(addr, dir) => {
+            if let Err(e) = guarded(|| serve(addr, dir, &mut out)) {
+                write_line(&mut out, &json!({ "ready": false, "error": e }));
+                std::process::exit(1);
             }
+            return;
         }
-        Mode::Memory => {
-            match guarded(|| Kimberlite::in_memory().map_err(|e| error("open", &e.to_string()))) {
-                Ok(db) => Some(db),
-                Err(e) => {
-                    write_line(&mut out, &json!({ "ready": false, "error": e }));
-                    std::process::exit(1);
-                }
-            }
+    };
+    let db = match opened {
+        Ok(db) => db,
+        Err(e) => {
+            write_line(&mut out, &json!({ "ready": false, "error": e }));
+            std::process::exit(1);
         }
     };
     write_line(
@@ -183,6 +227,26 @@ fn main() {
     }
 }
 
+/// Runs a Kimberlite server on `dir` until the process is killed.
+fn serve(addr: &str, dir: &str, out: &mut impl Write) -> Result<(), Json> {
+    let addr: std::net::SocketAddr = addr
+        .parse()
+        .map_err(|e| error("open", &format!("{addr} is not host:port ({e})")))?;
+    let db = Kimberlite::open(dir).map_err(|e| error("open", &e.to_string()))?;
+    let mut server =
+        Server::new(ServerConfig::new(addr, dir), db).map_err(|e| error("open", &e.to_string()))?;
+    let bound = server
+        .local_addr()
+        .map_err(|e| error("open", &e.to_string()))?;
+    write_line(
+        out,
+        &json!({ "serving": bound.to_string(), "kimberlite": KIMBERLITE_VERSION }),
+    );
+    server
+        .run()
+        .map_err(|e| error("open", &format!("the server stopped: {e}")))
+}
+
 fn answer_line(id: Json, answer: Result<Map<String, Json>, Json>) -> Json {
     match answer {
         Ok(mut fields) => {
@@ -226,52 +290,81 @@ fn parse(sql: &str) -> Result<Map<String, Json>, Json> {
     Ok(fields)
 }
 
-fn execute(db: &Kimberlite, sql: &str) -> Result<Map<String, Json>, Json> {
-    let result = db
-        .tenant(TenantId::new(TENANT))
-        .execute(sql, &[])
-        .map_err(|e| error("execute", &e.to_string()))?;
+fn execute(db: &Backend, sql: &str) -> Result<Map<String, Json>, Json> {
     let mut fields = Map::new();
-    fields.insert("rowsAffected".into(), json!(result.rows_affected()));
+    match db {
+        Backend::Embedded(db) => {
+            let result = db
+                .tenant(TenantId::new(TENANT))
+                .execute(sql, &[])
+                .map_err(|e| error("execute", &e.to_string()))?;
+            fields.insert("rowsAffected".into(), json!(result.rows_affected()));
+        }
+        Backend::Remote(client) => {
+            let (rows, _) = client
+                .borrow_mut()
+                .execute(sql, &[])
+                .map_err(|e| client_error(&e))?;
+            fields.insert("rowsAffected".into(), json!(rows));
+        }
+    }
     Ok(fields)
 }
 
-fn query(db: &Kimberlite, sql: &str) -> Result<Map<String, Json>, Json> {
-    let result = db
-        .tenant(TenantId::new(TENANT))
-        .query(sql, &[])
-        .map_err(|e| error("execute", &e.to_string()))?;
+fn query(db: &Backend, sql: &str) -> Result<Map<String, Json>, Json> {
+    let (columns, rows): (Vec<String>, Vec<Json>) = match db {
+        Backend::Embedded(db) => {
+            let result = db
+                .tenant(TenantId::new(TENANT))
+                .query(sql, &[])
+                .map_err(|e| error("execute", &e.to_string()))?;
+            (
+                result.columns.iter().map(ToString::to_string).collect(),
+                result
+                    .rows
+                    .iter()
+                    .map(|row| Json::Array(row.iter().map(|v| v.to_json()).collect()))
+                    .collect(),
+            )
+        }
+        Backend::Remote(client) => {
+            let result = client
+                .borrow_mut()
+                .query(sql, &[])
+                .map_err(|e| client_error(&e))?;
+            let value = |v: &QueryValue| match v {
+                QueryValue::Null => Json::Null,
+                QueryValue::BigInt(n) | QueryValue::Timestamp(n) => json!(n),
+                QueryValue::Text(text) => Json::String(text.clone()),
+                QueryValue::Boolean(b) => Json::Bool(*b),
+            };
+            (
+                result.columns,
+                result
+                    .rows
+                    .iter()
+                    .map(|row| Json::Array(row.iter().map(value).collect()))
+                    .collect(),
+            )
+        }
+    };
     let mut fields = Map::new();
     fields.insert(
         "columns".into(),
-        Json::Array(
-            result
-                .columns
-                .iter()
-                .map(|c| Json::String(c.to_string()))
-                .collect(),
-        ),
+        Json::Array(columns.into_iter().map(Json::String).collect()),
     );
-    fields.insert(
-        "rows".into(),
-        Json::Array(
-            result
-                .rows
-                .iter()
-                .map(|row| Json::Array(row.iter().map(|v| v.to_json()).collect()))
-                .collect(),
-        ),
-    );
+    fields.insert("rows".into(), Json::Array(rows));
     Ok(fields)
 }
 
-fn run(db: &Kimberlite, sql: &str) -> Result<Map<String, Json>, Json> {
+fn run(db: &Backend, sql: &str) -> Result<Map<String, Json>, Json> {
     let kind = parse(sql)?;
     let name = kind.get("kind").and_then(Json::as_str).unwrap_or("");
-    let mut fields = if matches!(
+    let read = matches!(
         name,
         "Select" | "Union" | "ShowTables" | "ShowColumns" | "ShowClassifications"
-    ) {
+    );
+    let mut fields = if read {
         query(db, sql)?
     } else {
         execute(db, sql)?
@@ -280,9 +373,31 @@ fn run(db: &Kimberlite, sql: &str) -> Result<Map<String, Json>, Json> {
     Ok(fields)
 }
 
-fn sync(db: &Kimberlite) -> Result<Map<String, Json>, Json> {
-    db.sync().map_err(|e| error("execute", &e.to_string()))?;
+fn sync(db: &Backend) -> Result<Map<String, Json>, Json> {
+    match db {
+        Backend::Embedded(db) => db.sync().map_err(|e| error("execute", &e.to_string()))?,
+        Backend::Remote(client) => client.borrow_mut().sync().map_err(|e| client_error(&e))?,
+    }
     Ok(Map::new())
+}
+
+/// A client error: `execute` when the server refused the statement,
+/// `connection` when the connection failed (the statement may or may not
+/// have run).
+fn client_error(e: &ClientError) -> Json {
+    let kind = match e {
+        ClientError::Server { .. } => "execute",
+        _ => "connection",
+    };
+    error(kind, &client_message(e))
+}
+
+/// A client error as the server worded it.
+fn client_message(e: &ClientError) -> String {
+    match e {
+        ClientError::Server { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// An error answer: Kimberlite's message without its wrappers and without
