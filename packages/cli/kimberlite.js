@@ -170,6 +170,9 @@ function offsetOf(sql, line, column) {
 export async function kimberliteFindings(report, { helper, only } = {}) {
   const session = await openHelper(helper, ['--memory']);
   const external = [];
+  // Tables whose CREATE TABLE Kimberlite refused: a later "table not found"
+  // on one of them says so, as its cause is there, not in the statement.
+  const refusedTables = new Map();
   const last = only ? Math.max(-1, ...report.migrations.map((m, at) => (only.includes(m.path) ? at : -1))) : report.migrations.length - 1;
   try {
     for (const migration of report.migrations.slice(0, last + 1)) {
@@ -188,11 +191,15 @@ export async function kimberliteFindings(report, { helper, only } = {}) {
           }
           const { kind, message, line, column } = answer.error ?? {};
           const point = line ? offsetOf(sql, line, column) : null;
+          const created = !down && /^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([A-Za-z_][\w.]*)/i.exec(sql)?.[1];
+          if (created) refusedTables.set(created.toLowerCase(), `${migration.path}:${statement.range.start.line + 1}`);
+          const missing = /table not found: "?([\w.]+)|table '([^']+)' not found/i.exec(message ?? '');
+          const cause = missing && refusedTables.get((missing[1] ?? missing[2]).toLowerCase());
           external.push({
             path: migration.path,
             span: statement.span,
             ...(point === null ? {} : { at: start + point }),
-            detail: kind === 'panic' ? message : message ?? 'no reason given',
+            detail: `${message ?? 'no reason given'}${cause ? ` (Kimberlite refused its CREATE TABLE, at ${cause})` : ''}`,
             stage: kind === 'parse' || kind === 'panic' ? 'parse' : 'execute',
             down,
           });

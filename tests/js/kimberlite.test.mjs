@@ -62,6 +62,8 @@ function mixedProject() {
     '-- a table without a primary key: the parser reads it, the database refuses it',
     'CREATE TABLE audit_notes (id BIGINT, body TEXT);',
     'CREATE TABLE blobs (id BIGINT PRIMARY KEY, data BYTEA);',
+    'CREATE TABLE counters (id SERIAL PRIMARY KEY);',
+    'INSERT INTO counters (id) VALUES (1);',
     'ALTER TABLE patients RENAME COLUMN name TO full_name;',
     "INSERT INTO patients (id, name, ssn) VALUES (2, 'Grace Hopper', '987-65-4321');",
     "ALTER TABLE patients MODIFY COLUMN ssn SET CLASSIFICATION '';",
@@ -103,6 +105,9 @@ test('lint --target kimberlite flags exactly the statements Kimberlite refuses w
   const at = (file, text) => found.find((d) => d.file === `migrations/${file}` && d.message.includes(text));
   assert.ok(at('0008_mixed.sql', 'refuses to run it: table \'audit_notes\' must have a PRIMARY KEY defined'), JSON.stringify(found, null, 1));
   assert.ok(at('0008_mixed.sql', "parser refuses this Up statement: unsupported data type: Bytea"));
+  // The type Kimberlite calls `Custom`, named; and what its refusal leads to, traced back to it.
+  assert.ok(at('0008_mixed.sql', 'unsupported data type: Custom (SERIAL)'));
+  assert.ok(at('0008_mixed.sql', 'refuses to run it: table not found: counters (Kimberlite refused its CREATE TABLE, at migrations/0008_mixed.sql:6)'), JSON.stringify(found.map((d) => d.message), null, 1));
   assert.ok(at('0008_mixed.sql', 'parser refuses this Up statement: ALTER TABLE operation not supported: RenameColumn'));
   assert.ok(at('0008_mixed.sql', 'Kimberlite panicked: classification must not be empty'), 'a panic in Kimberlite is a finding, not a crash');
   assert.ok(at('0008_mixed.sql', 'parser refuses this Down statement: only DROP TABLE is supported'));

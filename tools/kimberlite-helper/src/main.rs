@@ -281,7 +281,20 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, Json>) -> Result<T, Json> {
 }
 
 fn parse(sql: &str) -> Result<Map<String, Json>, Json> {
-    let parsed = parse_statement(sql).map_err(|e| error("parse", &e.to_string()))?;
+    let parsed = parse_statement(sql).map_err(|e| {
+        let message = e.to_string();
+        // "unsupported data type: Custom" names sqlparser's variant, not the type.
+        match custom_types(sql) {
+            names if message.contains("unsupported data type: Custom") && !names.is_empty() => {
+                let mut answer = error("parse", &message);
+                if let Some(Json::String(text)) = answer.get_mut("message") {
+                    text.push_str(&format!(" ({})", names.join(", ")));
+                }
+                answer
+            }
+            _ => error("parse", &message),
+        }
+    })?;
     let mut fields = Map::new();
     fields.insert(
         "kind".into(),
@@ -398,6 +411,40 @@ fn client_message(e: &ClientError) -> String {
         ClientError::Server { message, .. } => message.clone(),
         other => other.to_string(),
     }
+}
+
+/// The names of the column types in `sql` that sqlparser knows only as
+/// `Custom` (`SERIAL`, `UUID`, a user's enum...), as written.
+fn custom_types(sql: &str) -> Vec<String> {
+    use sqlparser::ast::{AlterTableOperation, ColumnDef, DataType, Statement};
+    let Ok(statements) =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::GenericDialect {}, sql)
+    else {
+        return Vec::new();
+    };
+    let mut columns: Vec<&ColumnDef> = Vec::new();
+    for statement in &statements {
+        match statement {
+            Statement::CreateTable(table) => columns.extend(&table.columns),
+            Statement::AlterTable(alter) => {
+                columns.extend(alter.operations.iter().filter_map(|op| match op {
+                    AlterTableOperation::AddColumn { column_def, .. } => Some(column_def),
+                    _ => None,
+                }))
+            }
+            _ => {}
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    for column in columns {
+        if let DataType::Custom(name, _) = &column.data_type {
+            let name = name.to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
 }
 
 /// An error answer: Kimberlite's message without its wrappers and without
