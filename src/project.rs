@@ -9,6 +9,8 @@ use crate::lock::{LockEntry, parse_lock};
 use crate::migration::{Migration, Silencer, describe, file_name_of, parse_in_project};
 use crate::tracker::{AppliedEntry, parse_tracker};
 
+/// The project file's name, as Kimberlite reads it.
+pub const PROJECT_FILE: &str = "kimberlite.toml";
 /// Where Kimberlite keeps the lock file, relative to the project.
 pub const DEFAULT_LOCK_PATH: &str = ".kimberlite/migrations/.lock";
 /// Where Kimberlite keeps the tracker, relative to the project.
@@ -102,6 +104,10 @@ pub struct Options {
     /// The caller reads findings only, no statements: a file too large to
     /// split into statements is not reported as such.
     pub findings_only: bool,
+    /// The project targets Kimberlite: without Kimberlite's own findings
+    /// (`Input::kimberlite_checked`), the report says that they are missing
+    /// (`kimberlite-not-checked`).
+    pub kimberlite_target: bool,
 }
 
 impl Options {
@@ -188,6 +194,9 @@ pub struct Input<'a> {
     /// places them, and ignore comments and rule settings apply to them as
     /// to its own.
     pub external: Vec<External<'a>>,
+    /// Whether `external` holds Kimberlite's verdicts on every statement
+    /// (the native helper ran), even when it refused none.
+    pub kimberlite_checked: bool,
 }
 
 /// How far Kimberlite got with a statement it refused.
@@ -304,6 +313,7 @@ impl<'a> Input<'a> {
             options: Options::default(),
             unreadable: Vec::new(),
             external: Vec::new(),
+            kimberlite_checked: false,
         }
     }
 }
@@ -540,6 +550,17 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
     let parsed = parse_in_order(input, cache);
     let (mut by_id, silencers) = by_id(parsed, &mut diagnostics);
     diagnostics.extend(input.unreadable.iter().map(Unreadable::diagnostic));
+    if input.options.kimberlite_target && !input.kimberlite_checked {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::KimberliteNotChecked,
+                PROJECT_FILE,
+                "This project targets Kimberlite, but its statements were not checked with Kimberlite's own parser here: that check needs the native helper kmb-kimberlite, which runs outside WebAssembly.",
+            )
+            .with_help("Run `kmb migration lint --target kimberlite` with the helper built (`bash scripts/build-kimberlite-helper`, then KMB_KIMBERLITE_HELPER=<its path>), or open the project in an editor whose kmb-lsp finds it. squawk's PostgreSQL rules ran as usual.")
+            .at_file_start(),
+        );
+    }
     diagnostics.extend(input.external.iter().filter_map(|finding| {
         let file = input.files.iter().find(|file| file.path == finding.path)?;
         finding.diagnostic(std::str::from_utf8(file.contents).ok()?)

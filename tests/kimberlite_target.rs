@@ -223,3 +223,36 @@ fn squawks_syntax_error_inside_a_statement_kimberlite_took_is_dropped() {
         1
     );
 }
+
+#[test]
+fn a_project_that_targets_kimberlite_says_when_kimberlite_did_not_check_it() {
+    let text = text();
+    let not_checked = |checked: bool, target: bool| {
+        let files = vec![SourceFile {
+            path: FILE,
+            contents: text.as_bytes(),
+        }];
+        let mut input = Input::new(files, None, None);
+        input.options.kimberlite_target = target;
+        input.kimberlite_checked = checked;
+        analyze(&input)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == Code::KimberliteNotChecked)
+            .collect::<Vec<_>>()
+    };
+    let found = not_checked(false, true);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].file, "kimberlite.toml");
+    assert_eq!(found[0].severity, Severity::Info);
+    assert!(
+        found[0]
+            .message
+            .contains("needs the native helper kmb-kimberlite")
+    );
+    assert!(
+        not_checked(true, true).is_empty(),
+        "the helper ran: nothing to say"
+    );
+    assert!(not_checked(false, false).is_empty(), "a PostgreSQL project");
+}

@@ -69,7 +69,8 @@ async function loadProject(items) {
     files,
     lock: lockItem ? await lockItem.file.text() : null,
     tracker: trackerItem ? await trackerItem.file.text() : null,
-    options: { rules: config.rules, ...(config.pgVersion ? { pgVersion: config.pgVersion } : {}) },
+    // `target`: a Kimberlite project is told that Kimberlite's own check needs the native helper (`kimberlite-not-checked`).
+    options: { rules: config.rules, ...(config.pgVersion ? { pgVersion: config.pgVersion } : {}), ...(config.target ? { target: config.target } : {}) },
     configDiagnostics: config.diagnostics,
   };
   // A new project starts clean: nothing of the last one's runs stays on the page.

@@ -33,7 +33,7 @@ export type Code =
   | 'require-lock-timeout' | 'require-statement-timeout' | 'prefer-robust-stmts' | 'prefer-bigint-over-int'
   | 'prefer-bigint-over-smallint' | 'prefer-identity' | 'prefer-text-field' | 'prefer-timestamptz' | 'ban-char-field'
   | 'lint-skipped' | 'kimberlite-unsupported'
-  | 'invalid-config' | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
+  | 'kimberlite-not-checked' | 'invalid-config' | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
 
 /** UTF-8 byte offsets `[start, end)` into the input as given. */
 export interface Span { start: number; end: number }
@@ -187,6 +187,13 @@ export interface Options {
    * The module keeps the last four such prefixes.
    */
   reuse?: boolean;
+  /**
+   * What the project targets (kimberlite.toml's `[migrations] target`):
+   * `kimberlite` adds a `kimberlite-not-checked` info to a report made
+   * without Kimberlite's own verdicts (`external`), which need the native
+   * helper kmb-kimberlite: the Studio and the wasm core cannot ask it.
+   */
+  target?: 'postgresql' | 'kimberlite';
 }
 
 /** A whole project in one call. */

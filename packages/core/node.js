@@ -33,3 +33,4 @@ export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, NO_CONFIG } from './paths.js';
 export { readSchema, schemasAfter, quoteIdent, diffSchemas, schemaSql, columnSql, constraintText, indexText, diffLines, migrationsFromDiff, generatedMigrations, squashBlockers, squashText, readRows, rowsSql, SQUASH_ROWS } from './schema.js';
 export { buildSquash } from './squash.js';
+export { HELPER_ENV, findHelper, requireHelper, openHelper, kimberliteText, kimberliteFindings } from './kimberlite.js';

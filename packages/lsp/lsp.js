@@ -3,7 +3,9 @@
 // Publishes the core's diagnostics for open `.sql` files as the user types,
 // including the project-level ones that concern the file (tamper checks
 // against the lock, duplicate ids, gaps); offers quick fixes (no-transaction
-// directive, ignore comments) and hovers with each code's help.
+// directive, ignore comments) and hovers with each code's help. In a project
+// that targets Kimberlite, Kimberlite's own verdicts (`kimberlite-unsupported`)
+// join them once typing pauses, when the native helper kmb-kimberlite is found.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,19 +133,16 @@ function openIn(model) {
  */
 function checkProject(model, targets, parserRules = true) {
   const { layout } = model;
-  const open = openIn(model);
-  for (const document of targets) open.set(basename(pathOf(document.uri)), document);
-  const names = new Set([...model.disk.keys(), ...open.keys()]);
-  const files = [];
-  const folder = relative(layout.root, layout.migrationsDir);
-  const pathIn = (name) => (folder ? join(folder, name) : name);
-  for (const name of names) files.push({ path: pathIn(name), contents: open.get(name)?.getText() ?? model.disk.get(name) });
+  const { files, pathIn } = projectFiles(model, targets);
   const wanted = new Map(targets.map((document) => [pathIn(basename(pathOf(document.uri))), document.uri]));
+  // Kimberlite's verdicts on the targets, when they are for their text as it is now.
+  const verdicts = targets.map((document) => kimberliteVerdicts.get(document.uri)).filter((v) => v && documents.get(v.uri)?.version === v.version);
   const report = core.analyze({
     files,
     lock: model.lock,
     tracker: model.tracker,
     statements: false,
+    ...(verdicts.length > 0 ? { external: verdicts.flatMap((v) => v.external) } : {}),
     // Only the targets' lint rules run: the others' findings are not shown.
     options: { rules: layout.config.rules, lintOnly: [...wanted.keys()], parserRules, reuse: true, ...(layout.config.pgVersion ? { pgVersion: layout.config.pgVersion } : {}) },
   });
@@ -154,6 +153,74 @@ function checkProject(model, targets, parserRules = true) {
     if (uri !== undefined && diagnostic.code !== 'unlocked') found.get(uri).push(diagnostic);
   }
   return found;
+}
+
+/** The project's files as the editor has them (open documents for their files), and the path of a file name. */
+function projectFiles(model, targets = []) {
+  const { layout } = model;
+  const open = openIn(model);
+  for (const document of targets) open.set(basename(pathOf(document.uri)), document);
+  const names = new Set([...model.disk.keys(), ...open.keys()]);
+  const files = [];
+  const folder = relative(layout.root, layout.migrationsDir);
+  const pathIn = (name) => (folder ? join(folder, name) : name);
+  for (const name of names) files.push({ path: pathIn(name), contents: open.get(name)?.getText() ?? model.disk.get(name) });
+  return { files, pathIn };
+}
+
+/**
+ * Kimberlite's own check (`kimberlite-unsupported`) for a project whose
+ * kimberlite.toml says `target = "kimberlite"`: the native helper parses and
+ * runs the statements of the document and of the migrations before it, once
+ * typing pauses, and the document is checked again with its verdicts.
+ * Without the helper the editor is told once per project what it misses.
+ */
+const KIMBERLITE_DELAY_MS = 400;
+/** uri -> { uri, version, external } of the last Kimberlite check. */
+const kimberliteVerdicts = new Map();
+/** uri -> the pending Kimberlite check. */
+const kimberliteChecks = new Map();
+/** Project roots told that the helper is missing. */
+const toldMissing = new Set();
+let helperPath;
+
+function scheduleKimberlite(document) {
+  if (!checked(document)) return;
+  const layout = layoutOf(pathOf(document.uri));
+  if (layout?.config.target !== 'kimberlite') return;
+  helperPath ??= core.findHelper();
+  if (!helperPath) {
+    if (!toldMissing.has(layout.root)) {
+      toldMissing.add(layout.root);
+      // A notification (window/showMessage), which needs no answer from the editor.
+      connection.sendNotification('window/showMessage', {
+        type: 3,
+        message: `kmb: ${basename(layout.root)} targets Kimberlite, but Kimberlite's own check (kimberlite-unsupported) needs the native helper kmb-kimberlite, which was not found (KMB_KIMBERLITE_HELPER, or kmb-kimberlite on the PATH). The PostgreSQL rules run as usual.`,
+      });
+    }
+    return;
+  }
+  clearTimeout(kimberliteChecks.get(document.uri));
+  kimberliteChecks.set(document.uri, setTimeout(() => {
+    kimberliteChecks.delete(document.uri);
+    checkWithKimberlite(document.uri).catch((error) => connection.console.error(`kmb-lsp: Kimberlite's check: ${error.message}`));
+  }, KIMBERLITE_DELAY_MS));
+}
+
+async function checkWithKimberlite(uri) {
+  const document = documents.get(uri);
+  if (!document) return;
+  const { version } = document;
+  const layout = layoutOf(pathOf(uri));
+  const model = modelOf(layout);
+  const { files, pathIn } = projectFiles(model, [document]);
+  const path = pathIn(basename(pathOf(uri)));
+  // The statements of every migration (no lint rules: only what runs matters here).
+  const report = core.analyze({ files, lock: model.lock, tracker: model.tracker, options: { lintOnly: [], parserRules: false } });
+  const external = await core.kimberliteFindings(report, { helper: helperPath, only: [path] });
+  if (documents.get(uri)?.version !== version) return;
+  kimberliteVerdicts.set(uri, { uri, version, external });
+  validate(documents.get(uri));
 }
 
 /** A document's findings: with its project's when it is a migration, else its own lint. */
@@ -410,6 +477,7 @@ documents.onDidOpen(({ document }) => opening.add(document.uri));
 documents.onDidChangeContent(({ document }) => {
   const opened = opening.delete(document.uri);
   validate(document, { keystroke: !opened });
+  scheduleKimberlite(document);
   if (!checked(document)) return;
   const layout = layoutOf(pathOf(document.uri));
   // A document opened may be a file not yet on disk (its name counts for
@@ -418,6 +486,9 @@ documents.onDidChangeContent(({ document }) => {
 });
 documents.onDidClose(({ document }) => {
   published.delete(document.uri);
+  kimberliteVerdicts.delete(document.uri);
+  clearTimeout(kimberliteChecks.get(document.uri));
+  kimberliteChecks.delete(document.uri);
   lastFull.delete(document.uri);
   clearTimeout(fullChecks.get(document.uri));
   fullChecks.delete(document.uri);

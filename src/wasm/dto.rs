@@ -541,6 +541,10 @@ pub struct OptionsDto {
     /// file for the next call (an editor's keystrokes).
     #[serde(default)]
     pub reuse: Option<bool>,
+    /// `"kimberlite"`: the project targets Kimberlite (`kimberlite-not-checked`
+    /// unless `external` is given); `"postgresql"`, the default.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// Everything of a project input but the files (read separately, so that

@@ -191,6 +191,13 @@ fn read_project(input: &JsValue) -> Result<Project, JsValue> {
             )));
         }
     }
+    if let Some(target) = rest.options.as_ref().and_then(|o| o.target.as_deref())
+        && !matches!(target, "postgresql" | "kimberlite")
+    {
+        return Err(misuse(format!(
+            "options.target must be `postgresql` or `kimberlite`, not `{target}`"
+        )));
+    }
     pg_version_of(rest.options.as_ref().and_then(|o| o.pg_version.as_deref()))?;
     Ok(Project { files, rest })
 }
@@ -235,6 +242,7 @@ impl Project {
                 })
             })
             .collect();
+        input.kimberlite_checked = self.rest.external.is_some();
         input.external = self
             .rest
             .external
@@ -315,6 +323,7 @@ fn options_of(dto: &OptionsDto) -> (Options, Vec<crate::Diagnostic>) {
     options.lint.pg_version = dto.pg_version.clone();
     options.lint.without_parser = dto.parser_rules == Some(false);
     options.lint_only = dto.lint_only.clone();
+    options.kimberlite_target = dto.target.as_deref() == Some("kimberlite");
     (options, problems)
 }
 

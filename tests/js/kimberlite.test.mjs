@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { kmb, kmbAsync, readState } from './cli.mjs';
 import { kmb as api } from './package.mjs';
 
@@ -340,4 +340,71 @@ test(`kill -9 during apply on a Kimberlite server, ${KILLS} times: its tables, h
   }
   console.log(`kimberlite: kill moments ${JSON.stringify(outcomes)}`);
   assert.ok(outcomes.midway >= KILLS / 4, JSON.stringify(outcomes));
+});
+
+/** kmb-lsp over stdio with `env`; `diagnostics(uri, until)` waits for a publish that `until` accepts. */
+async function languageServer(env) {
+  const rpc = (await import('vscode-jsonrpc/node')).default;
+  const { consumerDir } = await import('./package.mjs');
+  const child = spawn(join(consumerDir, 'node_modules', '.bin', 'kmb-lsp'), ['--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
+  const seen = [];
+  const messages = [];
+  connection.onNotification('textDocument/publishDiagnostics', (params) => seen.push(params));
+  connection.onNotification('window/showMessage', (params) => messages.push(params));
+  connection.listen();
+  const waitFor = async (found, what) => {
+    for (let waited = 0; waited < 20_000; waited += 50) {
+      const hit = found();
+      if (hit) return hit;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`kmb-lsp: no ${what}`);
+  };
+  return {
+    connection,
+    diagnostics: (uri, until) => waitFor(() => seen.filter((p) => p.uri === uri).reverse().find(until), `diagnostics for ${uri}`),
+    message: (until) => waitFor(() => messages.find(until), 'message'),
+    async stop() {
+      await connection.sendRequest('shutdown').catch(() => {});
+      connection.sendNotification('exit');
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+      connection.dispose();
+    },
+  };
+}
+
+test('kmb-lsp adds Kimberlite\'s verdicts once typing pauses, and without the helper says once what it misses', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-lsp-'));
+  cpSync(CLINIC, dir, { recursive: true });
+  const path = join(dir, 'migrations', '0004_function.sql');
+  const text = '-- Migration: Function\n-- Up Migration\nCREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT);\nCREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n';
+  writeFileSync(path, text);
+  const uri = pathToFileURL(path).href;
+  for (const withHelper of [true, false]) {
+    const server = await languageServer({ KMB_KIMBERLITE_HELPER: withHelper ? HELPER : join(dir, 'no-such-helper') });
+    try {
+      await server.connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {} });
+      server.connection.sendNotification('initialized', {});
+      server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
+      if (withHelper) {
+        const published = await server.diagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'kimberlite-unsupported'));
+        const found = published.diagnostics.filter((d) => d.code === 'kimberlite-unsupported');
+        assert.deepEqual(found.map((d) => d.range.start.line), [3]);
+        assert.match(found[0].message, /found: FUNCTION \(at migrations\/0004_function\.sql:4:8\)/);
+        // A keystroke: the verdicts of the old text go, and come back for the new one.
+        const edited = text.replace('CREATE FUNCTION one()', 'CREATE FUNCTION two()');
+        server.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: edited }] });
+        const again = await server.diagnostics(uri, (p) => p.version === 2 && p.diagnostics.some((d) => d.code === 'kimberlite-unsupported'));
+        assert.equal(again.diagnostics.filter((d) => d.code === 'kimberlite-unsupported').length, 1);
+      } else {
+        const told = await server.message((m) => /needs the native helper kmb-kimberlite/.test(m.message));
+        assert.equal(told.type, 3);
+        const published = await server.diagnostics(uri, () => true);
+        assert.ok(!published.diagnostics.some((d) => d.code === 'kimberlite-unsupported'));
+      }
+    } finally {
+      await server.stop();
+    }
+  }
 });

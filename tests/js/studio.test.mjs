@@ -234,6 +234,13 @@ test('a folder with kimberlite.toml: its migrations directory is the one shown, 
   const wipe = page.locator('#diagnostics button', { hasText: 'destructive-statement' });
   assert.match(await wipe.textContent(), /error/);
 
+  // A project that targets Kimberlite: the page says that Kimberlite's own check needs the native helper.
+  writeFileSync(join(project, 'kimberlite.toml'), '[migrations]\ndirectory = "db/migrations"\ntarget = "kimberlite"\n');
+  await page.setInputFiles('#folder', project);
+  const notChecked = page.locator('#diagnostics li', { hasText: 'kimberlite-not-checked' });
+  await notChecked.waitFor();
+  assert.match(await notChecked.textContent(), /needs the native helper kmb-kimberlite/);
+
   writeFileSync(join(project, 'kimberlite.toml'), '[migrations]\ndirectory = "db/migrations"\n\n[migrations.lint.rules]\ndestructive-statment = "off"\n');
   await page.setInputFiles('#folder', project);
   await page.locator('#diagnostics button', { hasText: 'invalid-config' }).waitFor();
