@@ -256,3 +256,36 @@ fn a_project_that_targets_kimberlite_says_when_kimberlite_did_not_check_it() {
     );
     assert!(not_checked(false, false).is_empty(), "a PostgreSQL project");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Whatever a helper (or a caller) says, with any span or place in any
+    /// text (multi-byte characters, CRLF, a BOM), the core places it or
+    /// drops it: never a panic, and a finding only inside the file.
+    #[test]
+    fn any_verdict_is_placed_or_dropped(
+        text in "\u{feff}?(-- é\r\n|CREATE TABLE t (id BIGINT PRIMARY KEY);\n|😀;\r|SELECT 'x';\n){0,6}",
+        start in 0usize..200,
+        len in 0usize..200,
+        at in proptest::option::of(0usize..220),
+        stage in 0u8..3,
+    ) {
+        let span = Span::new(start, start + len);
+        let finding = External {
+            path: FILE,
+            span,
+            at,
+            detail: "refused",
+            stage: [KimberliteStage::Parse, KimberliteStage::Execute, KimberliteStage::Accepted][stage as usize],
+            down: false,
+        };
+        let files = vec![SourceFile { path: FILE, contents: text.as_bytes() }];
+        let mut input = Input::new(files, None, None);
+        input.external = vec![finding];
+        for d in analyze(&input).diagnostics.iter().filter(|d| d.code == Code::KimberliteUnsupported) {
+            let placed = d.span.unwrap();
+            proptest::prop_assert!(placed.end <= text.len() && text.is_char_boundary(placed.start) && text.is_char_boundary(placed.end));
+        }
+    }
+}
