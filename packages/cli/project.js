@@ -474,8 +474,8 @@ export function openProject(dir = '.', options = {}) {
   function blockOnUnfinished(rows) {
     const stuck = rows.find((row) => row.state !== 'applied');
     if (stuck) {
-      throw new KmbError('migration-unfinished', `Migration ${stuck.id} ("${stuck.name}") runs outside a transaction and did not finish (${stuck.state}); it may be half applied.`, {
-        help: `Inspect the database and finish or undo what migration ${stuck.id} did by hand, then run \`kmb migration repair ${stuck.id} --applied\` (it is complete now) or \`kmb migration repair ${stuck.id} --pending\` (it left nothing behind; apply runs it again).`,
+      throw new KmbError('migration-unfinished', `Migration ${stuck.id} ("${stuck.name}") runs outside a transaction and did not finish (${stuck.state}); it may be half applied, or half rolled back.`, {
+        help: `Inspect the database and finish or undo what migration ${stuck.id} did by hand, then run \`kmb migration repair ${stuck.id} --applied\` (it is complete now) or \`kmb migration repair ${stuck.id} --pending\` (it left nothing behind; apply runs it again). A rollback cut short is settled the same way: --pending once its Down is finished, --applied once what it undid is back.`,
       });
     }
   }
@@ -550,7 +550,8 @@ export function openProject(dir = '.', options = {}) {
       parts.push(part);
       const { Worker } = await import('node:worker_threads');
       const others = parts.slice(1).map((paths) => new Promise((resolveAnswer, reject) => {
-        const worker = new Worker(new URL('./lint-worker.js', import.meta.url), { workerData: { input: { ...input, options: { ...input.options, lintOnly: paths } } }, execArgv: workerExecArgv() });
+        // The compiled module goes with it: the worker does not compile it again.
+        const worker = new Worker(new URL('./lint-worker.js', import.meta.url), { workerData: { input: { ...input, options: { ...input.options, lintOnly: paths } }, kmbWasmModule: core.wasmModule() }, execArgv: workerExecArgv() });
         worker.once('message', (answer) => {
           worker.terminate();
           if (answer.error) reject(new KmbError(answer.error.code ?? 'internal-error', answer.error.message));
@@ -881,10 +882,18 @@ export function openProject(dir = '.', options = {}) {
           checkUnchanged(step);
           onProgress({ phase: 'start', step });
           const started = performance.now();
+          const row = rows.find((r) => r.id === step.id);
+          const elapsed = () => Math.round(performance.now() - started);
           try {
             await runStep(db, step, {
               statement: statementsOn(db),
+              // Outside a transaction the history says `running` until the
+              // Down's last statement: a stop half way blocks the next run.
+              before: (handle) => storeOf(db).setState(handle, step.id, 'running', row?.executionMs ?? 0),
               after: (handle) => storeOf(db).remove(handle, step.id),
+            }).catch(async (error) => {
+              if (!step.transactional) await storeOf(db).setState(db, step.id, 'failed', elapsed()).catch(() => {});
+              throw error;
             });
           } catch (error) {
             onProgress({ phase: 'failed', step, error });

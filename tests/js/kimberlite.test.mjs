@@ -408,3 +408,29 @@ test('kmb-lsp adds Kimberlite\'s verdicts once typing pauses, and without the he
     }
   }
 });
+
+test('a rollback that fails half way on Kimberlite is recorded as failed and blocks the next run until repaired', async () => {
+  const server = await startServer();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-'));
+    cpSync(CLINIC, dir, { recursive: true });
+    // A Down whose first statement runs and whose second Kimberlite refuses when it runs.
+    writeFileSync(join(dir, 'migrations', '0004_born_index.sql'), '-- Migration: Notes\n-- Up Migration\nALTER TABLE patients ADD COLUMN notes TEXT;\n\n-- Down Migration\nALTER TABLE patients DROP COLUMN notes;\nDROP TABLE no_such_table;\n');
+    assert.equal(kmb(['apply', '--project', dir, ...server.database], { env }).code, 0);
+    const rolled = kmb(['rollback', '--project', dir, ...server.database], { env });
+    assert.equal(rolled.code, 1, rolled.stdout + rolled.stderr);
+    assert.match(rolled.stderr, /Migration 4 .* failed at migrations\/0004_born_index\.sql:7:1: table not found: no_such_table/);
+    assert.deepEqual(rowsOf(await server.ask('SELECT id, state FROM kimberlite_migrations WHERE id = 4')), [{ id: 4, state: 'failed' }]);
+    assert.ok(!rowsOf(await server.ask('SHOW COLUMNS FROM patients')).some((row) => row.column_name === 'notes'), 'the first statement of the Down ran');
+    const blocked = kmb(['apply', '--project', dir, ...server.database], { env });
+    assert.equal(blocked.code, 1);
+    assert.match(blocked.stderr, /migration-unfinished[^]*half rolled back/);
+    // Its Down is as good as finished (the table it names never existed): settled as pending, then applied again.
+    assert.equal(kmb(['repair', '4', '--pending', '--project', dir, ...server.database], { env }).code, 0);
+    assert.equal(kmb(['apply', '--project', dir, ...server.database], { env }).code, 0);
+    assert.ok(rowsOf(await server.ask('SHOW COLUMNS FROM patients')).some((row) => row.column_name === 'notes'));
+    assert.deepEqual(ids(readState(dir, 'applied.toml')), [1, 2, 3, 4]);
+  } finally {
+    await server.stop();
+  }
+});
