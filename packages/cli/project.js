@@ -371,6 +371,21 @@ export function openProject(dir = '.', options = {}) {
   }
 
   /**
+   * Refuses what reads PostgreSQL's catalogs (`schema`, `diff`, `squash`)
+   * on a Kimberlite database, or on the scratch PostgreSQL database for a
+   * project written for Kimberlite, whose SQL PostgreSQL does not run.
+   */
+  function postgresOnly(what, database) {
+    const onKimberlite = database === 'kimberlite' || isKimberliteTarget(database);
+    if (!onKimberlite && target !== 'kimberlite') return;
+    throw new KmbError('kimberlite-not-supported', onKimberlite
+      ? `${what} reads PostgreSQL's catalogs, and does not read a Kimberlite database; nothing was run.`
+      : `${what} builds the schema by running the migrations on PostgreSQL (PGlite), and this project targets Kimberlite (kimberlite.toml: [migrations] target = "kimberlite"), whose SQL PostgreSQL does not run; nothing was run.`, {
+      help: 'For what is applied on Kimberlite, use `kmb migration status --database kimberlite`; for its schema, Kimberlite\'s own `SHOW TABLES` and `SHOW COLUMNS FROM <table>`.',
+    });
+  }
+
+  /**
    * A Kimberlite database with no history while applied.toml records
    * migrations applied to it: most likely a server that restarted, which in
    * Kimberlite 0.9.1 forgets its catalog (its rows stay on disk, so running
@@ -640,6 +655,7 @@ export function openProject(dir = '.', options = {}) {
      * migration.
      */
     async schema({ at, database } = {}) {
+      postgresOnly('`kmb migration schema`', database);
       // Without `at`: the database as it is now, when there is one.
       const live = at === undefined ? database ?? (existsSync(defaultDatabase) ? defaultDatabase : undefined) : undefined;
       if (live !== undefined) {
@@ -659,6 +675,7 @@ export function openProject(dir = '.', options = {}) {
      * be `'database'`: the schema of `database` as it is now.
      */
     async diff(from, to, { database } = {}) {
+      postgresOnly('`kmb migration diff`', to === 'database' ? database : undefined);
       const [before, after] = to === 'database'
         ? [(await scratchSchemas([from]))[0], await this.schema({ database: database ?? defaultDatabase })]
         : await scratchSchemas([from, to]);
@@ -704,6 +721,7 @@ export function openProject(dir = '.', options = {}) {
      * migrations adopt it with `adoptSquash`.
      */
     async squash(to, { dryRun = false, author = null, now = new Date() } = {}) {
+      postgresOnly('`kmb migration squash`');
       const input = readInput({ history: [], tracker: null });
       const report = core.analyze(input);
       const clash = report.migrations.find((m) => m.id <= to && existsSync(join(squashedDir, m.fileName)));

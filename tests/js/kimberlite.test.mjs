@@ -434,3 +434,21 @@ test('a rollback that fails half way on Kimberlite is recorded as failed and blo
     await server.stop();
   }
 });
+
+test('schema, diff and squash, which read PostgreSQL\'s catalogs, refuse Kimberlite plainly', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-'));
+  cpSync(CLINIC, dir, { recursive: true });
+  for (const args of [['schema'], ['schema', '--database', 'kimberlite:memory'], ['diff', '1', '2'], ['squash', '--to', '2']]) {
+    const refused = kmb([...args, '--project', dir], { env });
+    assert.equal(refused.code, 1, `${args.join(' ')}: ${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stderr, /error\[kimberlite-not-supported\]/, args.join(' '));
+    assert.match(refused.stderr, /nothing was run/);
+  }
+  // A PostgreSQL project asked about a Kimberlite database.
+  const shop = mkdtempSync(join(tmpdir(), 'kmb-kimberlite-'));
+  cpSync(fileURLToPath(new URL('../../examples/shop/', import.meta.url)), shop, { recursive: true });
+  const live = kmb(['schema', '--project', shop, '--database', 'kimberlite://127.0.0.1:1'], { env });
+  assert.equal(live.code, 1);
+  assert.match(live.stderr, /reads PostgreSQL's catalogs, and does not read a Kimberlite database/);
+  assert.deepEqual(readdirSync(join(dir, 'migrations')).sort(), ['0001_patients.sql', '0002_mask_ssn.sql', '0003_visits.sql']);
+});
