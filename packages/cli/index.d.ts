@@ -15,10 +15,26 @@ export interface Executor {
   /** Cancels the statement running now, when the run is cancelled (optional). */
   cancel?(): Promise<void>;
   close(): Promise<void>;
+  /** `false`: the database has no transactions (Kimberlite): every migration runs statement by statement, with a `running` history row first. */
+  transactions?: boolean;
+  /** Keeps the history itself (Kimberlite's executor), instead of kmb's PostgreSQL history table. */
+  historyStore?: unknown;
 }
 
-/** A database: a `postgres://` URL, a folder for the embedded PGlite database, or an executor. */
+/**
+ * A database: a `postgres://` URL, a folder for the embedded PGlite database,
+ * `kimberlite://host:port`, `kimberlite` (kimberlite.toml's `[database]
+ * bind_address`), `kimberlite:<new folder>`, `kimberlite:memory`, or an executor.
+ */
 export type DatabaseTarget = string | Executor;
+
+/**
+ * Opens a Kimberlite target as an executor, through the native helper
+ * kmb-kimberlite. Held open, one embedded folder serves several calls
+ * (`apply`, then `rollback`) in one process, which Kimberlite 0.9.1 cannot
+ * do across processes (docs/kimberlite.md).
+ */
+export function kimberliteDatabase(target: string, options?: { helper?: string; historyTable?: string }): Promise<Executor & { kind: 'kimberlite'; target: string; transactions: false }>;
 
 export interface ProgressEvent { phase: 'start' | 'done' | 'failed'; step: Step; ms?: number; error?: Error }
 
