@@ -45,6 +45,9 @@ pub fn parse_lock(path: &str, text: Option<&str>) -> (Option<Lock>, Vec<Diagnost
         return (Some(Lock::default()), Vec::new());
     };
     let mut doc = StateDoc::new(path, text, Code::InvalidLock, "lock file");
+    if let Some(entries) = canonical_lock(text) {
+        return (Some(Lock { entries }), Vec::new());
+    }
     let Some(document) = doc.parse(text) else {
         return (None, doc.diagnostics);
     };
@@ -128,6 +131,38 @@ pub fn parse_lock(path: &str, text: Option<&str>) -> (Option<Lock>, Vec<Diagnost
         });
     }
     (Some(lock), doc.diagnostics)
+}
+
+/// The entries of a lock in the canonical form ([`write_lock`]'s, entries
+/// in any order) without a duplicate id; `None` for any other text, which
+/// [`parse_lock`] reads with toml_edit and its findings.
+fn canonical_lock(text: &str) -> Option<Vec<LockEntry>> {
+    let mut lines = crate::toml_doc::canonical::Lines::new(text);
+    lines.take("version = 1")?;
+    if lines.take("migration = []").is_some() {
+        return lines.at_end().then(Vec::new);
+    }
+    let mut entries = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    while !lines.at_end() {
+        lines.take("")?;
+        let start = lines.at();
+        lines.take("[[migration]]")?;
+        let span = Span::new(start, start + "[[migration]]".len());
+        let id = lines.id("id")?;
+        let name = lines.string("name")?;
+        let checksum = lines.string("checksum")?;
+        if !seen.insert(id) {
+            return None;
+        }
+        entries.push(LockEntry {
+            id,
+            name,
+            checksum,
+            span: Some(span),
+        });
+    }
+    (!entries.is_empty()).then_some(entries)
 }
 
 /// The lock text Kimberlite writes for these entries (sorted by id).

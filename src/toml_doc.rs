@@ -164,3 +164,82 @@ pub(crate) fn without_errors<T>(
         .collect();
     document.filter(|_| errors.is_empty()).ok_or(errors)
 }
+
+/// Reading the canonical form of a state document without a TOML parser:
+/// exactly the text the lock's and the tracker's writers write (`\n` line ends, keys in their
+/// order, integers without sign or leading zero, strings without escapes
+/// or control characters). Anything else is `None`, and the caller reads the
+/// document with `toml_edit`, which reports what is wrong. A 10 000-entry
+/// lock and tracker read this way cost a fraction of toml_edit's time and
+/// none of its memory (a DOM of about 2.7 MB per 1 000 entries).
+pub(crate) mod canonical {
+    /// A cursor over whole lines.
+    pub(crate) struct Lines<'a> {
+        text: &'a str,
+        at: usize,
+    }
+
+    impl<'a> Lines<'a> {
+        pub(crate) fn new(text: &'a str) -> Self {
+            Lines { text, at: 0 }
+        }
+
+        pub(crate) fn at(&self) -> usize {
+            self.at
+        }
+
+        pub(crate) fn at_end(&self) -> bool {
+            self.at == self.text.len()
+        }
+
+        /// The next line, without its `\n`; `None` at the end or for a last
+        /// line without one.
+        fn line(&mut self) -> Option<&'a str> {
+            let rest = &self.text[self.at..];
+            let end = rest.find('\n')?;
+            self.at += end + 1;
+            Some(&rest[..end])
+        }
+
+        /// Takes the next line when it is `exact`.
+        pub(crate) fn take(&mut self, exact: &str) -> Option<()> {
+            let before = self.at;
+            match self.line() {
+                Some(line) if line == exact => Some(()),
+                _ => {
+                    self.at = before;
+                    None
+                }
+            }
+        }
+
+        /// `key = <u32>`.
+        pub(crate) fn id(&mut self, key: &str) -> Option<u32> {
+            let digits = self.line()?.strip_prefix(key)?.strip_prefix(" = ")?;
+            let plain = !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'));
+            if plain { digits.parse().ok() } else { None }
+        }
+
+        /// `key = "<text without escapes or control characters>"`.
+        pub(crate) fn string(&mut self, key: &str) -> Option<String> {
+            let quoted = self.line()?.strip_prefix(key)?.strip_prefix(" = ")?;
+            let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+            let plain = inner
+                .chars()
+                .all(|c| c != '"' && c != '\\' && !c.is_control());
+            plain.then(|| inner.to_string())
+        }
+
+        /// `key = "..."` when the next line has that key.
+        pub(crate) fn optional_string(&mut self, key: &str) -> Option<Option<String>> {
+            let rest = &self.text[self.at..];
+            if rest.starts_with(key) && rest[key.len()..].starts_with(" = ") {
+                self.string(key).map(Some)
+            } else {
+                Some(None)
+            }
+        }
+    }
+}

@@ -47,6 +47,9 @@ pub fn parse_tracker(path: &str, text: Option<&str>) -> (Option<Tracker>, Vec<Di
         return (Some(Tracker::default()), Vec::new());
     };
     let mut doc = StateDoc::new(path, text, Code::InvalidTracker, "tracker");
+    if let Some(entries) = canonical_tracker(text) {
+        return (Some(Tracker { entries }), Vec::new());
+    }
     let Some(document) = doc.parse(text) else {
         return (None, doc.diagnostics);
     };
@@ -138,6 +141,43 @@ pub fn parse_tracker(path: &str, text: Option<&str>) -> (Option<Tracker>, Vec<Di
         tracker.entries.push(entry);
     }
     (Some(tracker), doc.diagnostics)
+}
+
+/// The entries of a tracker in the canonical form ([`write_tracker`]'s)
+/// without a duplicate id or a bad `applied_at`; `None` for any other text,
+/// which [`parse_tracker`] reads with toml_edit and its findings.
+fn canonical_tracker(text: &str) -> Option<Vec<AppliedEntry>> {
+    let mut lines = crate::toml_doc::canonical::Lines::new(text);
+    if lines.take("migrations = []").is_some() {
+        return lines.at_end().then(Vec::new);
+    }
+    let mut entries = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    while !lines.at_end() {
+        if !entries.is_empty() {
+            lines.take("")?;
+        }
+        let start = lines.at();
+        lines.take("[[migrations]]")?;
+        let span = Span::new(start, start + "[[migrations]]".len());
+        let id = lines.id("id")?;
+        let name = lines.string("name")?;
+        let checksum = lines.string("checksum")?;
+        let applied_at = lines.string("applied_at")?;
+        let applied_by = lines.optional_string("applied_by")?;
+        if !rfc3339::is_valid(&applied_at) || !seen.insert(id) {
+            return None;
+        }
+        entries.push(AppliedEntry {
+            id,
+            name,
+            checksum,
+            applied_at,
+            applied_by,
+            span: Some(span),
+        });
+    }
+    (!entries.is_empty()).then_some(entries)
 }
 
 /// The tracker text Kimberlite writes for these entries, in the given order,

@@ -314,3 +314,44 @@ fn a_history_written_at_once_is_the_history_recorded_one_by_one() {
         kimberlite_migration::Code::InvalidTracker
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// The canonical form is read without toml_edit (a fast path); any other
+    /// text with toml_edit. Both must read the same entries, spans and
+    /// findings: a comment at the end forces the second reading of the same
+    /// entries, whatever their names hold (quotes, backslashes, control
+    /// characters, other scripts), and ids may repeat.
+    #[test]
+    fn the_fast_reading_agrees_with_toml_edit(
+        rows in proptest::collection::vec((0u32..40, "[a-zA-Z \"\\\\\t\u{1}é😀]{0,12}", "[0-9a-f]{0,8}", proptest::option::of("[a-z@.]{1,8}")), 0..8),
+    ) {
+        let lock_entries: Vec<LockEntry> = rows
+            .iter()
+            .map(|(id, name, checksum, _)| LockEntry { id: *id, name: name.clone(), checksum: checksum.clone(), span: None })
+            .collect();
+        let text = write_lock(&lock_entries);
+        let fast = parse_lock("l", Some(&text));
+        let slow = parse_lock("l", Some(&format!("{text}# end\n")));
+        proptest::prop_assert_eq!(format!("{:?}", fast.0), format!("{:?}", slow.0));
+        proptest::prop_assert_eq!(fast.1.len(), slow.1.len());
+
+        let applied: Vec<AppliedEntry> = rows
+            .iter()
+            .map(|(id, name, checksum, by)| AppliedEntry {
+                id: *id,
+                name: name.clone(),
+                checksum: checksum.clone(),
+                applied_at: "2026-11-29T03:11:01.5Z".to_string(),
+                applied_by: by.clone(),
+                span: None,
+            })
+            .collect();
+        let text = write_tracker(&applied);
+        let fast = parse_tracker("t", Some(&text));
+        let slow = parse_tracker("t", Some(&format!("{text}# end\n")));
+        proptest::prop_assert_eq!(format!("{:?}", fast.0), format!("{:?}", slow.0));
+        proptest::prop_assert_eq!(format!("{:?}", fast.1), format!("{:?}", slow.1));
+    }
+}
