@@ -23,7 +23,9 @@ export function rulesTable(core, root) {
     // Kimberlite's own check runs in the native helper, not in the core.
     const kimberlite = info.code === 'kimberlite-unsupported';
     if (kimberlite) example = '`CREATE FUNCTION f() ...` (Kimberlite has no functions)';
-    const preset = kimberlite ? '`--target kimberlite`, Up and Down' : info.optIn ? 'opt-in' : info.down ? 'default, Up and Down' : 'default, Up';
+    const notChecked = info.code === 'kimberlite-not-checked';
+    if (notChecked) example = 'a Kimberlite project checked without the helper (the Studio)';
+    const preset = kimberlite ? '`--target kimberlite`, Up and Down' : notChecked ? '`target = "kimberlite"`, once a report' : info.optIn ? 'opt-in' : info.down ? 'default, Up and Down' : 'default, Up';
     rows.push(`| \`${info.code}\` | ${info.optIn ? 'off' : info.severity} | ${preset} | ${example} |`);
   }
   return rows.join('\n');

@@ -206,7 +206,7 @@ codes! {
     BanCharField => "ban-char-field", Lint, Warning, Allowed, "A `char(n)` column, padded with spaces; use `text` or `varchar` (squawk; opt-in style).";
     LintSkipped => "lint-skipped", Lint, Info, Allowed, "A section too large for the lock rules (over 1 MiB, a data load): only the token rules checked it.";
     KimberliteUnsupported => "kimberlite-unsupported", Lint, Error, Allowed, "A statement Kimberlite refuses: its own parser, or an empty Kimberlite database running the migrations in order (`kmb migration lint --target kimberlite`, through the native helper `kmb-kimberlite`).";
-    KimberliteNotChecked => "kimberlite-not-checked", Call, Info, Allowed, "The project targets Kimberlite (`[migrations] target = \"kimberlite\"`), but this check could not ask Kimberlite: its parser runs in the native helper `kmb-kimberlite`, which a browser or the wasm core alone does not have.";
+    KimberliteNotChecked => "kimberlite-not-checked", Lint, Info, Allowed, "The project targets Kimberlite (`[migrations] target = \"kimberlite\"`), but this check could not ask Kimberlite: its parser runs in the native helper `kmb-kimberlite`, which a browser or the wasm core alone does not have.";
     InvalidConfig => "invalid-config", Call, Error, Never, "The project file `kimberlite.toml` is not valid TOML, or this tool's settings in it (`[migrations] directory`, `[migrations.lint.rules]`) are wrong.";
     InvalidName => "invalid-name", Call, Error, Never, "A name for a new migration that cannot become a file name.";
     InvalidTarget => "invalid-target", Call, Error, Never, "A target id or step count that names no migration.";

@@ -32,8 +32,8 @@ export type Code =
   | 'ban-duplicate-column-assignments' | 'unused-ignore' | 'syntax-error'
   | 'require-lock-timeout' | 'require-statement-timeout' | 'prefer-robust-stmts' | 'prefer-bigint-over-int'
   | 'prefer-bigint-over-smallint' | 'prefer-identity' | 'prefer-text-field' | 'prefer-timestamptz' | 'ban-char-field'
-  | 'lint-skipped' | 'kimberlite-unsupported'
-  | 'kimberlite-not-checked' | 'invalid-config' | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
+  | 'lint-skipped' | 'kimberlite-unsupported' | 'kimberlite-not-checked'
+  | 'invalid-config' | 'invalid-name' | 'invalid-target' | 'unknown-code' | 'ignore-not-allowed';
 
 /** UTF-8 byte offsets `[start, end)` into the input as given. */
 export interface Span { start: number; end: number }
