@@ -9,7 +9,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = parse_lock(".lock", Some(text));
+    let read = parse_lock(".lock", Some(text));
+    // The canonical form is read without toml_edit; a comment at the end
+    // sends the same entries through toml_edit: both readings must agree.
+    if text.ends_with('\n') && !text.trim().is_empty() {
+        let through_toml = parse_lock(".lock", Some(&format!("{text}# end\n")));
+        assert_eq!(format!("{:?}", read.0), format!("{:?}", through_toml.0));
+        assert_eq!(read.1.len(), through_toml.1.len());
+    }
     let entry = LockEntry {
         id: 7,
         name: "fuzz".to_string(),

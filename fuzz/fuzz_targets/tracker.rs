@@ -10,7 +10,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = parse_tracker("applied.toml", Some(text));
+    let read = parse_tracker("applied.toml", Some(text));
+    // The canonical form is read without toml_edit; a comment at the end
+    // sends the same entries through toml_edit: both readings must agree.
+    if text.ends_with('\n') && !text.trim().is_empty() {
+        let through_toml = parse_tracker("applied.toml", Some(&format!("{text}# end\n")));
+        assert_eq!(format!("{:?}", read.0), format!("{:?}", through_toml.0));
+        assert_eq!(read.1.len(), through_toml.1.len());
+    }
     if let Some(utc) = kimberlite_migration::rfc3339::to_kimberlite_utc(text) {
         assert_eq!(kimberlite_migration::rfc3339::to_kimberlite_utc(&utc), Some(utc));
     }
