@@ -565,8 +565,7 @@ export function openProject(dir = '.', options = {}) {
       parts.push(part);
       const { Worker } = await import('node:worker_threads');
       const others = parts.slice(1).map((paths) => new Promise((resolveAnswer, reject) => {
-        // The compiled module goes with it: the worker does not compile it again.
-        const worker = new Worker(new URL('./lint-worker.js', import.meta.url), { workerData: { input: { ...input, options: { ...input.options, lintOnly: paths } }, kmbWasmModule: core.wasmModule() }, execArgv: workerExecArgv() });
+        const worker = new Worker(new URL('./lint-worker.js', import.meta.url), { workerData: { input: { ...input, options: { ...input.options, lintOnly: paths } } }, execArgv: workerExecArgv() });
         worker.once('message', (answer) => {
           worker.terminate();
           if (answer.error) reject(new KmbError(answer.error.code ?? 'internal-error', answer.error.message));

@@ -53,9 +53,6 @@ export function releaseMemory(above = 64 * 1024 * 1024) {
   return true;
 }
 
-/** The compiled module of the current instance, to hand to a worker thread (`workerData.kmbWasmModule`). */
-export const wasmModule = () => glue.__kmbModule();
-
 /** Instantiates the core synchronously from its bytes or compiled module. */
 export const initSync = glue.initSync;
 /** Fetches and instantiates the core (browsers). */

@@ -1,16 +1,11 @@
 // The WebAssembly core, instantiated synchronously for Node, behind the
 // boundary that survives traps (boundary.js).
 import { readFileSync } from 'node:fs';
-import { workerData } from 'node:worker_threads';
 import { guarded, initSync } from './boundary.js';
-export { releaseMemory, wasmModule } from './boundary.js';
+export { releaseMemory } from './boundary.js';
 import { assemble } from './report.js';
 
-// A worker thread handed the compiled module of the thread that started it
-// (`workerData.kmbWasmModule`, as the CLI's lint workers are) instantiates
-// that: no second compile, and V8 shares the code it has optimised.
-const shared = workerData?.kmbWasmModule;
-initSync({ module: shared instanceof WebAssembly.Module ? shared : readFileSync(new URL('./kimberlite_migration_bg.wasm', import.meta.url)) });
+initSync({ module: readFileSync(new URL('./kimberlite_migration_bg.wasm', import.meta.url)) });
 
 export const checksum = guarded('checksum');
 export const parseMigration = guarded('parseMigration');

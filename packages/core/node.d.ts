@@ -84,10 +84,3 @@ export function kimberliteText(statement: { text: string; span: Span }): { sql: 
  * verdicts are kept.
  */
 export function kimberliteFindings(report: Report, options: { helper: string; only?: string[] }): Promise<NonNullable<ProjectInput['external']>>;
-
-/**
- * The core's compiled WebAssembly module. A worker thread started with it as
- * `workerData.kmbWasmModule` that imports this package instantiates it
- * instead of compiling the module again (the CLI's lint workers do).
- */
-export function wasmModule(): WebAssembly.Module;

@@ -27,7 +27,6 @@ export const readConfig = wasm.readConfig;
 export const ignoreFixes = wasm.ignoreFixes;
 export const migrationTemplates = wasm.migrationTemplates;
 export const releaseMemory = wasm.releaseMemory;
-export const wasmModule = wasm.wasmModule;
 export { KmbError, readText, projectConfig, projectLayout, projectOfFile, STATE_DIR, PROJECT_FILE } from './layout.js';
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteExtensionsIn, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
