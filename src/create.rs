@@ -110,9 +110,29 @@ fn table_of(slug: &str) -> String {
     }
 }
 
-/// The header, the directives and the two sections of a template.
-fn template_text(template: Template, slug: &str, header: &str) -> String {
+/// The header, the directives and the two sections of a template, in
+/// Kimberlite's SQL for a project that targets Kimberlite (no transactions,
+/// no `CONCURRENTLY`, no `DROP INDEX`, no `CREATE TABLE ... AS`, a primary
+/// key on every table), else in PostgreSQL's.
+fn template_text(template: Template, slug: &str, header: &str, kimberlite: bool) -> String {
     let table = table_of(slug);
+    if kimberlite {
+        return match template {
+            Template::Blank => template_text(Template::Blank, slug, header, false),
+            Template::Table => format!(
+                "{header}\n-- Up Migration\n-- Kimberlite needs a primary key on every table.\nCREATE TABLE {table} (\n    id BIGINT PRIMARY KEY,\n    name TEXT NOT NULL,\n    created_at TIMESTAMP\n);\n\n-- Down Migration\nDROP TABLE {table};\n"
+            ),
+            Template::Index => format!(
+                "{header}\n-- Up Migration\nCREATE INDEX {table}_name_idx ON {table} (name);\n\n-- Kimberlite has no DROP INDEX, so this migration cannot be rolled back: no Down.\n"
+            ),
+            Template::Column => format!(
+                "{header}\n-- Up Migration\n-- Nullable: the rows already there get NULL.\nALTER TABLE {table} ADD COLUMN note TEXT;\n\n-- Down Migration\nALTER TABLE {table} DROP COLUMN note;\n"
+            ),
+            Template::Data => format!(
+                "{header}\n-- Up Migration\n-- Kimberlite runs each statement on its own (no transactions): keep them\n-- few, limit each with WHERE, and write in Down what puts the rows back.\nUPDATE {table} SET name = 'new name' WHERE id = 1;\n\n-- Down Migration\nUPDATE {table} SET name = 'old name' WHERE id = 1;\n"
+            ),
+        };
+    }
     match template {
         Template::Blank => format!(
             "{header}\n-- Up Migration\n-- TODO: Add your SQL here\n\n-- Down Migration (optional)\n-- TODO: Add rollback SQL here\n"
@@ -151,6 +171,19 @@ pub fn create_from_template(
     created: &str,
     author: Option<&str>,
     template: Template,
+) -> Result<NewMigration, Vec<Diagnostic>> {
+    create_for(existing, name, created, author, template, false)
+}
+
+/// [`create_from_template`], the template's SQL written for Kimberlite when
+/// `kimberlite` (a project with `[migrations] target = "kimberlite"`).
+pub fn create_for(
+    existing: &[&str],
+    name: &str,
+    created: &str,
+    author: Option<&str>,
+    template: Template,
+    kimberlite: bool,
 ) -> Result<NewMigration, Vec<Diagnostic>> {
     let invalid = |message: String, help: &str| {
         Err(vec![
@@ -208,7 +241,7 @@ pub fn create_from_template(
     };
     let author = author.map(str::trim).unwrap_or("");
     let header = format!("-- Migration: {title}\n-- Created: {created}\n-- Author: {author}\n");
-    let text = template_text(template, &slug, &header);
+    let text = template_text(template, &slug, &header, kimberlite);
     Ok(NewMigration {
         id,
         file_name: format!("{id:04}_{slug}.sql"),

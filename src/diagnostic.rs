@@ -231,6 +231,31 @@ impl Code {
         Code::BanCharField,
     ];
 
+    /// The rules about PostgreSQL's transactions, locks and parser, which
+    /// say nothing about a database without transactions and with locks of
+    /// its own: off by default in a project that targets Kimberlite (a
+    /// level in `[migrations.lint.rules]` turns one back on).
+    pub const POSTGRES_ONLY: &'static [Code] = &[
+        Code::NonTransactionalStatement,
+        Code::NoTransactionMultipleStatements,
+        Code::RequireConcurrentIndexCreation,
+        Code::RequireConcurrentIndexDeletion,
+        Code::ConstraintMissingNotValid,
+        Code::AddingFieldWithDefault,
+        Code::AddingForeignKeyConstraint,
+        Code::ChangingColumnType,
+        Code::AddingNotNullableField,
+        Code::AddingSerialPrimaryKeyField,
+        Code::DisallowedUniqueConstraint,
+        Code::RequireConcurrentPartitionDetach,
+        Code::RequireConcurrentReindex,
+        Code::BanCreateDomainWithConstraint,
+        Code::BanAlterDomainWithAddConstraint,
+        Code::IdentifierTooLong,
+        Code::SyntaxError,
+        Code::LintSkipped,
+    ];
+
     /// Whether it is one of [`Code::OPT_IN`].
     pub fn is_opt_in(self) -> bool {
         Code::OPT_IN.contains(&self)

@@ -550,7 +550,11 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
     let parsed = parse_in_order(input, cache);
     let (mut by_id, silencers) = by_id(parsed, &mut diagnostics);
     diagnostics.extend(input.unreadable.iter().map(Unreadable::diagnostic));
-    if input.options.kimberlite_target && !input.kimberlite_checked {
+    // Said where the lint rules run (not by validate, status or apply).
+    if input.options.kimberlite_target
+        && !input.kimberlite_checked
+        && !input.options.lint.without_parser
+    {
         diagnostics.push(
             Diagnostic::new(
                 Code::KimberliteNotChecked,
@@ -1254,6 +1258,11 @@ fn settle(
             .find(|(rule, _)| *rule == code)
             .map(|(_, setting)| *setting)
             .filter(|setting| setting.allowed_for(code))
+            // A Kimberlite project: PostgreSQL's rules are off unless asked for.
+            .or(
+                (options.kimberlite_target && Code::POSTGRES_ONLY.contains(&code))
+                    .then_some(RuleSetting::Off),
+            )
     };
     let mut kept: Vec<Diagnostic> = diagnostics
         .into_iter()

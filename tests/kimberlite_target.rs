@@ -289,3 +289,38 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_kimberlite_project_leaves_postgresqls_own_rules_off_unless_asked() {
+    // A PostgreSQL-only finding (CONCURRENTLY in a transaction) and a generic one (DELETE without WHERE).
+    let text = "-- Up Migration\nCREATE INDEX CONCURRENTLY t_name ON t (name);\nDELETE FROM t;\n";
+    let codes = |kimberlite: bool, rules: &[(&str, &str)]| {
+        let files = vec![SourceFile {
+            path: FILE,
+            contents: text.as_bytes(),
+        }];
+        let mut input = Input::new(files, None, None);
+        input.options = Options::from_rules(rules).0;
+        input.options.kimberlite_target = kimberlite;
+        input.kimberlite_checked = true;
+        analyze(&input)
+            .diagnostics
+            .into_iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>()
+    };
+    assert!(codes(false, &[]).contains(&Code::NonTransactionalStatement));
+    let kimberlite = codes(true, &[]);
+    assert!(
+        !kimberlite.contains(&Code::NonTransactionalStatement),
+        "{kimberlite:?}"
+    );
+    assert!(
+        kimberlite.contains(&Code::DestructiveStatement),
+        "{kimberlite:?}"
+    );
+    assert!(
+        codes(true, &[("non-transactional-statement", "warning")])
+            .contains(&Code::NonTransactionalStatement)
+    );
+}

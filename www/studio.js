@@ -352,6 +352,8 @@ $('create').addEventListener('submit', (event) => {
     name,
     created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     template: $('new-template').value || 'blank',
+    // A Kimberlite project's templates are written in Kimberlite's SQL.
+    ...(project.options.target ? { target: project.options.target } : {}),
   });
   if (!created.ok) {
     $('create-result').replaceChildren(el('span', { class: 'error-text' }, ...prose(created.diagnostics[0].message)), ' ', ...prose(created.diagnostics[0].help));

@@ -141,7 +141,8 @@ export function openProject(dir = '.', options = {}) {
       tracker: tracking ? readText(trackerPath) ?? '' : null,
       lockPath: rel(lockPath),
       trackerPath: rel(trackerPath),
-      options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules, ...(pgVersion ? { pgVersion } : {}), ...(lintOnly ? { lintOnly } : {}), parserRules },
+      // `target`: a Kimberlite project's defaults (PostgreSQL's rules off, docs/lint.md).
+      options: { allowOutOfOrder: Boolean(options.allowOutOfOrder), rules: options.rules, ...(pgVersion ? { pgVersion } : {}), ...(lintOnly ? { lintOnly } : {}), parserRules, ...(target === 'kimberlite' ? { target } : {}) },
       ...extra,
     };
   }
@@ -624,7 +625,8 @@ export function openProject(dir = '.', options = {}) {
       // written under a mutex, so two at once cannot take one id.
       return withMutex(join(stateDir, '.create.lock'), () => {
         const existing = existsSync(migrationsDir) ? readdirSync(migrationsDir) : [];
-        const created = core.createMigration({ existing, name, created: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), author, ...(template ? { template } : {}) });
+        // A Kimberlite project's templates are written in Kimberlite's SQL.
+        const created = core.createMigration({ existing, name, created: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), author, ...(template ? { template } : {}), ...(target === 'kimberlite' ? { target } : {}) });
         if (!created.ok) {
           const [first] = created.diagnostics;
           throw new KmbError(first.code, first.message, { help: first.help, exitCode: 2 });

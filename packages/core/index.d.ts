@@ -281,7 +281,8 @@ export function lint(path: string, contents: Uint8Array | string, options?: { pg
 /** A template for a new migration's text (`migrationTemplates()` lists them). */
 export type TemplateName = 'blank' | 'table' | 'index' | 'column' | 'data';
 /** The next migration; `template` (default `blank`) gives its text SQL that passes every default lint rule as created. */
-export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null; template?: TemplateName }): Created;
+/** `target: 'kimberlite'`: the template's SQL written for Kimberlite (no CONCURRENTLY, no DROP INDEX, a primary key on every table). */
+export function createMigration(input: { existing: string[]; name: string; created: string; author?: string | null; template?: TemplateName; target?: 'postgresql' | 'kimberlite' }): Created;
 /** The templates `createMigration` takes, with what each writes. */
 export function migrationTemplates(): { name: TemplateName; description: string }[];
 /** The lock with the unlocked migrations (or only `ids`) added; refused while there are errors. */

@@ -144,7 +144,7 @@ function checkProject(model, targets, parserRules = true) {
     statements: false,
     ...(verdicts.length > 0 ? { external: verdicts.flatMap((v) => v.external) } : {}),
     // Only the targets' lint rules run: the others' findings are not shown.
-    options: { rules: layout.config.rules, lintOnly: [...wanted.keys()], parserRules, reuse: true, ...(layout.config.pgVersion ? { pgVersion: layout.config.pgVersion } : {}) },
+    options: { rules: layout.config.rules, lintOnly: [...wanted.keys()], parserRules, reuse: true, ...(layout.config.pgVersion ? { pgVersion: layout.config.pgVersion } : {}), ...(layout.config.target ? { target: layout.config.target } : {}) },
   });
   const found = new Map(targets.map((document) => [document.uri, []]));
   for (const diagnostic of report.diagnostics) {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::create::{Template, create_from_template};
+use crate::create::{Template, create_for};
 use crate::diagnostic::Code;
 use crate::migration::{lint_migration_with, parse_migration};
 use crate::plan::{RollbackTarget, plan_apply, plan_rollback};
@@ -462,7 +462,8 @@ pub fn ignore_fixes(text: JsValue, code: JsValue, position: JsValue) -> Result<J
     }
 }
 
-/// The next migration: `{ existing: string[], name, created, author? }`.
+/// The next migration: `{ existing: string[], name, created, author?, template?, target? }`
+/// (`target: "kimberlite"`: the template's SQL written for Kimberlite).
 #[wasm_bindgen(js_name = createMigration)]
 pub fn create(input: JsValue) -> Result<JsValue, JsValue> {
     if !input.is_object() {
@@ -492,13 +493,23 @@ pub fn create(input: JsValue) -> Result<JsValue, JsValue> {
             ))
         })?,
     };
+    let kimberlite = match optional_string(&input, "target")?.as_deref() {
+        None | Some("postgresql") => false,
+        Some("kimberlite") => true,
+        Some(other) => {
+            return Err(misuse(format!(
+                "`target` must be `postgresql` or `kimberlite`, not `{other}`"
+            )));
+        }
+    };
     let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
-    to_js(&CreatedDto::from(&create_from_template(
+    to_js(&CreatedDto::from(&create_for(
         &existing,
         &name,
         &created,
         author.as_deref(),
         template,
+        kimberlite,
     )))
 }
 
