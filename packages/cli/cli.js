@@ -313,7 +313,9 @@ async function main(argv, { out, write }) {
             if (phase === 'done') out(c.green(`ok`) + c.dim(` (${ms} ms)`));
             if (phase === 'failed') out(c.red('failed'));
           };
-      if (!values.json) out(`${c.bold(command === 'apply' ? 'Apply' : 'Rollback')} on ${database ? redact(database) : 'the embedded database (.kimberlite/dev-db)'}${values['dry-run'] ? ' (dry run)' : ''}`);
+      // The database as it will be reached: `kimberlite` and a Kimberlite project's default as the server's address.
+      const shown = database === 'kimberlite' || (!database && project.target === 'kimberlite') ? project.kimberliteServer : database;
+      if (!values.json) out(`${c.bold(command === 'apply' ? 'Apply' : 'Rollback')} on ${shown ? redact(shown) : 'the embedded database (.kimberlite/dev-db)'}${values['dry-run'] ? ' (dry run)' : ''}`);
       // Ctrl-C: the first cancels the statement running now and stops before
       // the next migration (the locks are released on the way out); a second
       // one exits at once.

@@ -56,6 +56,12 @@ export interface Project {
   pgVersion: string | null;
   /** The rule levels: `[migrations.lint.rules]` of kimberlite.toml, then the options' (which win). */
   rules: Options['rules'];
+  /** What the SQL is for: `[migrations] target` of kimberlite.toml (or the options'), `postgresql` by default. */
+  target: 'postgresql' | 'kimberlite';
+  /** The project's Kimberlite server, `kimberlite://` + kimberlite.toml's `[database] bind_address` (127.0.0.1:5432 by default). */
+  kimberliteServer: string;
+  /** `report()` with Kimberlite's own verdicts (`lint --target kimberlite`); needs the native helper kmb-kimberlite. */
+  kimberliteReport(extra?: { lintOnly?: string[] }): Promise<Report>;
   /** The report from the files (and `history`, when given), every lint rule included. */
   analyze(extra?: { history?: AppliedRecord[]; lintOnly?: string[]; parserRules?: boolean }): Report;
   /** The report without statements, every lint rule included (what `kmb migration lint` prints). */
@@ -95,6 +101,6 @@ export interface Project {
 }
 
 /** Opens a project folder (Node only). */
-export function openProject(dir?: string, options?: { migrationsDir?: string; stateDir?: string; allowOutOfOrder?: boolean; rules?: Options['rules']; pgVersion?: string }): Project;
+export function openProject(dir?: string, options?: { migrationsDir?: string; stateDir?: string; allowOutOfOrder?: boolean; rules?: Options['rules']; pgVersion?: string; target?: 'postgresql' | 'kimberlite' }): Project;
 
 export { KmbError } from 'kimberlite-migration';

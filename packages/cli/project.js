@@ -506,6 +506,8 @@ export function openProject(dir = '.', options = {}) {
     rules: options.rules,
     /** What `lint` checks the SQL for: `postgresql` or `kimberlite` (the options', else kimberlite.toml's). */
     target,
+    /** The project's Kimberlite server (`--database kimberlite`, and the default database of a project that targets Kimberlite). */
+    kimberliteServer,
 
     /** The report from files only (plus `history` when given). */
     analyze(extra = {}) {
