@@ -534,7 +534,9 @@ export function openProject(dir = '.', options = {}) {
     async kimberliteReport({ lintOnly } = {}) {
       const helper = requireHelper('Checking the migrations with Kimberlite\'s parser (--target kimberlite)');
       const input = readInput({ parserRules: true, ...(lintOnly ? { lintOnly } : {}) });
-      const external = await kimberliteFindings(core.analyze(input), { helper, only: lintOnly });
+      // The statements only: the lint rules run once, in the report below.
+      const statements = core.analyze({ ...input, options: { ...input.options, lintOnly: [], parserRules: false } });
+      const external = await kimberliteFindings(statements, { helper, only: lintOnly });
       return core.analyze({ ...input, statements: false, external });
     },
 
