@@ -172,9 +172,16 @@ for (const name of realProjects.filter((p) => p === 'lemmy' || p === 'kratos')) 
 }
 
 // Size.
-const wasmBytes = readFileSync(at('packages', 'core', 'kimberlite_migration_bg.wasm'));
-const gzip = gzipSync(wasmBytes, { level: 9 }).length;
-row('wasm size', `${(wasmBytes.length / 1024).toFixed(0)} KB raw, ${(gzip / 1024).toFixed(0)} KB gzip`, '<= 350 KB gzip', gzip <= 350 * 1024);
+// Two modules (docs/decisions.md, "Two modules"): the budget holds for each.
+const moduleSizes = ['kimberlite_migration_bg.wasm', 'kimberlite_migration_lint_bg.wasm'].map((file) => {
+  const bytes = readFileSync(at('packages', 'core', file));
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+});
+const kb = (n) => (n / 1024).toFixed(0);
+for (const [name, { raw, gzip }] of [['core', moduleSizes[0]], ['lint module (squawk)', moduleSizes[1]]]) {
+  row(`wasm size: ${name}`, `${kb(raw)} KB raw, ${kb(gzip)} KB gzip`, '<= 350 KB gzip', gzip <= 350 * 1024);
+}
+row('  both (a page that lints)', `${kb(moduleSizes[0].raw + moduleSizes[1].raw)} KB raw, ${kb(moduleSizes[0].gzip + moduleSizes[1].gzip)} KB gzip`, '', undefined);
 
 // Import plus instantiate in Node.
 const importMs = median(Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e',

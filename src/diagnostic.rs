@@ -231,6 +231,43 @@ impl Code {
         Code::BanCharField,
     ];
 
+    /// squawk's rules: the codes that are names of squawk's rules, run on
+    /// its parser (`lint::squawk`). A test checks this against squawk's own
+    /// list. (`unused-ignore` is squawk's too, but no rule: squawk reports
+    /// it whatever rules run.)
+    pub const SQUAWK: &'static [Code] = &[
+        Code::RequireConcurrentIndexCreation,
+        Code::RequireConcurrentIndexDeletion,
+        Code::ConstraintMissingNotValid,
+        Code::AddingFieldWithDefault,
+        Code::AddingForeignKeyConstraint,
+        Code::ChangingColumnType,
+        Code::AddingNotNullableField,
+        Code::AddingSerialPrimaryKeyField,
+        Code::DisallowedUniqueConstraint,
+        Code::AddingRequiredField,
+        Code::RequireConcurrentPartitionDetach,
+        Code::RequireConcurrentReindex,
+        Code::RenamingColumn,
+        Code::RenamingTable,
+        Code::RenamingObject,
+        Code::BanDropDatabase,
+        Code::BanTruncateCascade,
+        Code::BanCreateDomainWithConstraint,
+        Code::BanAlterDomainWithAddConstraint,
+        Code::IdentifierTooLong,
+        Code::BanDuplicateColumnAssignments,
+        Code::RequireLockTimeout,
+        Code::RequireStatementTimeout,
+        Code::PreferRobustStmts,
+        Code::PreferBigintOverInt,
+        Code::PreferBigintOverSmallint,
+        Code::PreferIdentity,
+        Code::PreferTextField,
+        Code::PreferTimestamptz,
+        Code::BanCharField,
+    ];
+
     /// The rules about PostgreSQL's transactions, locks and parser, which
     /// say nothing about a database without transactions and with locks of
     /// its own: off by default in a project that targets Kimberlite (a
@@ -255,6 +292,11 @@ impl Code {
         Code::SyntaxError,
         Code::LintSkipped,
     ];
+
+    /// Whether it is one of [`Code::SQUAWK`].
+    pub fn is_squawk(self) -> bool {
+        Code::SQUAWK.contains(&self)
+    }
 
     /// Whether it is one of [`Code::OPT_IN`].
     pub fn is_opt_in(self) -> bool {

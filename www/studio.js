@@ -24,7 +24,8 @@ const prose = (text) => String(text ?? '').split('`').map((part, index) => (inde
 let project = null;
 let lastReport = null;
 
-await ready();
+// The page itself lints nothing (core-worker.js does): the core alone.
+await ready({ lint: false });
 
 // ---- reading a folder or dropped files ----
 

@@ -37,7 +37,9 @@ const server = await build({
   // The LSP libraries are CommonJS and require Node's modules.
   banner: { js: "import { createRequire as __kmbRequire } from 'node:module'; const require = __kmbRequire(import.meta.url);" },
 });
+// The core and the lint module (squawk's parser and rules, loaded when lint first runs).
 copyFileSync(wasm, join(dist, 'kimberlite_migration_bg.wasm'));
+copyFileSync(join(root, 'packages', 'core', 'kimberlite_migration_lint_bg.wasm'), join(dist, 'kimberlite_migration_lint_bg.wasm'));
 
 // The licences of the npm packages inside the bundles (their notices must
 // travel with them; the comments that carry them are stripped by minifying).
@@ -54,6 +56,6 @@ const notices = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name,
 writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), `Packages bundled in dist/extension.js and dist/server.mjs:\n\n${notices.join('\n---\n\n')}`);
 copyFileSync(join(root, 'LICENSE'), join(here, 'LICENSE'));
 
-for (const file of ['extension.js', 'server.mjs', 'kimberlite_migration_bg.wasm', 'THIRD-PARTY-NOTICES.txt']) {
+for (const file of ['extension.js', 'server.mjs', 'kimberlite_migration_bg.wasm', 'kimberlite_migration_lint_bg.wasm', 'THIRD-PARTY-NOTICES.txt']) {
   console.log(`dist/${file}  ${(statSync(join(dist, file)).size / 1024).toFixed(0)} KB`);
 }

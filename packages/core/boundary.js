@@ -8,6 +8,7 @@
 // first makes a fresh instance from the same compiled module (milliseconds;
 // nothing of the old one is needed: every call is a whole job).
 import * as glue from './kimberlite_migration.js';
+import * as lintGlue from './kimberlite_migration_lint.js';
 
 let broken = false;
 /** Calls under way: a caller's getter may call the core again from inside a call. */
@@ -17,8 +18,66 @@ function restart() {
   const module = glue.__kmbModule();
   glue.__kmbForget();
   glue.initSync({ module });
+  glue.setSquawk(askLint);
   broken = false;
 }
+
+// The lint module: squawk's parser and rules, a WebAssembly module of their
+// own (crates/kmb-squawk) that only lint needs. The core asks it through
+// askLint, one section at a time; until it is loaded the answer is
+// `undefined` and the core reports `lint-skipped`. In Node it is loaded on
+// the first question (core.js gives the loader); a browser loads it in
+// ready(). A trap in it fails that one question and a fresh instance
+// answers the next.
+let lintLoader = null;
+let lintState = 'absent'; // 'unchecked', 'ready', 'broken'
+
+function askLint(text, settings) {
+  if (lintState === 'absent') {
+    if (lintLoader === null) return undefined;
+    lintLoader();
+  } else if (lintState === 'broken') {
+    const module = lintGlue.__kmbModule();
+    lintGlue.__kmbForget();
+    lintGlue.initSync({ module });
+    lintState = 'ready';
+  }
+  if (lintState === 'unchecked') lintChecked();
+  try {
+    return lintGlue.check(text, settings);
+  } catch (error) {
+    lintState = 'broken';
+    throw error;
+  }
+}
+
+/**
+ * Checks the lint module against the core, on the first question (the core
+ * is instantiated then; a browser may instantiate the lint module first).
+ */
+function lintChecked() {
+  if (lintGlue.protocol() !== glue.squawkProtocol()) {
+    throw new Error('kimberlite-migration: kimberlite_migration_lint_bg.wasm does not belong to this core (another version); reinstall the package');
+  }
+  lintState = 'ready';
+}
+
+/** Node: how to load the lint module synchronously, the first time lint needs it. */
+export function lintLoadedBy(load) {
+  lintLoader = () => {
+    lintGlue.initSync({ module: load() });
+    lintState = 'unchecked';
+  };
+}
+
+/** Browsers: fetches and instantiates the lint module (wasm-bindgen's init input). */
+export async function initLint(input) {
+  await lintGlue.default(input);
+  if (lintState === 'absent') lintState = 'unchecked';
+}
+
+/** Whether the lint module is instantiated. */
+export const lintReady = () => lintState !== 'absent';
 
 /** The core's export `name`, behind the boundary. */
 export function guarded(name) {
@@ -48,12 +107,29 @@ export function guarded(name) {
  * Returns whether it did.
  */
 export function releaseMemory(above = 64 * 1024 * 1024) {
-  if (depth > 0 || glue.__kmbMemoryBytes() <= above) return false;
-  restart();
-  return true;
+  if (depth > 0) return false;
+  let released = false;
+  if (glue.__kmbMemoryBytes() > above) {
+    restart();
+    released = true;
+  }
+  // The lint module's memory holds squawk's syntax trees (40 to 80 bytes a byte of a section).
+  if (lintState !== 'absent' && lintState !== 'broken' && lintGlue.__kmbMemoryBytes() > above) {
+    const module = lintGlue.__kmbModule();
+    lintGlue.__kmbForget();
+    lintGlue.initSync({ module });
+    released = true;
+  }
+  return released;
 }
 
 /** Instantiates the core synchronously from its bytes or compiled module. */
-export const initSync = glue.initSync;
+export function initSync(input) {
+  glue.initSync(input);
+  glue.setSquawk(askLint);
+}
 /** Fetches and instantiates the core (browsers). */
-export const init = glue.default;
+export async function init(input) {
+  await glue.default(input);
+  glue.setSquawk(askLint);
+}

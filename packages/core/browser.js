@@ -1,25 +1,43 @@
 // Browser entry: `await ready()` fetches and instantiates the WebAssembly
 // module once; every other export throws until it has. Calls go through the
 // boundary that survives traps (boundary.js).
-import { guarded, init, releaseMemory as releaseBoundaryMemory } from './boundary.js';
+import { guarded, init, initLint, releaseMemory as releaseBoundaryMemory } from './boundary.js';
 import { assemble } from './report.js';
 
 let started = null;
 let instantiated = false;
 
 /**
- * Loads the module. Call once before anything else; later calls return the
+ * Loads the modules. Call once before anything else; later calls return the
  * same promise. `input` is what wasm-bindgen's init takes, for example
  * `{ module_or_path: bytesOrUrlOrResponse }`; by default the `.wasm` next to
- * this file is fetched.
+ * this file is fetched. The lint module (squawk's parser and rules, which
+ * only lint needs) is fetched beside it from `input.lint` (the same forms
+ * as `module_or_path`), by default the `kimberlite_migration_lint_bg.wasm`
+ * next to this file; `lint: false` leaves it out, and lint then reports
+ * `lint-skipped` where squawk's rules would have run.
  */
 export function ready(input) {
-  started ??= init(
-    input ?? { module_or_path: new URL('./kimberlite_migration_bg.wasm', import.meta.url) },
-  ).then(() => {
+  const { lint, ...core } = input ?? {};
+  started ??= Promise.all([
+    init(core.module_or_path === undefined ? { module_or_path: new URL('./kimberlite_migration_bg.wasm', import.meta.url) } : core),
+    lint === false ? null : readyLint(lint),
+  ]).then(() => {
     instantiated = true;
   });
   return started;
+}
+
+let lintStarted = null;
+
+/**
+ * Loads the lint module alone, for a page that called `ready({ lint: false })`
+ * to show its first results sooner; `input` as `ready`'s `lint`. Later calls
+ * return the same promise.
+ */
+export function readyLint(input) {
+  lintStarted ??= initLint({ module_or_path: input ?? new URL('./kimberlite_migration_lint_bg.wasm', import.meta.url) });
+  return lintStarted;
 }
 
 function guard(name) {

@@ -1,11 +1,13 @@
 // The WebAssembly core, instantiated synchronously for Node, behind the
 // boundary that survives traps (boundary.js).
 import { readFileSync } from 'node:fs';
-import { guarded, initSync } from './boundary.js';
+import { guarded, initSync, lintLoadedBy } from './boundary.js';
 export { releaseMemory } from './boundary.js';
 import { assemble } from './report.js';
 
 initSync({ module: readFileSync(new URL('./kimberlite_migration_bg.wasm', import.meta.url)) });
+// squawk's parser and rules: read and compiled only when lint first needs them.
+lintLoadedBy(() => readFileSync(new URL('./kimberlite_migration_lint_bg.wasm', import.meta.url)));
 
 export const checksum = guarded('checksum');
 export const parseMigration = guarded('parseMigration');

@@ -268,8 +268,17 @@ export interface CodeInfo {
 /** An Error thrown for misuse of the API (wrong argument types). */
 export interface UsageError extends Error { code: 'invalid-argument' | 'not-ready' }
 
-/** Loads the WebAssembly module (browsers); resolves at once in Node. */
-export function ready(input?: { module_or_path: BufferSource | URL | string | Response | WebAssembly.Module }): Promise<void>;
+/**
+ * Loads the WebAssembly modules (browsers): the core from `module_or_path`,
+ * and the lint module (squawk's parser and rules) from `lint`, each by
+ * default the file next to the package's script; `lint: false` leaves the
+ * lint module out (squawk's rules are then reported as `lint-skipped`).
+ * Resolves at once in Node, where the lint module is loaded when lint first needs it.
+ */
+export function ready(input?: { module_or_path?: BufferSource | URL | string | Response | WebAssembly.Module; lint?: BufferSource | URL | string | Response | WebAssembly.Module | false }): Promise<void>;
+
+/** Loads the lint module alone, after `ready({ lint: false })` (browsers); resolves at once in Node. */
+export function readyLint(input?: BufferSource | URL | string | Response | WebAssembly.Module): Promise<void>;
 /** Parses every file, checks the folder, the lock and the tracker, in one call. */
 export function analyze(input: ProjectInput): Report;
 /** The Kimberlite-compatible checksum; null when the contents are not UTF-8. */

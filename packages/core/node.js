@@ -5,6 +5,8 @@ import * as wasm from './core.js';
 
 /** Resolves at once: in Node the module is ready when the import is. */
 export async function ready() {}
+/** Resolves at once: in Node the lint module is loaded when lint first needs it. */
+export async function readyLint() {}
 
 export const analyze = wasm.analyze;
 export const checksum = wasm.checksum;

@@ -42,7 +42,7 @@ pub struct LintContext<'a> {
 /// rules by their Down preset, ours all but `destructive-statement` (undoing
 /// is a rollback's job) and `no-transaction-multiple-statements` (about Up).
 pub fn runs_on_down(code: Code) -> bool {
-    if squawk::rule_of(code).is_some() || code.is_opt_in() {
+    if code.is_squawk() || code.is_opt_in() {
         return squawk::in_down_preset(code);
     }
     !matches!(
@@ -69,9 +69,7 @@ pub struct LintSettings {
 /// Whether a lint rule needs squawk's parser (squawk's rules,
 /// `syntax-error` and `lint-skipped`), so that `without_parser` leaves it out.
 pub fn needs_parser(code: Code) -> bool {
-    matches!(code, Code::SyntaxError | Code::LintSkipped)
-        || code.is_opt_in()
-        || squawk::rule_of(code).is_some()
+    matches!(code, Code::SyntaxError | Code::LintSkipped) || code.is_opt_in() || code.is_squawk()
 }
 
 impl LintContext<'_> {

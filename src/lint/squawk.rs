@@ -14,8 +14,7 @@
 //! that knows which objects exist before a migration. squawk's own `-- squawk-ignore`
 //! comments work as in squawk; ours work on these codes as on any other.
 
-use squawk_linter::{Linter as Squawk, LinterSettings, Rule};
-use squawk_syntax::SourceFile;
+use kmb_squawk::{Outcome, Settings};
 
 use super::schema::{Applied, Schema};
 use super::{Findings, LintContext};
@@ -405,9 +404,32 @@ fn without_wide_ignores(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// squawk's rule of a code, for the codes that are squawk's.
-pub fn rule_of(code: Code) -> Option<Rule> {
-    Rule::try_from(code.as_str()).ok()
+/// How the rules reach squawk: a function given one section and the
+/// settings, `None` when squawk is not there to ask.
+pub type Engine = fn(&str, &Settings) -> Option<Outcome>;
+
+/// squawk itself, linked in (native builds, feature `squawk`).
+#[cfg(feature = "squawk")]
+fn linked(text: &str, settings: &Settings) -> Option<Outcome> {
+    Some(kmb_squawk::check(text, settings))
+}
+
+static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+
+/// Sets how squawk is reached, once: the WebAssembly build, which leaves
+/// squawk out, asks the lint module through JavaScript (`src/wasm/`).
+/// Returns false when it was already set.
+pub fn set_engine(engine: Engine) -> bool {
+    ENGINE.set(engine).is_ok()
+}
+
+/// squawk's answer about one section, when it can be asked.
+fn ask(text: &str, settings: &Settings) -> Option<Outcome> {
+    #[cfg(feature = "squawk")]
+    let engine = *ENGINE.get_or_init(|| linked);
+    #[cfg(not(feature = "squawk"))]
+    let engine = *ENGINE.get()?;
+    engine(text, settings)
 }
 
 /// Runs the rules over one section: `text` starts `at` bytes into the whole
@@ -438,10 +460,42 @@ pub fn check_section(
     }
     let safe = without_wide_ignores(text);
     let text: &str = &safe;
-    let file = SourceFile::parse(text);
-    if syntax && let Some(error) = file.errors().first() {
-        let range = error.range();
-        let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+    let settings = Settings {
+        rules: Code::ALL
+            .iter()
+            .filter(|&&code| code.is_squawk())
+            .filter(|&&code| is_up || in_down_preset(code))
+            .filter(|&&code| !code.is_opt_in() || context.settings.opt_in.contains(&code))
+            .map(|code| code.as_str().to_string())
+            .collect(),
+        assume_in_transaction: context.transactional,
+        pg_version: context.settings.pg_version.clone(),
+    };
+    let outcome = match ask(text, &settings) {
+        Some(Outcome {
+            failed: Some(why), ..
+        }) => Err(why),
+        Some(outcome) => Ok(outcome),
+        None => Err("the lint module, which holds squawk's parser, is not loaded".to_string()),
+    };
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(why) => {
+            found.push(context.diagnostic(
+                Code::LintSkipped,
+                Span::new(at, at),
+                format!(
+                    "squawk's rules did not check the {} section of {}: {why}; only the token rules checked it.",
+                    if is_up { "Up" } else { "Down" },
+                    context.label,
+                ),
+                "In a browser, await ready() before linting: it loads the lint module too. Elsewhere, report this as a bug with the file.",
+            ));
+            return;
+        }
+    };
+    if syntax && let Some(error) = &outcome.syntax_error {
+        let (start, end) = (error.start as usize, error.end as usize);
         found.push(context.diagnostic(
             Code::SyntaxError,
             Span::new(at + start, at + end.max(start)),
@@ -449,30 +503,15 @@ pub fn check_section(
                 "squawk's PostgreSQL parser cannot read the {} section of {} here ({}); the lock rules did not check what follows.",
                 if is_up { "Up" } else { "Down" },
                 context.label,
-                error.message()
+                error.message
             ),
             "Check the SQL near this point. If PostgreSQL accepts it (newer syntax), ignore this with `-- kimberlite:ignore syntax-error` above the statement.",
         ));
     }
-    let rules = Code::ALL
-        .iter()
-        .filter(|&&code| is_up || in_down_preset(code))
-        .filter(|&&code| !code.is_opt_in() || context.settings.opt_in.contains(&code))
-        .filter_map(|&code| rule_of(code));
-    let mut linter = Squawk::from(rules);
-    linter.settings = LinterSettings {
-        assume_in_transaction: context.transactional,
-        pg_version: context
-            .settings
-            .pg_version
-            .as_deref()
-            .and_then(|version| version.parse().ok())
-            .unwrap_or_default(),
-    };
     // Made only when a finding needs it: most sections have none.
     let statements = std::cell::OnceCell::new();
-    for violation in linter.lint(&file, text) {
-        let name = violation.code.to_string();
+    for violation in outcome.violations {
+        let name = violation.code;
         // squawk names it `prefer-timestamp-tz` and accepts
         // `prefer-timestamptz`, the name its documentation uses (and ours).
         let code = match name.as_str() {
@@ -482,8 +521,7 @@ pub fn check_section(
         let Some(code) = code else {
             continue;
         };
-        let range = violation.text_range;
-        let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+        let (start, end) = (violation.start as usize, violation.end as usize);
         let read = || {
             statements.get_or_init(|| {
                 Statements::of(text, context.schema, context.settings.pg_version.as_deref())
@@ -511,14 +549,8 @@ pub fn check_section(
                 .edits
                 .into_iter()
                 .map(|edit| {
-                    let (start, end) = (
-                        usize::from(edit.text_range.start()),
-                        usize::from(edit.text_range.end()),
-                    );
-                    (
-                        Span::new(at + start, at + end),
-                        edit.text.unwrap_or_default(),
-                    )
+                    let (start, end) = (edit.start as usize, edit.end as usize);
+                    (Span::new(at + start, at + end), edit.text)
                 })
                 .collect();
             (fix.title, edits)
@@ -539,5 +571,24 @@ pub fn check_section(
             diagnostic = diagnostic.with_fix(title, edits, context.index);
         }
         found.push(diagnostic);
+    }
+}
+
+#[cfg(all(test, feature = "squawk"))]
+mod tests {
+    use super::*;
+
+    /// [`Code::SQUAWK`] is exactly the codes squawk has a rule for: the
+    /// WebAssembly build, which leaves squawk out, relies on that list.
+    #[test]
+    fn squawk_codes_are_squawk_rules() {
+        for &code in Code::ALL {
+            assert_eq!(
+                code.is_squawk(),
+                kmb_squawk::is_rule(code.as_str()),
+                "{}",
+                code.as_str()
+            );
+        }
     }
 }

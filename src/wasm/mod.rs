@@ -6,6 +6,7 @@
 
 mod alloc;
 pub mod dto;
+mod squawk;
 
 use js_sys::{Array, Reflect, Uint8Array};
 use serde::Serialize;

@@ -55,6 +55,36 @@ test('the core package: no dependencies, works alone in Node', () => {
   console.log(`# core installed alone: ${(sizeOf(join(dir, 'node_modules')) / 1024).toFixed(0)} KB`);
 });
 
+test('the core package: the lint module is read only when lint needs it, and a missing one is a finding, not a crash', () => {
+  const dir = installAlone('core-nolint', ['kimberlite-migration']);
+  const lintModule = join(dir, 'node_modules', 'kimberlite-migration', 'kimberlite_migration_lint_bg.wasm');
+  const script = `
+    import { analyze, lint } from 'kimberlite-migration';
+    const file = { path: 'migrations/0001_a.sql', contents: 'CREATE INDEX i ON t (c);\\nDELETE FROM t;\\n-- Down Migration\\nDROP INDEX i;\\n' };
+    const codes = (found) => found.map((d) => d.code);
+    // Validate's view (parserRules: false) first: the lint module is not needed.
+    const integrity = codes(analyze({ files: [file], options: { parserRules: false } }).diagnostics);
+    const full = lint(file.path, file.contents);
+    console.log(JSON.stringify({ integrity, lint: codes(full), skipped: full.filter((d) => d.code === 'lint-skipped').map((d) => d.message) }));
+  `;
+  const runIt = () => {
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    return JSON.parse(run.stdout);
+  };
+  const whole = runIt();
+  assert.deepEqual(whole.integrity, ['destructive-statement']);
+  assert.deepEqual(whole.lint, ['require-concurrent-index-creation', 'destructive-statement', 'require-concurrent-index-deletion']);
+  // Without the lint module (a broken install): the token rules still run,
+  // and squawk's say, per section, that they did not and why.
+  rmSync(lintModule);
+  const without = runIt();
+  assert.deepEqual(without.integrity, whole.integrity);
+  assert.deepEqual(without.lint, ['lint-skipped', 'destructive-statement', 'lint-skipped']);
+  assert.match(without.skipped[0], /squawk's rules did not check the Up section of migration 1 \(0001_a\.sql\): the lint module failed \(ENOENT[^)]*kimberlite_migration_lint_bg\.wasm/);
+});
+
 test('the language server package: the core and the LSP libraries, no database', () => {
   const dir = installAlone('lsp', ['kimberlite-migration', 'kimberlite-migration-lsp']);
   const packages = installed(dir);

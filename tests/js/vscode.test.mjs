@@ -197,7 +197,7 @@ test('the packaged .vsix: small, bundled, no database, and its server answers on
   console.log(`# ${relative(root, VSIX)}: ${(size / 1024).toFixed(0)} KB`);
   assert.ok(size < 2 * 1024 * 1024, `${size} bytes`);
   const entries = execFileSync('unzip', ['-Z1', VSIX], { encoding: 'utf8' }).trim().split('\n');
-  for (const file of ['extension/package.json', 'extension/readme.md', 'extension/LICENSE.txt', 'extension/dist/THIRD-PARTY-NOTICES.txt', 'extension/dist/extension.js', 'extension/dist/server.mjs', 'extension/dist/kimberlite_migration_bg.wasm']) {
+  for (const file of ['extension/package.json', 'extension/readme.md', 'extension/LICENSE.txt', 'extension/dist/THIRD-PARTY-NOTICES.txt', 'extension/dist/extension.js', 'extension/dist/server.mjs', 'extension/dist/kimberlite_migration_bg.wasm', 'extension/dist/kimberlite_migration_lint_bg.wasm']) {
     assert.ok(entries.includes(file), `${file} in ${entries.join(', ')}`);
   }
   assert.deepEqual(entries.filter((e) => /node_modules|pglite|\/src\/|build\.mjs/.test(e)), []);
