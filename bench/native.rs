@@ -73,6 +73,8 @@ fn main() {
                     .map(|(path, contents)| SourceFile { path, contents })
                     .collect();
                 let mut input = Input::new(sources, lock.as_deref(), tracker.as_deref());
+                // The same work as the wasm `analyze`, whose report carries no statements.
+                input.options.report_only = true;
                 // KMB_LINT_ONLY=<path>: lint that file only, findings only (the editor's call).
                 if let Ok(only) = std::env::var("KMB_LINT_ONLY") {
                     input.options.lint_only = Some(vec![only]);

@@ -131,13 +131,18 @@ pub struct Migration {
 }
 
 impl Migration {
-    /// Drops the statements of a file too large to hand over, and says why
-    /// with `file-too-large` (`why` completes "{label} ...").
-    pub fn drop_statements(&mut self, why: &str) {
+    /// Drops the statements; `down` still says whether there is a Down section.
+    pub fn forget_statements(&mut self) {
         self.up = Vec::new();
         if let Some(down) = &mut self.down {
             *down = Vec::new();
         }
+    }
+
+    /// Drops the statements of a file too large to hand over, and says why
+    /// with `file-too-large` (`why` completes "{label} ...").
+    pub fn drop_statements(&mut self, why: &str) {
+        self.forget_statements();
         let label = self.label();
         self.diagnostics.push(
             Diagnostic::new(Code::FileTooLarge, &self.path, format!("{label} {why}, so its statements were not split out (its findings are complete)."))

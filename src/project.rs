@@ -104,6 +104,11 @@ pub struct Options {
     /// The caller reads findings only, no statements: a file too large to
     /// split into statements is not reported as such.
     pub findings_only: bool,
+    /// The caller reads the report, not the statements (the wasm `analyze`,
+    /// whose report never carries them): each file's statements are dropped
+    /// once the schema model has read them, so memory holds one file's at a
+    /// time, not the project's. Plans need them, and leave this off.
+    pub report_only: bool,
     /// The project targets Kimberlite: without Kimberlite's own findings
     /// (`Input::kimberlite_checked`), the report says that they are missing
     /// (`kimberlite-not-checked`).
@@ -783,6 +788,10 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
             }) {
                 schema.apply(&statement.text);
             }
+        }
+        let mut migration = migration;
+        if input.options.report_only {
+            migration.forget_statements();
         }
         parsed.push(migration);
     }

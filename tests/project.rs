@@ -569,3 +569,43 @@ fn templates_pass_every_default_rule() {
     }
     assert_eq!(Template::parse("view"), None);
 }
+
+/// `report_only` (what the wasm `analyze` sets: its report carries no
+/// statements) drops each file's statements once the schema model has read
+/// them, and changes nothing else: the findings that depend on earlier
+/// files' schema are the same.
+#[test]
+fn report_only_changes_only_the_statements() {
+    let (project, _) = three_files();
+    let project = project
+        .file(
+            "migrations/0004_index_users.sql",
+            "CREATE INDEX users_id ON users (id);\nALTER TABLE users ALTER COLUMN email TYPE varchar(10);\nDELETE FROM users;\n",
+        )
+        .file("migrations/0005_up_only.sql", "SELECT 1;\n");
+    let plain = project.analyze();
+    let mut only = project.clone();
+    only.options.report_only = true;
+    let only = only.analyze();
+    let codes: Vec<Code> = plain.diagnostics.iter().map(|d| d.code).collect();
+    assert!(
+        codes.contains(&Code::RequireConcurrentIndexCreation),
+        "{codes:?}"
+    );
+    assert!(codes.contains(&Code::ChangingColumnType), "{codes:?}");
+    let mut expected = plain.clone();
+    for migration in &mut expected.migrations {
+        if let Some(file) = &mut migration.file {
+            assert!(!file.up.is_empty());
+            file.forget_statements();
+        }
+    }
+    assert_eq!(only, expected);
+    // A Down section is still told from none.
+    let downs: Vec<bool> = only
+        .migrations
+        .iter()
+        .map(|m| m.file.as_ref().unwrap().down.is_some())
+        .collect();
+    assert_eq!(downs, [true, true, false, false, false]);
+}

@@ -281,7 +281,9 @@ thread_local! {
 pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
     let project = read_project(&input)?;
     let reuse = project.rest.options.as_ref().and_then(|o| o.reuse) == Some(true);
-    let (input, problems) = project.input();
+    let (mut input, problems) = project.input();
+    // The report carries no statements (report.js parses a file's when they are read).
+    input.options.report_only = true;
     let mut report = if reuse {
         PREFIXES.with_borrow_mut(|cache| crate::project::analyze_reusing(&input, Some(cache)))
     } else {
