@@ -2,7 +2,8 @@
 //! plans never panic, and `ok` means no error. Linting the middle file with
 //! a prefix cache (`analyze_reusing`, as an editor does) gives the report
 //! `analyze` gives, on a first call and on one that reuses it after the
-//! middle file changed.
+//! middle file changed. With `report_only` (the wasm `analyze`) the report
+//! is the same but for the statements it drops.
 #![no_main]
 
 use kimberlite_migration::plan::{RollbackTarget, plan_apply, plan_rollback};
@@ -32,6 +33,15 @@ fuzz_target!(|data: &[u8]| {
     ];
     let report = analyze(&Input::new(files.clone(), lock, tracker));
     assert_eq!(report.ok, report.summary.errors == 0);
+    let mut report_only = Input::new(files.clone(), lock, tracker);
+    report_only.options.report_only = true;
+    let mut expected = report.clone();
+    for migration in &mut expected.migrations {
+        if let Some(file) = &mut migration.file {
+            file.forget_statements();
+        }
+    }
+    assert_eq!(analyze(&report_only), expected);
     let _ = plan_apply(&report, None, true);
     let _ = plan_rollback(&report, RollbackTarget::Steps(1));
     let mut cache = PrefixCache::default();
