@@ -219,13 +219,22 @@ test('the packaged .vsix: small, bundled, no database, and its server answers on
     Module._load = load;
   }
 
-  const project = workspaceWith({ 'kimberlite.toml': '', 'migrations/0001_a.sql': '-- Migration: A\nCREATE TABLE a (id BIGINT);\nCREATE INDEX a_id ON a (id);\nDELETE FROM accounts;\n-- Down Migration\nDROP TABLE a;\n' });
+  const project = workspaceWith({ 'kimberlite.toml': '', 'migrations/0001_a.sql': '-- Migration: A\nCREATE TABLE a (id BIGINT);\nCREATE INDEX a_id ON a (id);\nDELETE FROM accounts;\nCREATE INDEX accounts_id ON accounts (id);\n-- Down Migration\nDROP TABLE a;\n' });
   const child = spawn(process.execPath, [join(unpacked, 'extension', 'dist', 'server.mjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
   const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
   const uri = pathToFileURL(join(project, 'migrations', '0001_a.sql')).href;
-  const published = new Promise((resolve) => connection.onNotification('textDocument/publishDiagnostics', (params) => params.uri === uri && resolve(params)));
+  // The token rules first; squawk's (the lint module, beside server.mjs) in the same or a later publish.
+  const publishes = [];
+  let squawked;
+  const squawkedOnce = new Promise((resolve) => { squawked = resolve; });
+  const published = new Promise((resolve) => connection.onNotification('textDocument/publishDiagnostics', (params) => {
+    if (params.uri !== uri) return;
+    publishes.push(params);
+    resolve(params);
+    if (params.diagnostics.some((d) => d.code === 'require-concurrent-index-creation')) squawked(params);
+  }));
   connection.listen();
   try {
     const init = await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(project).href, capabilities: {} });
@@ -234,6 +243,10 @@ test('the packaged .vsix: small, bundled, no database, and its server answers on
     connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text: readFileSync(fileURLToPath(uri), 'utf8') } });
     const { diagnostics } = await published;
     assert.ok(diagnostics.some((d) => d.code === 'destructive-statement' && d.range.start.line === 3), JSON.stringify(diagnostics));
+    const full = await Promise.race([squawkedOnce, new Promise((resolve) => setTimeout(() => resolve(null), 20000))]);
+    assert.ok(full, `no publish had squawk's finding: ${JSON.stringify(publishes)}`);
+    assert.ok(full.diagnostics.some((d) => d.code === 'require-concurrent-index-creation' && d.range.start.line === 4), JSON.stringify(full.diagnostics));
+    assert.ok(!full.diagnostics.some((d) => d.code === 'lint-skipped'), JSON.stringify(full.diagnostics));
     // Ended as an editor ends it: no message is being written when the pipes close.
     await connection.sendRequest('shutdown');
     connection.sendNotification('exit');
