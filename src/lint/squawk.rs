@@ -443,19 +443,21 @@ pub fn check_section(
     syntax: bool,
     found: &mut Findings,
 ) {
+    let section = if is_up { "Up" } else { "Down" };
+    let skipped = |found: &mut Findings, message: String, help: &str| {
+        found.push(context.diagnostic(Code::LintSkipped, Span::new(at, at), message, help));
+    };
     if text.len() > MAX_SECTION_BYTES {
-        found.push(context.diagnostic(
-            Code::LintSkipped,
-            Span::new(at, at),
+        skipped(
+            found,
             format!(
-                "The {} section of {} is {} KiB, more than the {} KiB the lock rules read; only the token rules checked it.",
-                if is_up { "Up" } else { "Down" },
+                "The {section} section of {} is {} KiB, more than the {} KiB the lock rules read; only the token rules checked it.",
                 context.label,
                 text.len() >> 10,
                 MAX_SECTION_BYTES >> 10
             ),
             "Keep schema changes in migrations of their own, apart from data loads, so that they are checked.",
-        ));
+        );
         return;
     }
     let safe = without_wide_ignores(text);
@@ -472,25 +474,21 @@ pub fn check_section(
         pg_version: context.settings.pg_version.clone(),
     };
     let outcome = match ask(text, &settings) {
-        Some(Outcome {
-            failed: Some(why), ..
-        }) => Err(why),
-        Some(outcome) => Ok(outcome),
-        None => Err("the lint module, which holds squawk's parser, is not loaded".to_string()),
-    };
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(why) => {
-            found.push(context.diagnostic(
-                Code::LintSkipped,
-                Span::new(at, at),
+        Some(outcome) if outcome.failed.is_none() => outcome,
+        answer => {
+            let why = answer
+                .and_then(|outcome| outcome.failed)
+                .unwrap_or_else(|| {
+                    "the lint module, which holds squawk's parser, is not loaded".to_string()
+                });
+            skipped(
+                found,
                 format!(
-                    "squawk's rules did not check the {} section of {}: {why}; only the token rules checked it.",
-                    if is_up { "Up" } else { "Down" },
-                    context.label,
+                    "squawk's rules did not check the {section} section of {}: {why}; only the token rules checked it.",
+                    context.label
                 ),
-                "In a browser, await ready() before linting: it loads the lint module too. Elsewhere, report this as a bug with the file.",
-            ));
+                "In a browser, `await ready()` loads the lint module (or `readyLint()` after `ready({ lint: false })`); in Node, check that kimberlite_migration_lint_bg.wasm is installed beside the package's other files. If it is, report this as a bug with the file.",
+            );
             return;
         }
     };
@@ -500,8 +498,7 @@ pub fn check_section(
             Code::SyntaxError,
             Span::new(at + start, at + end.max(start)),
             format!(
-                "squawk's PostgreSQL parser cannot read the {} section of {} here ({}); the lock rules did not check what follows.",
-                if is_up { "Up" } else { "Down" },
+                "squawk's PostgreSQL parser cannot read the {section} section of {} here ({}); the lock rules did not check what follows.",
                 context.label,
                 error.message
             ),
