@@ -211,7 +211,15 @@ pub fn parse_migration(path: &str, contents: &[u8]) -> Migration {
 
 /// [`parse_migration`] with the project's lint settings.
 pub fn parse_migration_with(path: &str, contents: &[u8], settings: &LintSettings) -> Migration {
-    parse_in_project(path, contents, settings, &Schema::default(), true, true)
+    parse_in_project(
+        path,
+        contents,
+        settings,
+        &Schema::default(),
+        true,
+        true,
+        true,
+    )
 }
 
 /// [`parse_migration_with`] for a migration of a project: its lint rules
@@ -220,6 +228,10 @@ pub fn parse_migration_with(path: &str, contents: &[u8], settings: &LintSettings
 /// language server, saves the others' time). With `hand_over` unset the
 /// caller reads findings only: a file too large to split into statements is
 /// then not reported as such (`file-too-large` is about handing them over).
+/// With `store` unset the statements are not stored (`up` and `down` are
+/// empty, a Down section still told from none), for a caller that would
+/// drop them unread; the limits on what is handed over are checked as if
+/// they were.
 pub fn parse_in_project(
     path: &str,
     contents: &[u8],
@@ -227,10 +239,12 @@ pub fn parse_in_project(
     schema: &Schema,
     lint: bool,
     hand_over: bool,
+    store: bool,
 ) -> Migration {
     let purpose = Purpose {
         hash: true,
         keep_statements: true,
+        store,
         lint,
         hand_over,
     };
@@ -252,6 +266,7 @@ pub fn lint_migration_with(path: &str, contents: &[u8], settings: &LintSettings)
     let purpose = Purpose {
         hash: false,
         keep_statements: false,
+        store: false,
         lint: true,
         hand_over: false,
     };
@@ -265,6 +280,9 @@ struct Purpose {
     hash: bool,
     /// Keep the statements (within the limits).
     keep_statements: bool,
+    /// Store the statements kept; else they are counted against the limits
+    /// as if kept, and dropped (see [`parse_in_project`]).
+    store: bool,
     /// Run the lint rules.
     lint: bool,
     /// The statements are handed over: a file too large to split is
@@ -517,6 +535,7 @@ impl<'a, 'm> Parser<'a, 'm> {
         let Purpose {
             hash,
             keep_statements,
+            store,
             lint,
             hand_over,
         } = purpose;
@@ -552,7 +571,7 @@ impl<'a, 'm> Parser<'a, 'm> {
             schema,
         };
         let mut linter = Linter::new(context, lint);
-        self.read_sections(&scan, body, keep_statements, &mut linter);
+        self.read_sections(&scan, body, keep_statements && store, &mut linter);
         if keep_statements && self.kept > MAX_KEPT_STATEMENTS && !hand_over {
             self.migration.up.clear();
             if let Some(down) = &mut self.migration.down {

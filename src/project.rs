@@ -760,6 +760,11 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
                 key.0
             });
         let known = file_key.and_then(|key| cache.as_deref_mut()?.files.remove(&key));
+        // Nothing after the last file linted reads the schema.
+        let schema_reads = last_linted.is_some_and(|last| at < last) && read_later(at);
+        // A report without statements stores only what the schema model
+        // reads (and what a cache keeps for a later call).
+        let store = !input.options.report_only || schema_reads || file_key.is_some();
         let migration = known.unwrap_or_else(|| {
             parse_in_project(
                 file.path,
@@ -768,17 +773,13 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
                 &schema,
                 lint,
                 !input.options.findings_only,
+                store,
             )
         });
         if let Some(key) = file_key {
             kept_files.insert(key, migration.clone());
         }
-        // Nothing after the last file linted reads the schema.
-        let statements = if last_linted.is_some_and(|last| at < last) && read_later(at) {
-            &migration.up[..]
-        } else {
-            &[]
-        };
+        let statements = if schema_reads { &migration.up[..] } else { &[] };
         for statement in statements {
             let verb = statement.keyword_ranges.words(&statement.text).next();
             if verb.is_some_and(|verb| {
