@@ -128,6 +128,10 @@ pub struct Migration {
     pub body_range: Option<Range>,
     /// This file's own findings.
     pub diagnostics: Vec<Diagnostic>,
+    /// Each statement's `-- kimberlite:ignore` codes, where it has any:
+    /// also when the statements are not kept (too many, too large, or a
+    /// report without them), for the findings made about the file later.
+    pub silenced: Vec<(Span, Vec<Code>)>,
 }
 
 impl Migration {
@@ -355,6 +359,7 @@ fn parse(
         body_span: None,
         body_range: None,
         diagnostics,
+        silenced: Vec::new(),
     };
 
     let Ok(full_text) = std::str::from_utf8(contents) else {
@@ -404,11 +409,8 @@ fn parse(
         settings,
         schema,
     );
-    let silencer = Silencer {
-        path: migration.path.clone(),
-        file_codes: migration.directives.ignore_file.clone(),
-        statements: silenced,
-    };
+    migration.silenced = silenced;
+    let silencer = Silencer::of(&migration);
     migration.diagnostics.retain(|d| !silencer.silences(d));
     if too_large_to_keep && hand_over {
         migration.drop_statements(&format!(
@@ -434,13 +436,7 @@ impl Silencer {
         Silencer {
             path: migration.path.clone(),
             file_codes: migration.directives.ignore_file.clone(),
-            statements: migration
-                .up
-                .iter()
-                .chain(migration.down.iter().flatten())
-                .filter(|s| !s.ignored.is_empty())
-                .map(|s| (s.span, s.ignored.clone()))
-                .collect(),
+            statements: migration.silenced.clone(),
         }
     }
 

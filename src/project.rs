@@ -202,6 +202,21 @@ pub struct Input<'a> {
     /// Whether `external` holds Kimberlite's verdicts on every statement
     /// (the native helper ran), even when it refused none.
     pub kimberlite_checked: bool,
+    /// Where the files' bytes come from when the caller does not hold them
+    /// all at once (the wasm `analyze`, which copies each file into its
+    /// memory as it reads it): called with a file's index in `files`, whose
+    /// `contents` are then not read. A cache is not used with it.
+    pub load: Option<Loader<'a>>,
+}
+
+/// A file's bytes by its index in [`Input::files`] (see [`Input::load`]).
+#[derive(Clone, Copy)]
+pub struct Loader<'a>(pub &'a dyn Fn(usize) -> Vec<u8>);
+
+impl std::fmt::Debug for Loader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Loader")
+    }
 }
 
 /// How far Kimberlite got with a statement it refused.
@@ -319,6 +334,15 @@ impl<'a> Input<'a> {
             unreadable: Vec::new(),
             external: Vec::new(),
             kimberlite_checked: false,
+            load: None,
+        }
+    }
+
+    /// The bytes of `files[index]`, from [`Input::load`] when it is set.
+    fn contents(&self, index: usize) -> std::borrow::Cow<'a, [u8]> {
+        match self.load {
+            Some(Loader(load)) => std::borrow::Cow::Owned(load(index)),
+            None => std::borrow::Cow::Borrowed(self.files[index].contents),
         }
     }
 }
@@ -552,6 +576,8 @@ pub fn analyze(input: &Input<'_>) -> Report {
 /// is the same as `analyze`'s.
 pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Report {
     let mut diagnostics = Vec::new();
+    // A cache's keys are made of the files' bytes, which a loader does not hold.
+    let cache = cache.filter(|_| input.load.is_none());
     let parsed = parse_in_order(input, cache);
     let (mut by_id, silencers) = by_id(parsed, &mut diagnostics);
     diagnostics.extend(input.unreadable.iter().map(Unreadable::diagnostic));
@@ -570,10 +596,24 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
             .at_file_start(),
         );
     }
-    diagnostics.extend(input.external.iter().filter_map(|finding| {
-        let file = input.files.iter().find(|file| file.path == finding.path)?;
-        finding.diagnostic(std::str::from_utf8(file.contents).ok()?)
-    }));
+    // Each file read once for its findings (they come file by file).
+    let mut last: Option<(usize, std::borrow::Cow<'_, [u8]>)> = None;
+    for finding in &input.external {
+        let Some(at) = input
+            .files
+            .iter()
+            .position(|file| file.path == finding.path)
+        else {
+            continue;
+        };
+        if last.as_ref().is_none_or(|(read, _)| *read != at) {
+            last = Some((at, input.contents(at)));
+        }
+        let text = last
+            .as_ref()
+            .and_then(|(_, bytes)| std::str::from_utf8(bytes).ok());
+        diagnostics.extend(text.and_then(|text| finding.diagnostic(text)));
+    }
     // An unreadable file still holds its id: no gap is reported for it.
     let unreadable_ids: Vec<u32> = input
         .unreadable
@@ -648,10 +688,11 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
 fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec<Migration> {
     // In the order they apply, each linted knowing the schema the ones
     // before it built.
-    let mut files: Vec<&SourceFile<'_>> = input
+    let mut files: Vec<(usize, &SourceFile<'_>)> = input
         .files
         .iter()
-        .filter(|file| file_name_of(file.path).ends_with(".sql"))
+        .enumerate()
+        .filter(|(_, file)| file_name_of(file.path).ends_with(".sql"))
         .collect();
     let order = |file: &SourceFile<'_>| {
         let name = file_name_of(file.path);
@@ -661,7 +702,9 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
             file.path.to_string(),
         )
     };
-    files.sort_by_cached_key(|file| order(file));
+    files.sort_by_cached_key(|(_, file)| order(file));
+    // Each file's index in `input.files`, for `Input::contents`.
+    let (indices, files): (Vec<usize>, Vec<&SourceFile<'_>>) = files.into_iter().unzip();
     let mut schema = Schema::default();
     let mut parsed: Vec<Migration> = Vec::with_capacity(files.len());
     // Consecutive files with the same slug are one change split into parts
@@ -768,7 +811,7 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
         let migration = known.unwrap_or_else(|| {
             parse_in_project(
                 file.path,
-                file.contents,
+                &input.contents(indices[at]),
                 &input.options.lint,
                 &schema,
                 lint,

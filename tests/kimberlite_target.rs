@@ -123,6 +123,13 @@ fn an_ignore_comment_or_a_setting_silences_it() {
         )
         .is_empty()
     );
+    // Also in a report without statements (the wasm `analyze`, which keeps
+    // none): the ignore comments are the file's, not its statements'.
+    let report_only = Options {
+        report_only: true,
+        ..Options::default()
+    };
+    assert!(report_with(&text, vec![finding(KimberliteStage::Parse)], report_only).is_empty());
     let (options, problems) = Options::from_rules(&[("kimberlite-unsupported", "warning")]);
     assert!(problems.is_empty());
     let plain = self::text();

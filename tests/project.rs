@@ -609,3 +609,49 @@ fn report_only_changes_only_the_statements() {
         .collect();
     assert_eq!(downs, [true, true, false, false, false]);
 }
+
+/// With `load` (the wasm `analyze`, which copies each file in as it reads
+/// it) the report is the one the same bytes in `files` give.
+#[test]
+fn loading_files_one_at_a_time_changes_no_report() {
+    use kimberlite_migration::project::{Input, Loader, SourceFile, analyze};
+    let (project, texts) = three_files();
+    let project = project.file(
+        "migrations/0004_index_users.sql",
+        "CREATE INDEX users_id ON users (id);\nDELETE FROM users;\n",
+    );
+    let lock = lock_of(&[lock_entry(1, "Add users table", &texts[0])]);
+    let with_bytes: Vec<SourceFile> = project
+        .files
+        .iter()
+        .map(|(path, contents)| SourceFile { path, contents })
+        .collect();
+    let empty: Vec<SourceFile> = project
+        .files
+        .iter()
+        .map(|(path, _)| SourceFile {
+            path,
+            contents: b"",
+        })
+        .collect();
+    let reads = std::cell::Cell::new(0);
+    let load = |index: usize| {
+        reads.set(reads.get() + 1);
+        project.files[index].1.clone()
+    };
+    let mut plain = Input::new(with_bytes, Some(&lock), None);
+    plain.options.report_only = true;
+    let mut loaded = Input::new(empty, Some(&lock), None);
+    loaded.options.report_only = true;
+    loaded.load = Some(Loader(&load));
+    let expected = analyze(&plain);
+    assert!(
+        expected
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::RequireConcurrentIndexCreation)
+    );
+    assert_eq!(analyze(&loaded), expected);
+    // Each file read once.
+    assert_eq!(reads.get(), project.files.len());
+}

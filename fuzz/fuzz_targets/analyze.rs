@@ -3,11 +3,14 @@
 //! a prefix cache (`analyze_reusing`, as an editor does) gives the report
 //! `analyze` gives, on a first call and on one that reuses it after the
 //! middle file changed. With `report_only` (the wasm `analyze`) the report
-//! is the same but for the statements it drops.
+//! is the same but for the statements it drops, and so it is with each
+//! file's bytes loaded as it is read (`Input::load`).
 #![no_main]
 
 use kimberlite_migration::plan::{RollbackTarget, plan_apply, plan_rollback};
-use kimberlite_migration::project::{Input, PrefixCache, SourceFile, analyze, analyze_reusing};
+use kimberlite_migration::project::{
+    Input, Loader, PrefixCache, SourceFile, analyze, analyze_reusing,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -42,6 +45,19 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert_eq!(analyze(&report_only), expected);
+    // The same, each file's bytes loaded as it is read.
+    let load = |index: usize| files[index].contents.to_vec();
+    let empty = files
+        .iter()
+        .map(|file| SourceFile {
+            path: file.path,
+            contents: b"",
+        })
+        .collect();
+    let mut loaded = Input::new(empty, lock, tracker);
+    loaded.options.report_only = true;
+    loaded.load = Some(Loader(&load));
+    assert_eq!(analyze(&loaded), expected);
     let _ = plan_apply(&report, None, true);
     let _ = plan_rollback(&report, RollbackTarget::Steps(1));
     let mut cache = PrefixCache::default();

@@ -117,6 +117,9 @@ fn text_and_path(
 /// The project input: `files` read by hand, the rest through serde.
 struct Project {
     files: Vec<(String, Vec<u8>)>,
+    /// With [`read_project_with`]'s `lazy`: each file's contents as the
+    /// caller gave them (`files` then holds empty bytes).
+    handles: Vec<JsValue>,
     rest: ProjectInputDto,
 }
 
@@ -146,6 +149,12 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
 }
 
 fn read_project(input: &JsValue) -> Result<Project, JsValue> {
+    read_project_with(input, false)
+}
+
+/// [`read_project`]; with `lazy`, the files' contents are checked but not
+/// copied in: [`Project::handles`] keeps them, for [`Project::loader`].
+fn read_project_with(input: &JsValue, lazy: bool) -> Result<Project, JsValue> {
     if !input.is_object() {
         return Err(misuse(
             "the argument must be an object like { files: [{ path, contents }] }",
@@ -156,6 +165,7 @@ fn read_project(input: &JsValue) -> Result<Project, JsValue> {
         .dyn_ref::<Array>()
         .ok_or_else(|| misuse("`files` must be an array of { path, contents }"))?;
     let mut files = Vec::with_capacity(files_array.length() as usize);
+    let mut handles = Vec::new();
     for (index, file) in files_array.iter().enumerate() {
         if !file.is_object() {
             return Err(misuse(format!(
@@ -163,8 +173,17 @@ fn read_project(input: &JsValue) -> Result<Project, JsValue> {
             )));
         }
         let path = string_of(&get(&file, "path"), &format!("files[{index}].path"))?;
-        let contents = contents_of(&get(&file, "contents"), &format!("files[{index}].contents"))?;
-        files.push((path, contents));
+        let what = format!("files[{index}].contents");
+        let value = get(&file, "contents");
+        if lazy {
+            if !value.is_string() && value.dyn_ref::<Uint8Array>().is_none() {
+                return Err(misuse(format!("{what} must be a Uint8Array or a string")));
+            }
+            files.push((path, Vec::new()));
+            handles.push(value);
+        } else {
+            files.push((path, contents_of(&value, &what)?));
+        }
     }
     let rest: ProjectInputDto = from_js(input.clone(), "invalid project input")?;
     for entry in rest.unreadable.iter().flatten() {
@@ -200,10 +219,22 @@ fn read_project(input: &JsValue) -> Result<Project, JsValue> {
         )));
     }
     pg_version_of(rest.options.as_ref().and_then(|o| o.pg_version.as_deref()))?;
-    Ok(Project { files, rest })
+    Ok(Project {
+        files,
+        handles,
+        rest,
+    })
 }
 
 impl Project {
+    /// Each file's bytes copied in when the core reads it (with `lazy`).
+    fn read(&self, index: usize) -> Vec<u8> {
+        self.handles
+            .get(index)
+            .and_then(|value| contents_of(value, "contents").ok())
+            .unwrap_or_default()
+    }
+
     fn input(&self) -> (Input<'_>, Vec<crate::Diagnostic>) {
         let files = self
             .files
@@ -279,9 +310,15 @@ thread_local! {
 /// `parseMigration` the first time a migration's `up` or `down` is read.
 #[wasm_bindgen(js_name = analyze)]
 pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
-    let project = read_project(&input)?;
-    let reuse = project.rest.options.as_ref().and_then(|o| o.reuse) == Some(true);
+    let reuse = input.is_object() && get(&get(&input, "options"), "reuse").as_bool() == Some(true);
+    // Without reuse, each file is copied in as it is read and dropped after:
+    // the core holds one file's bytes at a time, not the project's.
+    let project = read_project_with(&input, !reuse)?;
+    let read = |index: usize| project.read(index);
     let (mut input, problems) = project.input();
+    if !reuse {
+        input.load = Some(crate::project::Loader(&read));
+    }
     // The report carries no statements (report.js parses a file's when they are read).
     input.options.report_only = true;
     let mut report = if reuse {
