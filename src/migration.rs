@@ -46,8 +46,6 @@ pub struct Statement {
     pub keyword_ranges: Keywords,
     /// Whether the statement ends with `;`.
     pub terminated: bool,
-    /// Codes silenced for this statement by `-- kimberlite:ignore`.
-    pub ignored: Vec<Code>,
 }
 
 impl Statement {
@@ -401,7 +399,7 @@ fn parse(
     let too_large_to_keep = keep_statements && full_text.len() > MAX_PARSED_BYTES;
     let keep_statements = keep_statements && !too_large_to_keep;
     let index = LineIndex::new(full_text);
-    let silenced = Parser::new(path, full_text, &index, &label, &mut migration).run(
+    Parser::new(path, full_text, &index, &label, &mut migration).run(
         Purpose {
             keep_statements,
             ..purpose
@@ -409,7 +407,6 @@ fn parse(
         settings,
         schema,
     );
-    migration.silenced = silenced;
     let silencer = Silencer::of(&migration);
     migration.diagnostics.retain(|d| !silencer.silences(d));
     if too_large_to_keep && hand_over {
@@ -472,8 +469,6 @@ struct Parser<'a, 'm> {
     migration: &'m mut Migration,
     /// The file's own findings, at most so many of one code (as for lint).
     findings: Findings,
-    /// Each statement's `-- kimberlite:ignore` codes, where it has any.
-    silenced: Vec<(Span, Vec<Code>)>,
     /// How many statements were read.
     kept: usize,
 }
@@ -505,7 +500,6 @@ impl<'a, 'm> Parser<'a, 'm> {
             label,
             migration,
             findings: Findings::default(),
-            silenced: Vec::new(),
             kept: 0,
         }
     }
@@ -521,13 +515,8 @@ impl<'a, 'm> Parser<'a, 'm> {
         self.findings.push(diagnostic);
     }
 
-    /// Reads the file; returns the statements' ignore comments.
-    fn run(
-        mut self,
-        purpose: Purpose,
-        settings: &'a LintSettings,
-        schema: &'a Schema,
-    ) -> Vec<(Span, Vec<Code>)> {
+    /// Reads the file.
+    fn run(mut self, purpose: Purpose, settings: &'a LintSettings, schema: &'a Schema) {
         let Purpose {
             hash,
             keep_statements,
@@ -569,10 +558,7 @@ impl<'a, 'm> Parser<'a, 'm> {
         let mut linter = Linter::new(context, lint);
         self.read_sections(&scan, body, keep_statements && store, &mut linter);
         if keep_statements && self.kept > MAX_KEPT_STATEMENTS && !hand_over {
-            self.migration.up.clear();
-            if let Some(down) = &mut self.migration.down {
-                down.clear();
-            }
+            self.migration.forget_statements();
         } else if keep_statements && self.kept > MAX_KEPT_STATEMENTS {
             self.migration.drop_statements(&format!(
                 "has {} statements, more than the {MAX_KEPT_STATEMENTS} this tool hands over from one file",
@@ -582,7 +568,6 @@ impl<'a, 'm> Parser<'a, 'm> {
         let own = std::mem::take(&mut self.findings).finish(self.label);
         self.migration.diagnostics.extend(own);
         self.migration.diagnostics.extend(linter.finish());
-        std::mem::take(&mut self.silenced)
     }
 
     /// Metadata and directives: the lines before the body.
@@ -1126,7 +1111,7 @@ impl<'a, 'm> Parser<'a, 'm> {
         section.first.get_or_insert(span);
         self.kept += 1;
         if !ignored.is_empty() {
-            self.silenced.push((span, ignored.clone()));
+            self.migration.silenced.push((span, ignored));
         }
         if !section.keep || self.kept > MAX_KEPT_STATEMENTS {
             return;
@@ -1148,7 +1133,6 @@ impl<'a, 'm> Parser<'a, 'm> {
             range: self.index.range(span),
             keyword_ranges,
             terminated: found.terminated,
-            ignored,
         });
     }
 }

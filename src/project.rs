@@ -205,7 +205,7 @@ pub struct Input<'a> {
     /// Where the files' bytes come from when the caller does not hold them
     /// all at once (the wasm `analyze`, which copies each file into its
     /// memory as it reads it): called with a file's index in `files`, whose
-    /// `contents` are then not read. A cache is not used with it.
+    /// `contents` are then not read.
     pub load: Option<Loader<'a>>,
 }
 
@@ -576,8 +576,6 @@ pub fn analyze(input: &Input<'_>) -> Report {
 /// is the same as `analyze`'s.
 pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Report {
     let mut diagnostics = Vec::new();
-    // A cache's keys are made of the files' bytes, which a loader does not hold.
-    let cache = cache.filter(|_| input.load.is_none());
     let parsed = parse_in_order(input, cache);
     let (mut by_id, silencers) = by_id(parsed, &mut diagnostics);
     diagnostics.extend(input.unreadable.iter().map(Unreadable::diagnostic));
@@ -749,9 +747,9 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
         .then(|| PrefixKey::of_settings(&input.options).0);
     if let (true, Some(seed)) = (prefix_len > 0, settings_key) {
         let mut key = PrefixKey(seed);
-        for file in &files[..prefix_len] {
+        for (file, &index) in files[..prefix_len].iter().zip(&indices) {
             key.bytes(file.path.as_bytes());
-            key.bytes(file.contents);
+            key.bytes(&input.contents(index));
         }
         // What the prefix's last file left in the schema depends on
         // whether the next file continues its change (`read_later`).
@@ -793,13 +791,14 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
             .lint_only
             .as_ref()
             .is_none_or(|only| only.iter().any(|path| path == file.path));
+        let contents = input.contents(indices[at]);
         // A file read but not linted, after the prefix: its parse may be the last call's.
         let file_key = settings_key
             .filter(|_| !lint && at > prefix_len)
             .map(|seed| {
                 let mut key = PrefixKey(seed);
                 key.bytes(file.path.as_bytes());
-                key.bytes(file.contents);
+                key.bytes(&contents);
                 key.0
             });
         let known = file_key.and_then(|key| cache.as_deref_mut()?.files.remove(&key));
@@ -811,7 +810,7 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
         let migration = known.unwrap_or_else(|| {
             parse_in_project(
                 file.path,
-                &input.contents(indices[at]),
+                &contents,
                 &input.options.lint,
                 &schema,
                 lint,

@@ -14,10 +14,15 @@ let broken = false;
 /** Calls under way: a caller's getter may call the core again from inside a call. */
 let depth = 0;
 
+/** A fresh instance of a module (`glue`: the core's or the lint module's) from its compiled module. */
+function fresh(moduleGlue) {
+  const module = moduleGlue.__kmbModule();
+  moduleGlue.__kmbForget();
+  moduleGlue.initSync({ module });
+}
+
 function restart() {
-  const module = glue.__kmbModule();
-  glue.__kmbForget();
-  glue.initSync({ module });
+  fresh(glue);
   glue.setSquawk(askLint);
   broken = false;
 }
@@ -37,9 +42,7 @@ function askLint(text, settings) {
     if (lintLoader === null) return undefined;
     lintLoader();
   } else if (lintState === 'broken') {
-    const module = lintGlue.__kmbModule();
-    lintGlue.__kmbForget();
-    lintGlue.initSync({ module });
+    fresh(lintGlue);
     lintState = 'ready';
   }
   if (lintState === 'unchecked') lintChecked();
@@ -75,9 +78,6 @@ export async function initLint(input) {
   await lintGlue.default(input);
   if (lintState === 'absent') lintState = 'unchecked';
 }
-
-/** Whether the lint module is instantiated. */
-export const lintReady = () => lintState !== 'absent';
 
 /** The core's export `name`, behind the boundary. */
 export function guarded(name) {
@@ -115,9 +115,7 @@ export function releaseMemory(above = 64 * 1024 * 1024) {
   }
   // The lint module's memory holds squawk's syntax trees (40 to 80 bytes a byte of a section).
   if (lintState !== 'absent' && lintState !== 'broken' && lintGlue.__kmbMemoryBytes() > above) {
-    const module = lintGlue.__kmbModule();
-    lintGlue.__kmbForget();
-    lintGlue.initSync({ module });
+    fresh(lintGlue);
     released = true;
   }
   return released;

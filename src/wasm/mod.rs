@@ -116,10 +116,13 @@ fn text_and_path(
 
 /// The project input: `files` read by hand, the rest through serde.
 struct Project {
-    files: Vec<(String, Vec<u8>)>,
-    /// With [`read_project_with`]'s `lazy`: each file's contents as the
-    /// caller gave them (`files` then holds empty bytes).
-    handles: Vec<JsValue>,
+    /// Each file's path.
+    paths: Vec<String>,
+    /// A file's bytes by its index: the contents the caller gave (a
+    /// `Uint8Array` or a string, checked) copied in when the core reads the
+    /// file (`Input::load`), and dropped after: the core holds one file's
+    /// bytes at a time, not the project's.
+    read: Box<dyn Fn(usize) -> Vec<u8>>,
     rest: ProjectInputDto,
 }
 
@@ -149,12 +152,6 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
 }
 
 fn read_project(input: &JsValue) -> Result<Project, JsValue> {
-    read_project_with(input, false)
-}
-
-/// [`read_project`]; with `lazy`, the files' contents are checked but not
-/// copied in: [`Project::handles`] keeps them, for [`Project::loader`].
-fn read_project_with(input: &JsValue, lazy: bool) -> Result<Project, JsValue> {
     if !input.is_object() {
         return Err(misuse(
             "the argument must be an object like { files: [{ path, contents }] }",
@@ -164,8 +161,8 @@ fn read_project_with(input: &JsValue, lazy: bool) -> Result<Project, JsValue> {
     let files_array = files_value
         .dyn_ref::<Array>()
         .ok_or_else(|| misuse("`files` must be an array of { path, contents }"))?;
-    let mut files = Vec::with_capacity(files_array.length() as usize);
-    let mut handles = Vec::new();
+    let mut paths = Vec::with_capacity(files_array.length() as usize);
+    let mut contents = Vec::with_capacity(files_array.length() as usize);
     for (index, file) in files_array.iter().enumerate() {
         if !file.is_object() {
             return Err(misuse(format!(
@@ -173,17 +170,14 @@ fn read_project_with(input: &JsValue, lazy: bool) -> Result<Project, JsValue> {
             )));
         }
         let path = string_of(&get(&file, "path"), &format!("files[{index}].path"))?;
-        let what = format!("files[{index}].contents");
         let value = get(&file, "contents");
-        if lazy {
-            if !value.is_string() && value.dyn_ref::<Uint8Array>().is_none() {
-                return Err(misuse(format!("{what} must be a Uint8Array or a string")));
-            }
-            files.push((path, Vec::new()));
-            handles.push(value);
-        } else {
-            files.push((path, contents_of(&value, &what)?));
+        if !value.is_string() && value.dyn_ref::<Uint8Array>().is_none() {
+            return Err(misuse(format!(
+                "files[{index}].contents must be a Uint8Array or a string"
+            )));
         }
+        paths.push(path);
+        contents.push(value);
     }
     let rest: ProjectInputDto = from_js(input.clone(), "invalid project input")?;
     for entry in rest.unreadable.iter().flatten() {
@@ -204,7 +198,7 @@ fn read_project_with(input: &JsValue, lazy: bool) -> Result<Project, JsValue> {
                 finding.stage
             )));
         }
-        if !files.iter().any(|(path, _)| *path == finding.path) {
+        if !paths.contains(&finding.path) {
             return Err(misuse(format!(
                 "external[{index}].path `{}` is not one of `files`",
                 finding.path
@@ -219,33 +213,31 @@ fn read_project_with(input: &JsValue, lazy: bool) -> Result<Project, JsValue> {
         )));
     }
     pg_version_of(rest.options.as_ref().and_then(|o| o.pg_version.as_deref()))?;
-    Ok(Project {
-        files,
-        handles,
-        rest,
-    })
+    let read = Box::new(move |index: usize| {
+        contents
+            .get(index)
+            .and_then(|value: &JsValue| contents_of(value, "contents").ok())
+            .unwrap_or_default()
+    });
+    Ok(Project { paths, read, rest })
 }
 
 impl Project {
-    /// Each file's bytes copied in when the core reads it (with `lazy`).
-    fn read(&self, index: usize) -> Vec<u8> {
-        self.handles
-            .get(index)
-            .and_then(|value| contents_of(value, "contents").ok())
-            .unwrap_or_default()
-    }
-
     fn input(&self) -> (Input<'_>, Vec<crate::Diagnostic>) {
         let files = self
-            .files
+            .paths
             .iter()
-            .map(|(path, contents)| SourceFile { path, contents })
+            .map(|path| SourceFile {
+                path,
+                contents: b"",
+            })
             .collect();
         let mut input = Input::new(
             files,
             self.rest.lock.as_deref(),
             self.rest.tracker.as_deref(),
         );
+        input.load = Some(crate::project::Loader(&*self.read));
         input.lock_path = self.rest.lock_path.as_deref().unwrap_or(DEFAULT_LOCK_PATH);
         input.tracker_path = self
             .rest
@@ -310,15 +302,9 @@ thread_local! {
 /// `parseMigration` the first time a migration's `up` or `down` is read.
 #[wasm_bindgen(js_name = analyze)]
 pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
-    let reuse = input.is_object() && get(&get(&input, "options"), "reuse").as_bool() == Some(true);
-    // Without reuse, each file is copied in as it is read and dropped after:
-    // the core holds one file's bytes at a time, not the project's.
-    let project = read_project_with(&input, !reuse)?;
-    let read = |index: usize| project.read(index);
+    let project = read_project(&input)?;
+    let reuse = project.rest.options.as_ref().and_then(|o| o.reuse) == Some(true);
     let (mut input, problems) = project.input();
-    if !reuse {
-        input.load = Some(crate::project::Loader(&read));
-    }
     // The report carries no statements (report.js parses a file's when they are read).
     input.options.report_only = true;
     let mut report = if reuse {
