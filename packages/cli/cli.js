@@ -87,7 +87,41 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const COMMANDS = new Set(['create', 'status', 'validate', 'lint', 'lock', 'apply', 'rollback', 'repair', 'baseline', 'import', 'schema', 'diff', 'squash']);
+/**
+ * Each command's own options, beside those every command takes (GLOBAL). An
+ * option given to a command that does not read it is a usage error: left
+ * silently unused, `validate --format json` printed text and `apply --steps 1`
+ * would have applied everything.
+ */
+const GLOBAL = ['project', 'rule', 'allow-out-of-order', 'json', 'no-color', 'help'];
+const COMMAND_OPTIONS = {
+  create: ['author', 'template'],
+  status: ['database'],
+  validate: ['database'],
+  lint: ['format', 'max-warnings', 'target'],
+  lock: [],
+  apply: ['database', 'to', 'dry-run'],
+  rollback: ['database', 'to', 'steps', 'dry-run'],
+  baseline: ['database'],
+  schema: ['database', 'at', 'format'],
+  diff: ['database', 'generate', 'author'],
+  squash: ['to', 'adopt', 'dry-run', 'author', 'database'],
+  import: ['from'],
+  repair: ['database', 'applied', 'pending'],
+};
+const COMMANDS = new Set(Object.keys(COMMAND_OPTIONS));
+
+/** A usage error for the first option `command` does not take, if any. */
+function checkOptionsOf(command, values) {
+  const takes = new Set([...GLOBAL, ...COMMAND_OPTIONS[command]]);
+  const extra = Object.keys(values).find((name) => !takes.has(name));
+  if (extra === undefined) return;
+  const own = COMMAND_OPTIONS[command].map((name) => `--${name}`);
+  const hint = extra === 'format' && values.format === 'json'
+    ? ` For JSON, use \`kmb migration ${command} --json\`.`
+    : own.length ? ` Its own options: ${own.join(', ')}.` : '';
+  throw new UsageError(`\`kmb migration ${command}\` does not take --${extra}.${hint}`);
+}
 
 class UsageError extends KmbError {
   constructor(message) {
@@ -165,6 +199,7 @@ async function main(argv, { out, write }) {
   if (group !== 'migration') throw new UsageError(`Unknown command \`${group}\`: kmb's commands are under \`kmb migration\`.`);
   if (command === undefined) throw new UsageError('Name a command, such as `kmb migration status`.');
   if (!COMMANDS.has(command)) throw new UsageError(`Unknown command \`${command}\`.`);
+  checkOptionsOf(command, values);
 
   const rules = {};
   for (const rule of values.rule ?? []) {
@@ -180,7 +215,6 @@ async function main(argv, { out, write }) {
   // Only `create` starts a project where there is none; anything else there is a typo.
   if (!kind && command !== 'create' && command !== 'import') throw new UsageError(`There is no folder ${root}; name the project folder with --project (or run \`kmb migration create <name>\` there to start one).`);
   if (values.target !== undefined && !['postgresql', 'kimberlite'].includes(values.target)) throw new UsageError(`--target takes postgresql or kimberlite, not \`${values.target}\`.`);
-  if (values.target !== undefined && command !== 'lint') throw new UsageError('--target is an option of `kmb migration lint`.');
   const project = openProject(root, { allowOutOfOrder: values['allow-out-of-order'], rules, ...(values.target ? { target: values.target } : {}) });
   // A folder is taken from where kmb runs; a URL, `kimberlite` (the project's server) and `kimberlite:memory` as they are.
   const database = !values.database || isServerUrl(values.database) || values.database === 'kimberlite'
@@ -303,7 +337,6 @@ async function main(argv, { out, write }) {
     case 'rollback': {
       const to = wholeNumber(values.to, '--to');
       const steps = wholeNumber(values.steps, '--steps');
-      if (command === 'apply' && steps !== undefined) throw new UsageError('apply takes --to, not --steps.');
       if (steps !== undefined && to !== undefined) throw new UsageError('Give --steps or --to, not both.');
       const verb = command === 'apply' ? 'Applying' : 'Rolling back';
       const onProgress = values.json

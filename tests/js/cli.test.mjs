@@ -352,6 +352,20 @@ test('bad input: clear messages, documented exit codes, no stack traces', async 
     assert.match(run.stderr, /kmb migration --help/);
     assert.ok(!hasStackTrace(run.stderr));
   }
+  // An option the command does not take is refused, not left unused: nothing
+  // runs, and the message names what the command does take.
+  const refused = [
+    [['validate', '--format', 'json'], /`kmb migration validate` does not take --format\. For JSON, use `kmb migration validate --json`/],
+    [['apply', '--steps', '1'], /`kmb migration apply` does not take --steps\. Its own options: --database, --to, --dry-run/],
+    [['status', '--dry-run'], /does not take --dry-run/],
+    [['lock', '--target', 'kimberlite'], /`kmb migration lock` does not take --target\.$/m],
+  ];
+  for (const [args, message] of refused) {
+    run = kmb(args, { cwd: dir });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, message);
+    assert.equal(run.stdout, '', args.join(' '));
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
