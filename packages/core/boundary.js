@@ -103,13 +103,16 @@ export function guarded(name) {
  * document) it would stay that size for the life of the process. A fresh
  * instance from the same compiled module takes its place (milliseconds;
  * what the core keeps between calls, the language server's parse of
- * unchanged files, is made again on the next call). Not during a call.
- * Returns whether it did.
+ * unchanged files, is made again on the next call). With `mostlyFree`,
+ * only when at most a quarter of that memory is in use: what was kept
+ * between calls is small next to what the last call let go, so little is
+ * made again. Not during a call. Returns whether it did.
  */
-export function releaseMemory(above = 64 * 1024 * 1024) {
+export function releaseMemory(above = 64 * 1024 * 1024, { mostlyFree = false } = {}) {
   if (depth > 0) return false;
   let released = false;
-  if (glue.__kmbMemoryBytes() > above) {
+  const bytes = glue.__kmbMemoryBytes();
+  if (bytes > above && (!mostlyFree || glue.__kmbLiveBytes() * 4 <= bytes)) {
     restart();
     released = true;
   }

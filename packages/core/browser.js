@@ -74,7 +74,7 @@ export const readConfig = guard('readConfig');
 export const ignoreFixes = guard('ignoreFixes');
 export const migrationTemplates = guard('migrationTemplates');
 /** Gives the core's memory back when it holds more than `above` bytes (boundary.js); false before `ready()`. */
-export const releaseMemory = (above) => (instantiated ? releaseBoundaryMemory(above) : false);
+export const releaseMemory = (above, options) => (instantiated ? releaseBoundaryMemory(above, options) : false);
 export { PGLITE_EXTENSIONS, extensionsIn, missingExtension, pgliteExtensionsOf, pgliteExtensionsIn, pgliteModuleOf } from './extensions.js';
 export { runStep, runStatement } from './run.js';
 export { layoutOfPaths, projectFileIn, PROJECT_FILE, NO_CONFIG } from './paths.js';

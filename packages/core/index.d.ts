@@ -322,9 +322,12 @@ export function planRollback(input: ProjectInput & ({ steps?: number; to?: never
  * Gives the core's WebAssembly memory back when it holds more than `above`
  * bytes (default 64 MiB): the memory only grows, so after one large input
  * it would stay that size. A fresh instance takes its place; false when
- * nothing was done (under the size, or inside a call).
+ * nothing was done (under the size, or inside a call). With `mostlyFree`,
+ * only when at most a quarter of the memory is in use (what the core keeps
+ * between calls, such as `reuse`'s parse of unchanged files, is then small):
+ * a caller may ask after every large call.
  */
-export function releaseMemory(above?: number): boolean;
+export function releaseMemory(above?: number, options?: { mostlyFree?: boolean }): boolean;
 export function codes(): CodeInfo[];
 export function version(): string;
 

@@ -268,6 +268,11 @@ function toLsp(diagnostic) {
  * last full check stay shown meanwhile, moved with the text around them.
  */
 const FULL_CHECK_BYTES = 16 * 1024;
+/**
+ * A document large enough that the core's memory after its check is mostly
+ * its copy: given back after each check and at its close (see `publish`).
+ */
+const LARGE_DOCUMENT = 16 * 1024 * 1024;
 const FULL_CHECK_DELAY_MS = 250;
 /** uri -> { text, parserFindings } of the last full check. */
 const lastFull = new Map();
@@ -314,6 +319,12 @@ function publish(document, diagnostics, { full }) {
   if (full) lastFull.set(document.uri, { text: document.getText(), parserFindings: diagnostics.filter((d) => NEEDS_PARSER.has(d.code)) });
   published.set(document.uri, diagnostics);
   connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: diagnostics.map(toLsp) });
+  // After the check of a large document (100 MB) the core's memory is
+  // mostly free space that held its copy: given back now, not when the
+  // document closes. Only then: after a large project's check, what the core
+  // keeps between calls (the parse of unchanged files) saves each keystroke
+  // more than the memory is worth, and is a small part of that memory.
+  if (document.getText().length >= LARGE_DOCUMENT && core.releaseMemory(undefined, { mostlyFree: true })) setTimeout(collectGarbage, 0);
 }
 
 /** Codes whose rules need squawk's parser. */
@@ -498,8 +509,10 @@ documents.onDidClose(({ document }) => {
   if (layout) affect(layout.root, 'all');
   // A large document read once would keep the core's memory at its size for
   // as long as the editor runs: give it back when the document goes, and
-  // collect now (an idle server may not collect for a long time).
-  if (core.releaseMemory()) setTimeout(collectGarbage, 0);
+  // collect now (an idle server may not collect for a long time), also when
+  // the core gave its memory back earlier (after the check, in `publish`):
+  // the text itself and the message that brought it are still to collect.
+  if (core.releaseMemory() || document.getText().length > LARGE_DOCUMENT) setTimeout(collectGarbage, 0);
 });
 
 /** A fix of the core as an LSP workspace edit. */

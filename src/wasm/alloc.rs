@@ -66,38 +66,71 @@ unsafe impl dlmalloc::Allocator for GrowInSteps {
     }
 }
 
-/// dlmalloc behind `GlobalAlloc`. wasm32-unknown-unknown without the
-/// `atomics` feature has one thread, so no lock is needed.
-pub struct Allocator(UnsafeCell<dlmalloc::Dlmalloc<GrowInSteps>>);
+/// dlmalloc behind `GlobalAlloc`, counting the bytes it has handed out and
+/// not had back (`live_bytes`): how much of the memory is in use, which
+/// tells a caller whether giving the memory back loses anything.
+/// wasm32-unknown-unknown without the `atomics` feature has one thread, so
+/// no lock is needed.
+pub struct Allocator {
+    heap: UnsafeCell<dlmalloc::Dlmalloc<GrowInSteps>>,
+    live: UnsafeCell<usize>,
+}
 
 // SAFETY: this target has a single thread.
 unsafe impl Sync for Allocator {}
 
 impl Allocator {
     pub const fn new() -> Self {
-        Allocator(UnsafeCell::new(dlmalloc::Dlmalloc::new_with_allocator(
-            GrowInSteps,
-        )))
+        Allocator {
+            heap: UnsafeCell::new(dlmalloc::Dlmalloc::new_with_allocator(GrowInSteps)),
+            live: UnsafeCell::new(0),
+        }
+    }
+
+    /// Counts `ptr`'s `size` bytes in (`true`) or out, when the call succeeded.
+    fn count(&self, ptr: *mut u8, size: usize, gained: bool) -> *mut u8 {
+        if !ptr.is_null() {
+            // SAFETY: one thread; nothing else holds this cell.
+            let live = unsafe { &mut *self.live.get() };
+            *live = if gained { *live + size } else { *live - size };
+        }
+        ptr
     }
 }
 
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { (*self.0.get()).malloc(layout.size(), layout.align()) }
+        let ptr = unsafe { (*self.heap.get()).malloc(layout.size(), layout.align()) };
+        self.count(ptr, layout.size(), true)
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        unsafe { (*self.0.get()).calloc(layout.size(), layout.align()) }
+        let ptr = unsafe { (*self.heap.get()).calloc(layout.size(), layout.align()) };
+        self.count(ptr, layout.size(), true)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { (*self.0.get()).free(ptr, layout.size(), layout.align()) }
+        unsafe { (*self.heap.get()).free(ptr, layout.size(), layout.align()) };
+        self.count(ptr, layout.size(), false);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        unsafe { (*self.0.get()).realloc(ptr, layout.size(), layout.align(), new_size) }
+        let moved =
+            unsafe { (*self.heap.get()).realloc(ptr, layout.size(), layout.align(), new_size) };
+        // On failure the old block is still held: nothing changes.
+        if !moved.is_null() {
+            self.count(moved, layout.size(), false);
+            self.count(moved, new_size, true);
+        }
+        moved
     }
 }
 
 #[global_allocator]
 static ALLOCATOR: Allocator = Allocator::new();
+
+/// The bytes handed out and not yet given back.
+pub fn live_bytes() -> usize {
+    // SAFETY: one thread; read between calls of the allocator.
+    unsafe { *ALLOCATOR.live.get() }
+}

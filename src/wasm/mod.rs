@@ -313,7 +313,51 @@ pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
         analyze_project(&input)
     };
     report.add(problems);
-    to_js(&ReportDto::new(&report))
+    report_to_js(&ReportDto::new(&report))
+}
+
+/// `analyze`'s report as a JS object, its two lists handed over a batch at
+/// a time (`list_to_js`): as one JSON text, a report of 100,000 migrations
+/// was 50 MB more in the core's memory, grown by doubling, and as much again
+/// as a JS string before `JSON.parse`. The keys keep the order the JSON had.
+fn report_to_js(report: &ReportDto) -> Result<JsValue, JsValue> {
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: &JsValue| Reflect::set(&object, &key.into(), value).map(drop);
+    set("ok", &report.ok.into())?;
+    set("migrations", &list_to_js(&report.migrations)?)?;
+    set("diagnostics", &list_to_js(&report.diagnostics)?)?;
+    set("summary", &to_js(&report.summary)?)?;
+    Ok(object.into())
+}
+
+/// About how much JSON `list_to_js` parses at a time.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// A list as a JS array, its JSON written and parsed about `BATCH_BYTES` at
+/// a time, so that neither side ever holds the whole text.
+fn list_to_js<T: Serialize>(items: &[T]) -> Result<JsValue, JsValue> {
+    let batches = Array::new();
+    let mut text: Vec<u8> = Vec::new();
+    let flush = |text: &mut Vec<u8>| -> Result<(), JsValue> {
+        text.push(b']');
+        let json = std::str::from_utf8(text)
+            .map_err(|e| misuse(format!("could not convert the result: {e}")))?;
+        batches.push(&js_sys::JSON::parse(json)?);
+        text.clear();
+        Ok(())
+    };
+    for item in items {
+        text.push(if text.is_empty() { b'[' } else { b',' });
+        serde_json::to_writer(&mut text, item)
+            .map_err(|e| misuse(format!("could not convert the result: {e}")))?;
+        if text.len() >= BATCH_BYTES {
+            flush(&mut text)?;
+        }
+    }
+    if !text.is_empty() {
+        flush(&mut text)?;
+    }
+    Ok(batches.flat(1).into())
 }
 
 /// One file's own findings (file checks and lint rules), without the
@@ -764,4 +808,11 @@ pub fn codes() -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// The bytes of the core's memory in use now (the rest of it is free space
+/// the allocator keeps): `releaseMemory`'s `mostlyFree` asks it.
+#[wasm_bindgen(js_name = __kmbLiveBytes)]
+pub fn live_bytes() -> f64 {
+    alloc::live_bytes() as f64
 }

@@ -351,4 +351,11 @@ test('releaseMemory: after a large input the core gives its memory back, and ans
   assert.equal(kmb.releaseMemory(16 * 1024 * 1024), false);
   assert.deepEqual(kmb.analyze({ files: small }), before);
   assert.equal(kmb.checksum('SELECT 1;'), sum);
+  // mostlyFree: nothing of a large input is kept after the call, so the
+  // memory is mostly free and given back (kmb-lsp asks after each check of
+  // a large document).
+  assert.ok(kmb.lint('migrations/0002_big.sql', big).length >= 0);
+  assert.equal(kmb.releaseMemory(16 * 1024 * 1024, { mostlyFree: true }), true);
+  assert.equal(kmb.releaseMemory(16 * 1024 * 1024, { mostlyFree: true }), false);
+  assert.deepEqual(kmb.analyze({ files: small }), before);
 });
