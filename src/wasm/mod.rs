@@ -321,12 +321,32 @@ pub fn analyze(input: JsValue) -> Result<JsValue, JsValue> {
 /// was 50 MB more in the core's memory, grown by doubling, and as much again
 /// as a JS string before `JSON.parse`. The keys keep the order the JSON had.
 fn report_to_js(report: &ReportDto) -> Result<JsValue, JsValue> {
+    object_of([
+        ("ok", Ok(report.ok.into())),
+        ("migrations", list_to_js(&report.migrations)),
+        ("diagnostics", list_to_js(&report.diagnostics)),
+        ("summary", to_js(&report.summary)),
+    ])
+}
+
+/// A plan as a JS object, its steps (every statement's text) handed over a
+/// batch at a time, as `report_to_js` does; the keys in serde's order.
+fn plan_to_js(plan: &PlanDto) -> Result<JsValue, JsValue> {
+    object_of([
+        ("ok", Ok(plan.ok.into())),
+        ("steps", list_to_js(&plan.value.steps)),
+        ("diagnostics", list_to_js(&plan.diagnostics)),
+    ])
+}
+
+/// A JS object with these keys, in this order.
+fn object_of<const N: usize>(
+    entries: [(&str, Result<JsValue, JsValue>); N],
+) -> Result<JsValue, JsValue> {
     let object = js_sys::Object::new();
-    let set = |key: &str, value: &JsValue| Reflect::set(&object, &key.into(), value).map(drop);
-    set("ok", &report.ok.into())?;
-    set("migrations", &list_to_js(&report.migrations)?)?;
-    set("diagnostics", &list_to_js(&report.diagnostics)?)?;
-    set("summary", &to_js(&report.summary)?)?;
+    for (key, value) in entries {
+        Reflect::set(&object, &key.into(), &value?)?;
+    }
     Ok(object.into())
 }
 
@@ -764,7 +784,7 @@ pub fn plan_apply_js(input: JsValue) -> Result<JsValue, JsValue> {
     let (input, _) = project.input();
     let report = analyze_project(&input);
     let plan = plan_apply(&report, project.rest.to, input.options.allow_out_of_order);
-    to_js(&PlanDto::from(&plan))
+    plan_to_js(&PlanDto::from(&plan))
 }
 
 /// The applied migrations to roll back: the project input plus `steps` or `to`.
@@ -779,7 +799,7 @@ pub fn plan_rollback_js(input: JsValue) -> Result<JsValue, JsValue> {
     };
     let (input, _) = project.input();
     let report = analyze_project(&input);
-    to_js(&PlanDto::from(&plan_rollback(&report, target)))
+    plan_to_js(&PlanDto::from(&plan_rollback(&report, target)))
 }
 
 /// Every diagnostic code with its group, default severity, whether ignore
