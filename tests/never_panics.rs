@@ -155,3 +155,34 @@ fn squawk_ignore_comments_next_to_odd_line_ends_do_not_panic() {
         kimberlite_migration::migration::parse_migration("migrations/0001_a.sql", input);
     assert!(migration.checksum.is_some());
 }
+
+/// Found by the `parse_migration` fuzzer (seeded with real projects' files):
+/// squawk-syntax 2.68.0's column names hit `unreachable!` ("not possible
+/// in the grammar") on this tree its parser makes of broken SQL, inside the
+/// `ban-duplicate-column-assignments` rule. That rule is not run on a
+/// section with a syntax error: the error is reported, nothing is skipped.
+#[test]
+fn broken_select_lists_do_not_stop_squawk() {
+    let input = b"-- Up Migration\nCREATE VIEW SELECT(SELECT\nE e IN(\n";
+    let migration =
+        kimberlite_migration::migration::parse_migration("migrations/0001_a.sql", input);
+    let codes: Vec<&str> = migration
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert!(codes.contains(&"syntax-error"), "{codes:?}");
+    assert!(!codes.contains(&"lint-skipped"), "{codes:?}");
+    // The rule still runs where the section parses.
+    let clean = b"-- Up Migration\nUPDATE t SET a = 1, a = 2 WHERE id = 1;\n";
+    let migration =
+        kimberlite_migration::migration::parse_migration("migrations/0001_a.sql", clean);
+    assert!(
+        migration
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "ban-duplicate-column-assignments"),
+        "{:?}",
+        migration.diagnostics
+    );
+}
