@@ -504,6 +504,9 @@ try {
         ? { code: error.code, message: error.message, help: error.help ?? null, ...(error.database ? { database: error.database } : {}), ...(error.invalidIndexes ? { invalidIndexes: error.invalidIndexes } : {}), ...(error.blockers ? { blockers: error.blockers } : {}) }
         : { code: 'internal', message: String(error?.message ?? error), help: 'this is a bug in kmb; please report it' },
       diagnostics: (known && error.diagnostics) || [],
+      // apply and rollback: the migrations this run finished before it stopped.
+      ...(known && error.applied ? { applied: error.applied } : {}),
+      ...(known && error.rolledBack ? { rolledBack: error.rolledBack } : {}),
     };
     write(`${JSON.stringify(failure, null, 2)}\n`);
   }

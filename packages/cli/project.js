@@ -835,57 +835,64 @@ export function openProject(dir = '.', options = {}) {
         if (!plan.ok || dryRun) return { ...plan, applied: [], trackerRewritten: drifted };
         const applied = [];
         const current = [...rows];
-        for (const step of plan.steps) {
-          stopIfCancelled(signal);
-          checkUnchanged(step);
-          onProgress({ phase: 'start', step });
-          const started = performance.now();
-          const appliedAt = new Date().toISOString();
-          const record = { appliedAt, appliedBy, executionMs: 0 };
-          const indexes = step.transactional ? [] : indexesCreatedBy(step.statements.map((statement) => statement.text));
-          const elapsed = () => Math.round(performance.now() - started);
-          try {
-            await runStep(db, step, {
-              statement: statementsOn(db),
-              // Outside a transaction the history says `running` until the last statement.
-              before: (handle) => storeOf(db).insert(handle, step, { ...record, state: 'running' }),
-              after: async (handle) => {
-                record.executionMs = elapsed();
-                if (step.transactional) return storeOf(db).insert(handle, step, { ...record, state: 'applied' });
-                // An INVALID index of the same name makes `IF NOT EXISTS` skip the build.
-                const invalid = await invalidIndexes(handle, indexes);
-                if (invalid.length > 0) {
-                  await storeOf(db).setState(handle, step.id, 'failed', elapsed());
-                  throw Object.assign(invalidIndexError(step.id, step.path, invalid), { recorded: true });
-                }
-                return storeOf(db).setState(handle, step.id, 'applied', elapsed());
-              },
-            }).catch(async (error) => {
-              if (step.transactional || error?.recorded) throw error;
-              await storeOf(db).setState(db, step.id, 'failed', elapsed()).catch(() => {});
-              // A failed CREATE INDEX CONCURRENTLY leaves its index behind, INVALID.
-              const left = await invalidIndexes(db, indexes).catch(() => []);
-              if (left.length > 0 && error instanceof KmbError) {
-                error.help = `${error.help} It left ${left.length === 1 ? 'an INVALID index' : 'INVALID indexes'} behind, which \`IF NOT EXISTS\` would skip next time: drop ${left.length === 1 ? 'it' : 'them'} first (${left.map((name) => `DROP INDEX CONCURRENTLY IF EXISTS ${name};`).join(' ')}).`;
-                error.invalidIndexes = left;
-              }
-              throw error;
-            });
-          } catch (error) {
-            onProgress({ phase: 'failed', step, error });
+        try {
+          for (const step of plan.steps) {
             stopIfCancelled(signal);
-            throw error;
+            checkUnchanged(step);
+            onProgress({ phase: 'start', step });
+            const started = performance.now();
+            const appliedAt = new Date().toISOString();
+            const record = { appliedAt, appliedBy, executionMs: 0 };
+            const indexes = step.transactional ? [] : indexesCreatedBy(step.statements.map((statement) => statement.text));
+            const elapsed = () => Math.round(performance.now() - started);
+            try {
+              await runStep(db, step, {
+                statement: statementsOn(db),
+                // Outside a transaction the history says `running` until the last statement.
+                before: (handle) => storeOf(db).insert(handle, step, { ...record, state: 'running' }),
+                after: async (handle) => {
+                  record.executionMs = elapsed();
+                  if (step.transactional) return storeOf(db).insert(handle, step, { ...record, state: 'applied' });
+                  // An INVALID index of the same name makes `IF NOT EXISTS` skip the build.
+                  const invalid = await invalidIndexes(handle, indexes);
+                  if (invalid.length > 0) {
+                    await storeOf(db).setState(handle, step.id, 'failed', elapsed());
+                    throw Object.assign(invalidIndexError(step.id, step.path, invalid), { recorded: true });
+                  }
+                  return storeOf(db).setState(handle, step.id, 'applied', elapsed());
+                },
+              }).catch(async (error) => {
+                if (step.transactional || error?.recorded) throw error;
+                await storeOf(db).setState(db, step.id, 'failed', elapsed()).catch(() => {});
+                // A failed CREATE INDEX CONCURRENTLY leaves its index behind, INVALID.
+                const left = await invalidIndexes(db, indexes).catch(() => []);
+                if (left.length > 0 && error instanceof KmbError) {
+                  error.help = `${error.help} It left ${left.length === 1 ? 'an INVALID index' : 'INVALID indexes'} behind, which \`IF NOT EXISTS\` would skip next time: drop ${left.length === 1 ? 'it' : 'them'} first (${left.map((name) => `DROP INDEX CONCURRENTLY IF EXISTS ${name};`).join(' ')}).`;
+                  error.invalidIndexes = left;
+                }
+                throw error;
+              });
+            } catch (error) {
+              onProgress({ phase: 'failed', step, error });
+              stopIfCancelled(signal);
+              throw error;
+            }
+            await restoreSearchPath(db, step);
+            // The history as it is now, without reading it back (this run
+            // holds the database's lock): each step costs the same, the
+            // first as the thousandth.
+            current.push({ id: step.id, name: step.name, checksum: step.checksum, appliedAt, appliedBy, executionMs: record.executionMs, state: 'applied' });
+            appendApplied({ id: step.id, name: step.name, checksum: step.checksum, appliedAt, appliedBy }, current);
+            lockStep(step);
+            const ms = Math.round(performance.now() - started);
+            applied.push({ id: step.id, name: step.name, ms });
+            onProgress({ phase: 'done', step, ms });
           }
-          await restoreSearchPath(db, step);
-          // The history as it is now, without reading it back (this run
-          // holds the database's lock): each step costs the same, the
-          // first as the thousandth.
-          current.push({ id: step.id, name: step.name, checksum: step.checksum, appliedAt, appliedBy, executionMs: record.executionMs, state: 'applied' });
-          appendApplied({ id: step.id, name: step.name, checksum: step.checksum, appliedAt, appliedBy }, current);
-          lockStep(step);
-          const ms = Math.round(performance.now() - started);
-          applied.push({ id: step.id, name: step.name, ms });
-          onProgress({ phase: 'done', step, ms });
+        } catch (error) {
+          // What this run did before it stopped (a failure, Ctrl-C): `--json` and
+          // the API's callers see it with the error, as they do with a success.
+          if (error instanceof KmbError) error.applied = applied;
+          throw error;
         }
         return { ...plan, applied, trackerRewritten: drifted };
       }, { signal });
@@ -900,35 +907,42 @@ export function openProject(dir = '.', options = {}) {
         if (!plan.ok || dryRun) return { ...plan, rolledBack: [], trackerRewritten: drifted };
         let current = [...rows];
         const rolledBack = [];
-        for (const step of plan.steps) {
-          stopIfCancelled(signal);
-          checkUnchanged(step);
-          onProgress({ phase: 'start', step });
-          const started = performance.now();
-          const row = rows.find((r) => r.id === step.id);
-          const elapsed = () => Math.round(performance.now() - started);
-          try {
-            await runStep(db, step, {
-              statement: statementsOn(db),
-              // Outside a transaction the history says `running` until the
-              // Down's last statement: a stop half way blocks the next run.
-              before: (handle) => storeOf(db).setState(handle, step.id, 'running', row?.executionMs ?? 0),
-              after: (handle) => storeOf(db).remove(handle, step.id),
-            }).catch(async (error) => {
-              if (!step.transactional) await storeOf(db).setState(db, step.id, 'failed', elapsed()).catch(() => {});
-              throw error;
-            });
-          } catch (error) {
-            onProgress({ phase: 'failed', step, error });
+        try {
+          for (const step of plan.steps) {
             stopIfCancelled(signal);
-            throw error;
+            checkUnchanged(step);
+            onProgress({ phase: 'start', step });
+            const started = performance.now();
+            const row = rows.find((r) => r.id === step.id);
+            const elapsed = () => Math.round(performance.now() - started);
+            try {
+              await runStep(db, step, {
+                statement: statementsOn(db),
+                // Outside a transaction the history says `running` until the
+                // Down's last statement: a stop half way blocks the next run.
+                before: (handle) => storeOf(db).setState(handle, step.id, 'running', row?.executionMs ?? 0),
+                after: (handle) => storeOf(db).remove(handle, step.id),
+              }).catch(async (error) => {
+                if (!step.transactional) await storeOf(db).setState(db, step.id, 'failed', elapsed()).catch(() => {});
+                throw error;
+              });
+            } catch (error) {
+              onProgress({ phase: 'failed', step, error });
+              stopIfCancelled(signal);
+              throw error;
+            }
+            await restoreSearchPath(db, step);
+            current = current.filter((row) => row.id !== step.id);
+            dropApplied(step.id, current);
+            const ms = Math.round(performance.now() - started);
+            rolledBack.push({ id: step.id, name: step.name, ms });
+            onProgress({ phase: 'done', step, ms });
           }
-          await restoreSearchPath(db, step);
-          current = current.filter((row) => row.id !== step.id);
-          dropApplied(step.id, current);
-          const ms = Math.round(performance.now() - started);
-          rolledBack.push({ id: step.id, name: step.name, ms });
-          onProgress({ phase: 'done', step, ms });
+        } catch (error) {
+          // What this run did before it stopped (a failure, Ctrl-C): `--json` and
+          // the API's callers see it with the error, as they do with a success.
+          if (error instanceof KmbError) error.rolledBack = rolledBack;
+          throw error;
         }
         return { ...plan, rolledBack, trackerRewritten: drifted };
       }, { signal });

@@ -11,6 +11,10 @@ export class KmbError extends Error {
   exitCode: number;
   diagnostics?: Diagnostic[];
   database?: { sqlstate?: string; message: string; detail?: string; hint?: string; context?: string; file?: string; line?: number; column?: number };
+  /** From `apply`: the migrations this run applied before it stopped. */
+  applied?: { id: number; name: string; ms: number }[];
+  /** From `rollback`: the migrations this run rolled back before it stopped. */
+  rolledBack?: { id: number; name: string; ms: number }[];
 }
 
 /** The text of a file, or null when it does not exist. */

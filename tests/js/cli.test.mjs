@@ -594,11 +594,15 @@ test("a failed migration shows the database's whole error: SQLSTATE, DETAIL, HIN
       const run = kmb(['apply', '--json', ...database], { cwd: dir });
       assert.equal(run.code, 1, run.stdout + run.stderr);
       assert.ok(!hasStackTrace(run.stdout + run.stderr));
-      return { error: JSON.parse(run.stdout).error, stderr: run.stderr };
+      const { error, applied } = JSON.parse(run.stdout);
+      return { error, applied, stderr: run.stderr };
     };
     // DETAIL of a unique violation.
-    let { error, stderr } = attempt('INSERT INTO a\n  VALUES (1);');
+    let { error, stderr, applied } = attempt('INSERT INTO a\n  VALUES (1);');
     assert.equal(error.code, 'migration-failed');
+    // With the error, what this run applied before it (migration 1), then nothing.
+    assert.deepEqual(applied.map((m) => [m.id, m.name]), [[1, 'A']]);
+    assert.deepEqual(attempt('INSERT INTO a\n  VALUES (1);').applied, []);
     assert.deepEqual([error.database.sqlstate, error.database.detail, error.database.line], ['23505', 'Key (id)=(1) already exists.', 2]);
     assert.match(stderr, /failed at migrations\/0002_b\.sql:2:1: duplicate key value violates unique constraint "a_pkey" \(SQLSTATE 23505\)\n {2}detail: Key \(id\)=\(1\) already exists\./);
     // Inside a DO block: the failing query's own line and column, and the CONTEXT.
