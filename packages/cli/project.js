@@ -835,7 +835,7 @@ export function openProject(dir = '.', options = {}) {
         if (!plan.ok || dryRun) return { ...plan, applied: [], trackerRewritten: drifted };
         const applied = [];
         const current = [...rows];
-        try {
+        await reportingDone('applied', applied, async () => {
           for (const step of plan.steps) {
             stopIfCancelled(signal);
             checkUnchanged(step);
@@ -888,12 +888,7 @@ export function openProject(dir = '.', options = {}) {
             applied.push({ id: step.id, name: step.name, ms });
             onProgress({ phase: 'done', step, ms });
           }
-        } catch (error) {
-          // What this run did before it stopped (a failure, Ctrl-C): `--json` and
-          // the API's callers see it with the error, as they do with a success.
-          if (error instanceof KmbError) error.applied = applied;
-          throw error;
-        }
+        });
         return { ...plan, applied, trackerRewritten: drifted };
       }, { signal });
     },
@@ -907,7 +902,7 @@ export function openProject(dir = '.', options = {}) {
         if (!plan.ok || dryRun) return { ...plan, rolledBack: [], trackerRewritten: drifted };
         let current = [...rows];
         const rolledBack = [];
-        try {
+        await reportingDone('rolledBack', rolledBack, async () => {
           for (const step of plan.steps) {
             stopIfCancelled(signal);
             checkUnchanged(step);
@@ -938,12 +933,7 @@ export function openProject(dir = '.', options = {}) {
             rolledBack.push({ id: step.id, name: step.name, ms });
             onProgress({ phase: 'done', step, ms });
           }
-        } catch (error) {
-          // What this run did before it stopped (a failure, Ctrl-C): `--json` and
-          // the API's callers see it with the error, as they do with a success.
-          if (error instanceof KmbError) error.rolledBack = rolledBack;
-          throw error;
-        }
+        });
         return { ...plan, rolledBack, trackerRewritten: drifted };
       }, { signal });
     },
@@ -1137,6 +1127,20 @@ function connectionLost(error) {
  * context names ("PL/pgSQL function ... line 3 at RAISE"); else at the
  * statement's start.
  */
+/**
+ * `run()`, with what it finished (`done`, as `key`) attached to an error
+ * that stops it (a failure, Ctrl-C): `--json` and the API's callers see it
+ * with the error, as they do with a success.
+ */
+async function reportingDone(key, done, run) {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof KmbError) error[key] = done;
+    throw error;
+  }
+}
+
 function failedAt(statement, error) {
   const { text } = statement;
   const start = statement.range.start;
