@@ -19,7 +19,8 @@ Commands:
   create <name>           write the next migration file (--author <text>, --template
                           blank|table|index|column|data: SQL that passes the lint rules)
   status                  show every migration's state, checked against the database
-  validate                check files, lock and tracker; exit 1 on errors
+  validate                check files, lock and tracker; exit 1 on errors; --format text|compact|
+                          json|github|sarif|gitlab (json: the whole report, as --json)
   lint [files...]         check SQL files (all migrations by default); --format text|compact|
                           json|github|sarif|gitlab, --max-warnings <n> (exit 1 above n),
                           --target kimberlite: also run every statement through Kimberlite
@@ -97,7 +98,7 @@ const GLOBAL = ['project', 'rule', 'allow-out-of-order', 'json', 'no-color', 'he
 const COMMAND_OPTIONS = {
   create: ['author', 'template'],
   status: ['database'],
-  validate: ['database'],
+  validate: ['database', 'format'],
   lint: ['format', 'max-warnings', 'target'],
   lock: [],
   apply: ['database', 'to', 'dry-run'],
@@ -175,6 +176,17 @@ function formatDiagnostic(d, c) {
   return text;
 }
 
+/** The findings in one of the CI formats (compact, github, gitlab, sarif); `undefined` prints nothing. */
+function reporter(format, diagnostics) {
+  switch (format) {
+    case 'compact': return diagnostics.length ? compact(diagnostics) : undefined;
+    case 'github': return diagnostics.length ? github(diagnostics) : undefined;
+    case 'gitlab': return gitlab(diagnostics);
+    case 'sarif': return sarif(diagnostics, { codes: codes(), version: version() });
+    default: throw new Error(`no reporter ${format}`);
+  }
+}
+
 function summaryLine(report, c) {
   const { errors, warnings } = report.summary;
   if (errors) return c.red(`✘ ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
@@ -221,6 +233,10 @@ async function main(argv, { out, write }) {
     ? values.database
     : isKimberliteTarget(values.database) ? resolveKimberliteTarget(values.database, process.cwd()) : resolve(values.database);
   const json = (value) => out(JSON.stringify(value, null, 2));
+  const printFormatted = (format, diagnostics) => {
+    const text = reporter(format, diagnostics);
+    if (text !== undefined) out(text);
+  };
   const printDiagnostics = (diagnostics) => {
     for (const d of diagnostics) out(formatDiagnostic(d, c) + '\n');
   };
@@ -238,9 +254,14 @@ async function main(argv, { out, write }) {
     }
     case 'validate':
     case 'status': {
-      const { report, database: kind, unfinished = [], trackerRewritten, drift = [], note } = await project.status({ database, statements: false });
-      if (values.json) {
-        json(report);
+      // An unfinished no-transaction run is one of the report's errors (project.js, withUnfinished).
+      const { report, database: kind, trackerRewritten, drift = [], note } = await project.status({ database, statements: false });
+      const format = command === 'validate' ? values.format ?? (values.json ? 'json' : 'text') : values.json ? 'json' : 'text';
+      if (!FORMATS.includes(format)) throw new UsageError(`--format takes ${FORMATS.join(', ')}; not \`${format}\`.`);
+      if (format !== 'text') {
+        // validate's JSON is the whole report (as --json); the CI formats carry its findings.
+        if (format === 'json') json(report);
+        else printFormatted(format, report.diagnostics);
         return report.ok ? 0 : 1;
       }
       if (trackerRewritten) printDiagnostics(drift);
@@ -254,12 +275,11 @@ async function main(argv, { out, write }) {
         }
         const s = report.summary;
         out(`\n  ${s.applied} applied, ${s.pending} pending${s.modified ? `, ${s.modified} modified` : ''}${s.missing ? `, ${s.missing} missing` : ''}${s.outOfOrder ? `, ${s.outOfOrder} out of order` : ''}\n`);
-        for (const row of unfinished) out(c.red(`  migration ${row.id} did not finish (${row.state}): run \`kmb migration repair ${row.id} --applied|--pending\`\n`));
       }
       if (note && command === 'validate') out(c.dim(`(${note})`));
       printDiagnostics(command === 'status' ? report.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning') : report.diagnostics);
       out(summaryLine(report, c));
-      return report.ok && unfinished.length === 0 ? 0 : 1;
+      return report.ok ? 0 : 1;
     }
     case 'lint': {
       const format = values.format ?? (values.json ? 'json' : 'text');
@@ -308,18 +328,16 @@ async function main(argv, { out, write }) {
       const tooManyWarnings = maxWarnings !== undefined && warnings > maxWarnings;
       switch (format) {
         case 'json': json(diagnostics); break;
-        case 'compact': if (diagnostics.length) out(compact(diagnostics)); break;
-        case 'github': if (diagnostics.length) out(github(diagnostics)); break;
-        case 'gitlab': out(gitlab(diagnostics)); break;
-        case 'sarif': out(sarif(diagnostics, { codes: codes(), version: version() })); break;
-        default: {
+        case 'text': {
           printDiagnostics(diagnostics);
           if (diagnostics.length) out(`${summaryTable(diagnostics)}\n`);
           const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
           if (errors) out(c.red(`✘ ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`));
           else if (tooManyWarnings) out(c.red(`✘ ${plural(warnings, 'warning')}, more than --max-warnings ${maxWarnings}`));
           else out(c.green('✔ no errors') + (warnings ? c.yellow(`, ${plural(warnings, 'warning')}`) : ''));
+          break;
         }
+        default: printFormatted(format, diagnostics);
       }
       return errors > 0 || tooManyWarnings ? 1 : 0;
     }

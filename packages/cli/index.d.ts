@@ -72,7 +72,9 @@ export interface Project {
    * The report checked against the database (the embedded one when it
    * exists): what status and validate print. Its lint findings are the token
    * rules' (the ones that decide whether a migration can run); squawk's lock
-   * rules are `report()`'s and `kmb migration lint`'s.
+   * rules are `report()`'s and `kmb migration lint`'s. A no-transaction run
+   * that did not finish is one of its errors, code `migration-unfinished`
+   * (`report.ok` is then false).
    */
   status(options?: { database?: DatabaseTarget; statements?: boolean }): Promise<{ report: Report; database: string | null; trackerRewritten: boolean }>;
   /** Writes the next migration file. Throws (code `invalid-name`) for a bad name. */

