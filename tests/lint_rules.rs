@@ -96,6 +96,19 @@ fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
                 up("UPDATE users SET active = false;"),
                 up("WITH gone AS (SELECT id FROM old) DELETE FROM users;"),
                 up("DELETE FROM users USING old WHERE (SELECT true);").replace("WHERE (SELECT true)", "-- WHERE id = 1"),
+                // Copied before, but not all of it, or after, or not it.
+                up("INSERT INTO new_users (id) SELECT id FROM users;\nDROP TABLE users;"),
+                up("INSERT INTO stats (n) SELECT count(*) FROM users;\nDELETE FROM users;"),
+                up("INSERT INTO tag (id, name) SELECT a.id, a.name FROM artifact AS a;\nALTER TABLE artifact DROP COLUMN push_time;"),
+                up("DROP TABLE users;\nINSERT INTO log SELECT * FROM users;"),
+                up("INSERT INTO log SELECT * FROM other;\nDROP TABLE users;"),
+                up("INSERT INTO log SELECT * FROM users;\nUPDATE users SET active = false;"),
+                up("DO $$ BEGIN PERFORM count(*) FROM users; END $$;\nDROP TABLE users;"),
+                up("DO $$ DECLARE j RECORD; BEGIN FOR j IN SELECT * FROM jobs LOOP INSERT INTO task (op) VALUES (j.operation); END LOOP; END $$;\nALTER TABLE jobs DROP COLUMN tags;"),
+                // Made again, but not from a query, or another table than the one dropped.
+                up("DROP TABLE cache;\nCREATE TABLE cache (id int);"),
+                up("DROP TABLE cache, users;\nCREATE TABLE cache AS SELECT * FROM source;"),
+                up("CREATE TABLE cache AS SELECT * FROM source;\nDROP TABLE cache_old;"),
             ],
             [
                 hidden("DROP TABLE users"),
@@ -117,6 +130,17 @@ fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
                     up("ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users ON DELETE CASCADE ON UPDATE CASCADE;"),
                     "-- Up Migration\nCREATE TABLE t (id INT);\n-- Down Migration\nDROP TABLE t;\n".to_string(),
                     up("-- kimberlite:ignore destructive-statement\nDROP TABLE legacy;"),
+                    // Moved, not lost: copied into other tables earlier in the section.
+                    up("INSERT INTO archive SELECT * FROM events;\nDELETE FROM events;"),
+                    up("CREATE TABLE users_old AS SELECT * FROM users;\nDROP TABLE users;"),
+                    up("INSERT INTO new_events SELECT e.* FROM public.events e JOIN x ON true;\nTRUNCATE events;"),
+                    up("INSERT INTO tag (artifact_id, name) SELECT a.id, a.tag FROM artifact AS a;\nALTER TABLE artifact DROP COLUMN tag;"),
+                    up("UPDATE accounts SET plan = u.plan FROM users u WHERE u.id = accounts.owner;\nALTER TABLE users DROP COLUMN IF EXISTS plan;"),
+                    up("DO $$ DECLARE j RECORD; BEGIN FOR j IN SELECT * FROM jobs LOOP INSERT INTO task (op) VALUES (j.operation); END LOOP; END $$;\nALTER TABLE jobs DROP COLUMN operation;"),
+                    // Rebuilt from a query later in the section (lemmy's cache tables).
+                    up("DROP TABLE post_aggregates_fast;\nCREATE VIEW v AS SELECT 1;\nCREATE TABLE post_aggregates_fast AS SELECT * FROM post_aggregates_view;"),
+                    up("DROP TABLE IF EXISTS a, b;\nCREATE UNLOGGED TABLE b AS SELECT 1 AS x;\nCREATE TABLE IF NOT EXISTS public.a AS TABLE b;"),
+                    up("DO $$\nDECLARE r RECORD;\nBEGIN\nFOR r IN SELECT * FROM retention_task LOOP\n  INSERT INTO task (id) VALUES (r.id);\nEND LOOP;\nEND $$;\nDROP TABLE IF EXISTS retention_task;"),
                 ],
             ]
             .concat(),

@@ -2,7 +2,7 @@
 //! DROP TABLE, ALTER TABLE ... DROP COLUMN, TRUNCATE, and DELETE or UPDATE
 //! without a WHERE. Rolling the migration back does not bring the data back.
 
-use super::{Findings, LintContext, Made, StatementView, Words};
+use super::{LintContext, Made, StatementView, Words};
 use crate::diagnostic::Code;
 
 const HELP: &str = "Make sure the data is backed up or no longer needed. If this is intended, put `-- kimberlite:ignore destructive-statement` on the line above the statement.";
@@ -36,38 +36,60 @@ fn destroys(words: &Words<'_>) -> Option<(&'static str, usize)> {
     }
 }
 
+/// An `UPDATE`: it changes rows a copy does not bring back.
+fn verb_is_update(words: &Words<'_>) -> bool {
+    words.verb.is_some_and(|verb| verb.is("UPDATE")) && !words.starts_with(&["ALTER"])
+}
+
 /// Reports them in the Up section, unless they only reach what the section
-/// `made` (a table it created or emptied, a column it added and now fills).
-pub fn check(
-    context: &LintContext<'_>,
-    statement: &StatementView<'_, '_>,
-    made: &mut Made,
-    found: &mut Findings,
-) {
+/// `made` (a table it created or emptied, a column it added and now fills),
+/// or what it copied into other tables before (moved, not lost). The
+/// findings are held by `made` until the section ends (a table dropped and
+/// made again from a query later in the section is rebuilt, not lost).
+pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, made: &mut Made) {
     if !statement.is_up {
         return;
     }
     if let Some((what, length)) = destroys(statement.words) {
         let reach = super::schema::reach(context.text_of(statement.span));
+        let drops = match &reach {
+            Some(reach) if statement.words.starts_with(&["DROP", "TABLE"]) => reach.tables.clone(),
+            _ => Vec::new(),
+        };
         let empties = statement.words.starts_with(&["TRUNCATE"])
             || statement.words.verb.is_some_and(|verb| verb.is("DELETE"));
         let held = reach
             .as_ref()
             .is_some_and(|reach| made.holds(reach, context.schema));
+        // Copied elsewhere earlier in the section: moved, not lost. A whole
+        // table (dropped, emptied) needs its whole rows copied; a dropped
+        // column needs to be among what was copied.
+        let drops_columns = statement.words.starts_with(&["ALTER", "TABLE"]);
+        let dropped = if drops_columns {
+            super::schema::dropped_columns(context.text_of(statement.span))
+        } else {
+            Vec::new()
+        };
+        let moved = reach.as_ref().is_some_and(|reach| {
+            !verb_is_update(statement.words) && made.moved(reach, !drops_columns, &dropped)
+        });
         if empties && let Some(reach) = reach {
             made.emptied(reach);
         }
-        if held {
+        if held || moved {
             return;
         }
-        found.push(context.diagnostic(
-            Code::DestructiveStatement,
-            statement.words.span_of(length),
-            format!(
-                "A statement of {} {what}; rolling back will not bring the data back.",
-                context.label
+        made.hold(
+            drops,
+            context.diagnostic(
+                Code::DestructiveStatement,
+                statement.words.span_of(length),
+                format!(
+                    "A statement of {} {what}; rolling back will not bring the data back.",
+                    context.label
+                ),
+                HELP,
             ),
-            HELP,
-        ));
+        );
     }
 }

@@ -287,6 +287,14 @@ pub struct Made {
     /// Tables a `DELETE` without `WHERE` or a `TRUNCATE` emptied: what
     /// they hold now is the migration's own (the emptying is reported).
     emptied: Vec<String>,
+    /// What the section's statements so far copied into other tables.
+    copied: Vec<schema::Copied>,
+    /// The Up section's `destructive-statement` findings, held until the
+    /// section ends: a `DROP TABLE` of tables the section makes again from
+    /// a query (`CREATE TABLE t AS ...`) rebuilt them, and is not reported.
+    /// Each with the tables it drops that are not made again yet (none for
+    /// the other statements).
+    pending: Vec<(Vec<String>, bool, Diagnostic)>,
 }
 
 impl Made {
@@ -297,6 +305,55 @@ impl Made {
     /// Records that the statement that `reach`es emptied its tables.
     pub fn emptied(&mut self, reach: schema::Reach) {
         self.emptied.extend(reach.tables);
+    }
+
+    /// Holds a `destructive-statement` finding until the section ends;
+    /// `drops` are the tables of a `DROP TABLE` (empty for the others).
+    pub fn hold(&mut self, drops: Vec<String>, diagnostic: Diagnostic) {
+        let is_drop = !drops.is_empty();
+        self.pending.push((drops, is_drop, diagnostic));
+    }
+
+    /// The section makes `table` again from a query: a `DROP TABLE` of it
+    /// (and of nothing else not made again) earlier in the section rebuilt it.
+    fn rebuilt(&mut self, table: &str) {
+        for (drops, ..) in &mut self.pending {
+            drops.retain(|t| t != table);
+        }
+        self.pending
+            .retain(|(drops, is_drop, _)| !(*is_drop && drops.is_empty()));
+    }
+
+    /// Reports the findings held (see [`Made::hold`]), in the order found.
+    fn release(&mut self, found: &mut Findings) {
+        for (.., diagnostic) in self.pending.drain(..) {
+            found.push(diagnostic);
+        }
+    }
+
+    /// Records what a statement copied into other tables.
+    fn copied(&mut self, copied: schema::Copied) {
+        self.copied.push(copied);
+    }
+
+    /// Whether what a statement destroys was copied elsewhere before it in
+    /// the section: every table of `reach` whose rows it drops or empties
+    /// (`whole`) copied whole, or every column in `columns` (of `reach`'s
+    /// one table) copied by name or with whole rows.
+    pub fn moved(&self, reach: &schema::Reach, whole: bool, columns: &[String]) -> bool {
+        if whole {
+            return !reach.tables.is_empty()
+                && reach
+                    .tables
+                    .iter()
+                    .all(|t| self.copied.iter().any(|c| c.rows_of(t)));
+        }
+        match reach.tables.as_slice() {
+            [table] if !columns.is_empty() => columns
+                .iter()
+                .all(|column| self.copied.iter().any(|c| c.column_of(table, column))),
+            _ => false,
+        }
     }
 
     /// Whether `reach` only touches what the change made: tables it
@@ -388,11 +445,34 @@ impl<'a> Linter<'a> {
         }
         transaction_control::check(context, statement, found);
         non_transactional_statement::check(context, statement, found);
-        destructive_statement::check(context, statement, &mut self.made, found);
+        destructive_statement::check(context, statement, &mut self.made);
         let makes_table = words.starts_with(&["ALTER", "TABLE"])
             || (words.starts_with(&["CREATE"]) && words.leading().iter().any(|w| w.is("TABLE")));
         if statement.is_up && makes_table {
             self.made.record(context.text_of(statement.span));
+        }
+        // Rows copied into other tables: what the section drops after is moved, not lost.
+        let may_copy = makes_table
+            || words.starts_with(&["DO"])
+            || words.starts_with(&["WITH"])
+            || words
+                .verb
+                .is_some_and(|verb| verb.is("INSERT") || verb.is("UPDATE"));
+        if statement.is_up
+            && may_copy
+            && let Some(copied) = schema::copies(context.text_of(statement.span))
+        {
+            self.made.copied(copied);
+        }
+        if statement.is_up
+            && makes_table
+            && let Some(table) = schema::made_from_query(context.text_of(statement.span))
+        {
+            self.made.rebuilt(&table);
+        }
+        // The Up section ended: what it held is reported.
+        if !statement.is_up {
+            self.made.release(found);
         }
         missing_semicolon::check(context, statement, found);
     }
@@ -415,6 +495,7 @@ impl<'a> Linter<'a> {
         if !self.on {
             return Vec::new();
         }
+        self.made.release(&mut self.found);
         no_transaction_multiple_statements::check(
             &self.context,
             self.up_statements,

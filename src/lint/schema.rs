@@ -706,6 +706,168 @@ pub fn reach(sql: &str) -> Option<Reach> {
     Some(Reach { tables, columns })
 }
 
+/// Rows a statement copies out of tables into others: `INSERT ... SELECT`,
+/// `CREATE TABLE ... AS`, `UPDATE ... FROM`, or a `DO` block that reads
+/// tables and inserts or updates rows. A table dropped or emptied after its
+/// rows were copied whole, or a column dropped after it was copied, has
+/// been moved, not lost (harbor's 2.0 and 2.2 migrations, lemmy's splits).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Copied {
+    /// The tables it reads: the names after `FROM` and `JOIN` (their last part).
+    pub from: Vec<String>,
+    /// Every name it mentions, folded: the columns it may copy.
+    pub names: Vec<String>,
+    /// It copies whole rows (`SELECT *` or `t.*`).
+    pub whole_rows: bool,
+    /// A `DO` block: it reads the tables' rows (often `FOR r IN SELECT *`)
+    /// and writes what it picks from them, which moves a table but not a
+    /// column it does not name (harbor 1.8 leaves `tags` behind so).
+    pub procedural: bool,
+}
+
+impl Copied {
+    /// Whether it moved `table`'s rows: copied whole, or read by a `DO`
+    /// block that writes rows.
+    pub fn rows_of(&self, table: &str) -> bool {
+        (self.whole_rows || self.procedural) && self.from.iter().any(|t| t == table)
+    }
+
+    /// Whether it copied `column` of `table`: by name, or with whole rows
+    /// (a `DO` block's `SELECT *` does not say what it keeps).
+    pub fn column_of(&self, table: &str, column: &str) -> bool {
+        self.from.iter().any(|t| t == table)
+            && ((self.whole_rows && !self.procedural) || self.names.iter().any(|n| n == column))
+    }
+}
+
+/// What a statement copies, when it copies rows (see [`Copied`]).
+pub fn copies(sql: &str) -> Option<Copied> {
+    let list = items(sql);
+    let first = list.first().filter(|i| i.plain)?;
+    if first.text == "do" {
+        // The block's body: its dollar-quoted (or quoted) text, read as SQL.
+        let body = Lexer::new(sql)
+            .find(|t| matches!(t.kind, TokenKind::DollarQuoted | TokenKind::String))?;
+        let text = body.text(sql);
+        let inner = if let Some(after) = text.strip_prefix('$') {
+            // `$tag$ ... $tag$`: the tag is what comes before the second `$`.
+            let tag = &text[..after.find('$')? + 2];
+            text.strip_prefix(tag)?.strip_suffix(tag)?
+        } else {
+            text.get(1..text.len().checked_sub(1)?)?
+        };
+        let body = items(inner);
+        let writes = body
+            .iter()
+            .any(|i| i.plain && (i.text == "insert" || i.text == "update"));
+        return writes
+            .then(|| read_from(&body))
+            .flatten()
+            .map(|copied| Copied {
+                procedural: true,
+                ..copied
+            });
+    }
+    let writes = match first.text.as_str() {
+        "insert" | "update" | "with" => true,
+        "create" => {
+            list.iter()
+                .any(|i| i.plain && i.depth == 0 && i.text == "table")
+                && list
+                    .iter()
+                    .any(|i| i.plain && i.depth == 0 && i.text == "as")
+        }
+        _ => false,
+    };
+    writes.then(|| read_from(&list)).flatten()
+}
+
+/// The tables `items` read, the names they mention and whether they take
+/// whole rows; `None` when they read no table.
+fn read_from(items: &[Item]) -> Option<Copied> {
+    let mut copy = Copied::default();
+    for (at, item) in items.iter().enumerate() {
+        if item.plain && (item.text == "from" || item.text == "join") {
+            let mut cursor = Cursor { items, at: at + 1 };
+            cursor.eat(&["only"]);
+            if let Some(name) = cursor.name() {
+                copy.from.push(name);
+            }
+        } else if item.plain && item.text == "*" {
+            let before = at.checked_sub(1).and_then(|k| items.get(k));
+            copy.whole_rows |=
+                before.is_some_and(|b| b.plain && ["select", ",", "."].contains(&b.text.as_str()));
+        } else if !item.plain || item.text.chars().next().is_some_and(is_name_start) {
+            copy.names.push(item.text.clone());
+        }
+    }
+    (!copy.from.is_empty()).then_some(copy)
+}
+
+/// The table a `CREATE TABLE ... AS <query>` makes (its last name part).
+pub fn made_from_query(sql: &str) -> Option<String> {
+    let items = items(sql);
+    let mut cursor = Cursor {
+        items: &items,
+        at: 0,
+    };
+    if !cursor.eat(&["create"]) {
+        return None;
+    }
+    while ["temporary", "temp", "unlogged", "global", "local"]
+        .iter()
+        .any(|w| cursor.is(w))
+    {
+        cursor.at += 1;
+    }
+    if !cursor.eat(&["table"]) {
+        return None;
+    }
+    cursor.eat(&["if", "not", "exists"]);
+    let name = cursor.name()?;
+    items[cursor.at..]
+        .iter()
+        .any(|i| i.plain && i.depth == 0 && i.text == "as")
+        .then_some(name)
+}
+
+/// The columns an `ALTER TABLE` drops (`DROP [COLUMN] [IF EXISTS] c`).
+pub fn dropped_columns(sql: &str) -> Vec<String> {
+    let items = items(sql);
+    let mut cursor = Cursor {
+        items: &items,
+        at: 0,
+    };
+    if !cursor.eat(&["alter", "table"]) {
+        return Vec::new();
+    }
+    cursor.eat(&["if", "exists"]);
+    cursor.eat(&["only"]);
+    if cursor.name().is_none() {
+        return Vec::new();
+    }
+    let mut columns = Vec::new();
+    for part in split_top(&items[cursor.at..]) {
+        let mut action = Cursor { items: part, at: 0 };
+        if !action.eat(&["drop"]) {
+            continue;
+        }
+        let column = action.eat(&["column"]);
+        if !column
+            && super::destructive_statement::NOT_COLUMNS
+                .iter()
+                .any(|word| action.is(&word.to_ascii_lowercase()))
+        {
+            continue;
+        }
+        action.eat(&["if", "exists"]);
+        if let Some(name) = action.name() {
+            columns.push(name);
+        }
+    }
+    columns
+}
+
 /// The parts of `items` between top-level commas (at the first item's depth).
 fn split_top(items: &[Item]) -> Vec<&[Item]> {
     let Some(first) = items.first() else {
