@@ -273,8 +273,19 @@ fn squawk_cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
         ),
         (
             Code::AddingRequiredField,
-            vec!["ALTER TABLE users ADD COLUMN n int NOT NULL;"],
-            vec!["ALTER TABLE users ADD COLUMN n int NOT NULL DEFAULT 0;"],
+            vec![
+                "ALTER TABLE users ADD COLUMN n int NOT NULL;",
+                // Emptied only in part, or another table, or after.
+                "DELETE FROM users WHERE id > 10;\nALTER TABLE users ADD COLUMN n int NOT NULL;",
+                "DELETE FROM sessions;\nALTER TABLE users ADD COLUMN n int NOT NULL;",
+                "ALTER TABLE users ADD COLUMN n int NOT NULL;\nTRUNCATE users;",
+            ],
+            vec![
+                "ALTER TABLE users ADD COLUMN n int NOT NULL DEFAULT 0;",
+                // A table emptied earlier in the section has no row to fail on (lemmy 0076).
+                "DELETE FROM password_reset_request;\nALTER TABLE password_reset_request ADD COLUMN n int NOT NULL;",
+                "TRUNCATE TABLE a, users;\nALTER TABLE public.users ADD COLUMN n int NOT NULL;",
+            ],
         ),
         (
             Code::RequireConcurrentPartitionDetach,

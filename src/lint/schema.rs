@@ -804,6 +804,30 @@ fn read_from(items: &[Item]) -> Option<Copied> {
     (!copy.from.is_empty()).then_some(copy)
 }
 
+/// The tables a statement empties: `TRUNCATE` (without `CASCADE`'s
+/// others), or `DELETE FROM t` without a top-level `WHERE`.
+pub fn emptied_tables(sql: &str) -> Vec<String> {
+    let items = items(sql);
+    let mut cursor = Cursor {
+        items: &items,
+        at: 0,
+    };
+    if cursor.eat(&["truncate"]) {
+        return reach(sql).map(|reach| reach.tables).unwrap_or_default();
+    }
+    if !cursor.eat(&["delete", "from"]) {
+        return Vec::new();
+    }
+    cursor.eat(&["only"]);
+    let Some(name) = cursor.name() else {
+        return Vec::new();
+    };
+    let filtered = items[cursor.at..]
+        .iter()
+        .any(|i| i.plain && i.depth == 0 && (i.text == "where" || i.text == "using"));
+    if filtered { Vec::new() } else { vec![name] }
+}
+
 /// The table a `CREATE TABLE ... AS <query>` makes (its last name part).
 pub fn made_from_query(sql: &str) -> Option<String> {
     let items = items(sql);

@@ -107,6 +107,8 @@ struct Read {
     created: Option<String>,
     /// The table it changes.
     changed: Option<String>,
+    /// The tables it empties (`DELETE` without `WHERE`, `TRUNCATE`).
+    emptied: Vec<String>,
     /// What it did to the schema model (offsets from `start`).
     applied: Applied,
     /// Whether the session's time zone is UTC when it runs (set earlier in
@@ -135,11 +137,13 @@ impl Statements {
                 utc = to_utc && major >= 12;
             }
             let applied = schema.apply(sql);
+            let emptied = super::schema::emptied_tables(sql);
             list.push(Read {
                 start,
                 end,
                 created,
                 changed,
+                emptied,
                 applied,
                 utc,
             });
@@ -186,6 +190,21 @@ impl Statements {
         before
             .iter()
             .any(|earlier| earlier.created.as_ref() == Some(changed))
+    }
+
+    /// Whether the statement at `offset` changes a table an earlier
+    /// statement of the section emptied: a required column added to it
+    /// cannot fail for want of a value (lemmy 0076).
+    fn on_emptied_table(&self, offset: usize) -> bool {
+        let Some((read, before)) = self.at(offset) else {
+            return false;
+        };
+        let Some(changed) = &read.changed else {
+            return false;
+        };
+        before
+            .iter()
+            .any(|earlier| earlier.emptied.contains(changed))
     }
 
     /// Whether what squawk reports at `offset` is, by the schema model, a
@@ -527,6 +546,9 @@ pub fn check_section(
         if about_existing_objects(code)
             && (read().on_new_table(start) || read().known_harmless(code, start))
         {
+            continue;
+        }
+        if code == Code::AddingRequiredField && read().on_emptied_table(start) {
             continue;
         }
         if code == Code::RenamingObject
