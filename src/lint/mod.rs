@@ -452,7 +452,8 @@ impl<'a> Linter<'a> {
             self.made.record(context.text_of(statement.span));
         }
         // Rows copied into other tables: what the section drops after is moved, not lost.
-        let may_copy = makes_table
+        let creates_table = makes_table && words.starts_with(&["CREATE"]);
+        let may_copy = creates_table
             || words.starts_with(&["DO"])
             || words.starts_with(&["WITH"])
             || words
@@ -465,7 +466,7 @@ impl<'a> Linter<'a> {
             self.made.copied(copied);
         }
         if statement.is_up
-            && makes_table
+            && creates_table
             && let Some(table) = schema::made_from_query(context.text_of(statement.span))
         {
             self.made.rebuilt(&table);

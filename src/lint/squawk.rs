@@ -131,13 +131,20 @@ impl Statements {
         let mut read = |words: &mut Vec<(String, bool)>, start: usize, end: usize| {
             let (created, changed) = tables_of(words);
             let sets = words.first().is_some_and(|(w, q)| !q && w == "set");
+            let empties = words
+                .first()
+                .is_some_and(|(w, q)| !q && (w == "delete" || w == "truncate"));
             words.clear();
             let sql = &text[start..end];
             if sets && let Some(to_utc) = super::schema::sets_time_zone(sql) {
                 utc = to_utc && major >= 12;
             }
             let applied = schema.apply(sql);
-            let emptied = super::schema::emptied_tables(sql);
+            let emptied = if empties {
+                super::schema::emptied_tables(sql)
+            } else {
+                Vec::new()
+            };
             list.push(Read {
                 start,
                 end,
