@@ -105,6 +105,15 @@ fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
                 up("INSERT INTO log SELECT * FROM users;\nUPDATE users SET active = false;"),
                 up("DO $$ BEGIN PERFORM count(*) FROM users; END $$;\nDROP TABLE users;"),
                 up("DO $$ DECLARE j RECORD; BEGIN FOR j IN SELECT * FROM jobs LOOP INSERT INTO task (op) VALUES (j.operation); END LOOP; END $$;\nALTER TABLE jobs DROP COLUMN tags;"),
+                // Copies that leave rows out, or write no copy (found by the sixth hand check).
+                up("DO $$ BEGIN DELETE FROM a WHERE id = 1; UPDATE b SET x = 1; END $$;\nDELETE FROM a;"),
+                up("DO $$ DECLARE r RECORD; BEGIN FOR r IN SELECT * FROM jobs WHERE status = 'done' ORDER BY at DESC LIMIT 1 LOOP INSERT INTO execs (id) VALUES (r.id); END LOOP; END $$;\nDROP TABLE jobs;"),
+                up("UPDATE site SET cw = CASE WHEN local_site.nsfw THEN 'NSFW' END FROM local_site WHERE private_key IS NOT NULL;\nALTER TABLE local_site DROP nsfw;"),
+                up("INSERT INTO favorites (u, c) SELECT user_uuid, uuid FROM ciphers WHERE favorite = TRUE AND user_uuid IS NOT NULL;\nALTER TABLE ciphers DROP COLUMN favorite;"),
+                up("INSERT INTO archive SELECT * FROM events WHERE at > now() - interval '1 day';\nDELETE FROM events;"),
+                up("INSERT INTO archive SELECT * FROM events ORDER BY at LIMIT 100;\nTRUNCATE events;"),
+                up("UPDATE users SET email = lower(email);\nALTER TABLE users DROP COLUMN email;"),
+                up("DO $$ DECLARE r RECORD; BEGIN FOR r IN SELECT * FROM runs WHERE moved_to IS NULL LOOP INSERT INTO execs (id) VALUES (r.id); END LOOP; END $$;\nDROP TABLE runs;"),
                 // Made again, but not from a query, or another table than the one dropped.
                 up("DROP TABLE cache;\nCREATE TABLE cache (id int);"),
                 up("DROP TABLE cache, users;\nCREATE TABLE cache AS SELECT * FROM source;"),
@@ -137,6 +146,12 @@ fn cases() -> Vec<(Code, Vec<String>, Vec<String>)> {
                     up("INSERT INTO tag (artifact_id, name) SELECT a.id, a.tag FROM artifact AS a;\nALTER TABLE artifact DROP COLUMN tag;"),
                     up("UPDATE accounts SET plan = u.plan FROM users u WHERE u.id = accounts.owner;\nALTER TABLE users DROP COLUMN IF EXISTS plan;"),
                     up("DO $$ DECLARE j RECORD; BEGIN FOR j IN SELECT * FROM jobs LOOP INSERT INTO task (op) VALUES (j.operation); END LOOP; END $$;\nALTER TABLE jobs DROP COLUMN operation;"),
+                    // A column copied into another of its table, or every row that holds a value of it.
+                    up("ALTER TABLE post ADD COLUMN featured_community boolean;\nUPDATE post SET featured_community = stickied;\nALTER TABLE post DROP COLUMN stickied;"),
+                    up("INSERT INTO favorites (u, c) SELECT user_uuid, uuid FROM ciphers WHERE favorite = TRUE;\nALTER TABLE ciphers DROP COLUMN favorite;"),
+                    up("INSERT INTO bans (person_id, at) SELECT id, now() FROM person WHERE banned;\nALTER TABLE person DROP COLUMN banned;"),
+                    up("UPDATE post SET score = pa.score FROM post_aggregates pa WHERE pa.post_id = post.id AND pa.score IS DISTINCT FROM 0;\nALTER TABLE post_aggregates DROP COLUMN score;"),
+                    up("ALTER TABLE runs ADD COLUMN moved_to int;\nDO $$ DECLARE r RECORD; BEGIN FOR r IN SELECT * FROM runs WHERE moved_to IS NULL LOOP INSERT INTO execs (id) VALUES (r.id); END LOOP; END $$;\nDROP TABLE runs;"),
                     // Rebuilt from a query later in the section (lemmy's cache tables).
                     up("DROP TABLE post_aggregates_fast;\nCREATE VIEW v AS SELECT 1;\nCREATE TABLE post_aggregates_fast AS SELECT * FROM post_aggregates_view;"),
                     up("DROP TABLE IF EXISTS a, b;\nCREATE UNLOGGED TABLE b AS SELECT 1 AS x;\nCREATE TABLE IF NOT EXISTS public.a AS TABLE b;"),

@@ -71,7 +71,8 @@ pub fn check(context: &LintContext<'_>, statement: &StatementView<'_, '_>, made:
             Vec::new()
         };
         let moved = reach.as_ref().is_some_and(|reach| {
-            !verb_is_update(statement.words) && made.moved(reach, !drops_columns, &dropped)
+            !verb_is_update(statement.words)
+                && made.moved(reach, !drops_columns, &dropped, context.schema)
         });
         if empties && let Some(reach) = reach {
             made.emptied(reach);

@@ -340,18 +340,31 @@ impl Made {
     /// the section: every table of `reach` whose rows it drops or empties
     /// (`whole`) copied whole, or every column in `columns` (of `reach`'s
     /// one table) copied by name or with whole rows.
-    pub fn moved(&self, reach: &schema::Reach, whole: bool, columns: &[String]) -> bool {
+    /// `earlier`: the schema before the file, for the columns the change
+    /// added (NULL in every row, so `WHERE c IS NULL` leaves none out).
+    pub fn moved(
+        &self,
+        reach: &schema::Reach,
+        whole: bool,
+        columns: &[String],
+        earlier: &schema::Schema,
+    ) -> bool {
+        let added = |table: &str, column: &str| {
+            self.tables.change_added(table, column) || earlier.change_added(table, column)
+        };
         if whole {
             return !reach.tables.is_empty()
                 && reach
                     .tables
                     .iter()
-                    .all(|t| self.copied.iter().any(|c| c.rows_of(t)));
+                    .all(|t| self.copied.iter().any(|c| c.rows_of(t, &added)));
         }
         match reach.tables.as_slice() {
-            [table] if !columns.is_empty() => columns
-                .iter()
-                .all(|column| self.copied.iter().any(|c| c.column_of(table, column))),
+            [table] if !columns.is_empty() => columns.iter().all(|column| {
+                self.copied
+                    .iter()
+                    .any(|c| c.column_of(table, column, &added))
+            }),
             _ => false,
         }
     }

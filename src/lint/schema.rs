@@ -707,14 +707,15 @@ pub fn reach(sql: &str) -> Option<Reach> {
 }
 
 /// Rows a statement copies out of tables into others: `INSERT ... SELECT`,
-/// `CREATE TABLE ... AS`, `UPDATE ... FROM`, or a `DO` block that reads
-/// tables and inserts or updates rows. A table dropped or emptied after its
-/// rows were copied whole, or a column dropped after it was copied, has
-/// been moved, not lost (harbor's 2.0 and 2.2 migrations, lemmy's splits).
+/// `CREATE TABLE ... AS`, `UPDATE ... FROM` or `UPDATE t SET new = old`, or
+/// a `DO` block that reads tables and inserts or updates rows. A table
+/// dropped or emptied after all its rows were copied whole, or a column
+/// dropped after all its values were copied, has been moved, not lost
+/// (harbor's 2.0 and 2.2 migrations, lemmy's settings moved between tables).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Copied {
-    /// The tables it reads: the names after `FROM` and `JOIN` (their last part).
-    pub from: Vec<String>,
+    /// The tables it reads, each with what leaves rows out.
+    pub reads: Vec<TableRead>,
     /// Every name it mentions, folded: the columns it may copy.
     pub names: Vec<String>,
     /// It copies whole rows (`SELECT *` or `t.*`).
@@ -725,18 +726,72 @@ pub struct Copied {
     pub procedural: bool,
 }
 
-impl Copied {
-    /// Whether it moved `table`'s rows: copied whole, or read by a `DO`
-    /// block that writes rows.
-    pub fn rows_of(&self, table: &str) -> bool {
-        (self.whole_rows || self.procedural) && self.from.iter().any(|t| t == table)
+/// One table a copy reads (`FROM t`, `JOIN t`, an `UPDATE`'s own table).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableRead {
+    /// Its name (the last part).
+    pub table: String,
+    /// The parts of the `WHERE` that reads it (split at its top-level
+    /// `AND`s, joins `a.x = b.y` left out), each as the names it mentions.
+    pub conditions: Vec<Vec<String>>,
+    /// A `LIMIT`, `OFFSET`, `FETCH` or `HAVING` leaves rows out.
+    pub limited: bool,
+    /// Names that copy nothing out of it: an `UPDATE`'s own targets
+    /// (`SET email = lower(email)` keeps no `email` elsewhere).
+    pub targets: Vec<String>,
+}
+
+/// Whether `table.column` holds NULL in every row: the change added it
+/// (without a default, as the migrations that copy rows add their
+/// bookkeeping columns; harbor 2.2's `new_execution_id`).
+pub type AllNull<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+impl TableRead {
+    /// Its conditions that may leave a row out: `c IS NULL` on a column
+    /// that is NULL everywhere leaves none.
+    fn filtering<'c>(&'c self, all_null: AllNull<'c>) -> impl Iterator<Item = &'c Vec<String>> {
+        self.conditions.iter().filter(move |names| {
+            let trivially_true = match names.as_slice() {
+                [column, is, null] | [_, column, is, null] => {
+                    is == "is" && null == "null" && all_null(&self.table, column)
+                }
+                _ => false,
+            };
+            !trivially_true
+        })
     }
 
-    /// Whether it copied `column` of `table`: by name, or with whole rows
-    /// (a `DO` block's `SELECT *` does not say what it keeps).
-    pub fn column_of(&self, table: &str, column: &str) -> bool {
-        self.from.iter().any(|t| t == table)
-            && ((self.whole_rows && !self.procedural) || self.names.iter().any(|n| n == column))
+    /// It reads every row of `table`.
+    fn all_of(&self, table: &str, all_null: AllNull<'_>) -> bool {
+        self.table == table && !self.limited && self.filtering(all_null).next().is_none()
+    }
+
+    /// It reads every row of `table` that holds a value of `column`: what
+    /// it leaves out is chosen by that column alone (`WHERE favorite`).
+    fn all_values_of(&self, table: &str, column: &str, all_null: AllNull<'_>) -> bool {
+        self.table == table
+            && !self.limited
+            && self
+                .filtering(all_null)
+                .all(|names| names.iter().any(|n| n == column))
+    }
+}
+
+impl Copied {
+    /// Whether it moved every row of `table`: copied whole, or read by a
+    /// `DO` block that writes rows.
+    pub fn rows_of(&self, table: &str, all_null: AllNull<'_>) -> bool {
+        (self.whole_rows || self.procedural) && self.reads.iter().any(|r| r.all_of(table, all_null))
+    }
+
+    /// Whether it copied every value of `column` of `table`: by name, or
+    /// with whole rows (a `DO` block's `SELECT *` does not say what it keeps).
+    pub fn column_of(&self, table: &str, column: &str, all_null: AllNull<'_>) -> bool {
+        self.reads.iter().any(|r| {
+            r.all_values_of(table, column, all_null)
+                && !r.targets.iter().any(|t| t == column)
+                && ((self.whole_rows && !self.procedural) || self.names.iter().any(|n| n == column))
+        })
     }
 }
 
@@ -761,47 +816,138 @@ pub fn copies(sql: &str) -> Option<Copied> {
             .iter()
             .any(|i| i.plain && (i.text == "insert" || i.text == "update"));
         return writes
-            .then(|| read_from(&body))
+            .then(|| read_from(&body, None))
             .flatten()
             .map(|copied| Copied {
                 procedural: true,
                 ..copied
             });
     }
-    let writes = match first.text.as_str() {
-        "insert" | "update" | "with" => true,
-        "create" => {
-            list.iter()
+    match first.text.as_str() {
+        "insert" | "with" => read_from(&list, None),
+        "update" => {
+            // `UPDATE t SET new = old` reads `t` too; what it sets is not copied.
+            let mut cursor = Cursor {
+                items: &list,
+                at: 1,
+            };
+            cursor.eat(&["only"]);
+            let at = cursor.at;
+            cursor.name()?;
+            let mut copied = read_from(&list, Some(at))?;
+            if let Some(own) = copied.reads.first_mut() {
+                own.targets = reach(sql).map(|reach| reach.columns).unwrap_or_default();
+            }
+            Some(copied)
+        }
+        "create"
+            if list
+                .iter()
                 .any(|i| i.plain && i.depth == 0 && i.text == "table")
                 && list
                     .iter()
-                    .any(|i| i.plain && i.depth == 0 && i.text == "as")
+                    .any(|i| i.plain && i.depth == 0 && i.text == "as") =>
+        {
+            read_from(&list, None)
         }
-        _ => false,
-    };
-    writes.then(|| read_from(&list)).flatten()
+        _ => None,
+    }
 }
 
-/// The tables `items` read, the names they mention and whether they take
-/// whole rows; `None` when they read no table.
-fn read_from(items: &[Item]) -> Option<Copied> {
+/// The tables `items` read (after `FROM` and `JOIN`, not `DELETE FROM`;
+/// and the table named at `own`, an `UPDATE`'s), the names they mention
+/// and whether they take whole rows; `None` when they read no table.
+fn read_from(items: &[Item], own: Option<usize>) -> Option<Copied> {
     let mut copy = Copied::default();
+    let read_at = |at: usize| {
+        let mut cursor = Cursor { items, at };
+        cursor.eat(&["only"]);
+        let table = cursor.name()?;
+        Some(limits(items, cursor.at, items[at].depth, table))
+    };
+    if let Some(read) = own.and_then(read_at) {
+        copy.reads.push(read);
+    }
     for (at, item) in items.iter().enumerate() {
+        let before = at.checked_sub(1).and_then(|k| items.get(k));
+        let word = |i: &Item, text: &str| i.plain && i.text == text;
         if item.plain && (item.text == "from" || item.text == "join") {
-            let mut cursor = Cursor { items, at: at + 1 };
-            cursor.eat(&["only"]);
-            if let Some(name) = cursor.name() {
-                copy.from.push(name);
+            // `DELETE FROM t` and `IS DISTINCT FROM` read nothing out.
+            if before.is_some_and(|b| word(b, "delete") || word(b, "distinct")) {
+                continue;
+            }
+            if let Some(read) = read_at(at + 1) {
+                copy.reads.push(read);
             }
         } else if item.plain && item.text == "*" {
-            let before = at.checked_sub(1).and_then(|k| items.get(k));
             copy.whole_rows |=
                 before.is_some_and(|b| b.plain && ["select", ",", "."].contains(&b.text.as_str()));
         } else if !item.plain || item.text.chars().next().is_some_and(is_name_start) {
             copy.names.push(item.text.clone());
         }
     }
-    (!copy.from.is_empty()).then_some(copy)
+    (!copy.reads.is_empty()).then_some(copy)
+}
+
+/// What leaves rows of `table` out, for a read whose name ends before
+/// `from` (at parenthesis depth `depth`): the `WHERE` at that depth up to
+/// the end of its query, and `LIMIT`, `OFFSET`, `FETCH` or `HAVING`.
+fn limits(items: &[Item], from: usize, depth: usize, table: String) -> TableRead {
+    let mut read = TableRead {
+        table,
+        ..TableRead::default()
+    };
+    // Where the query ends (a `DO` block's `FOR ... IN SELECT ... LOOP`
+    // too), and what else ends its `WHERE`.
+    let stops = ["loop", ";", "returning", "union", "except", "intersect"];
+    let ends = [
+        "group", "order", "window", "on", "limit", "offset", "fetch", "having",
+    ];
+    let mut condition: Option<Vec<&Item>> = None;
+    let mut conditions: Vec<Vec<&Item>> = Vec::new();
+    for item in &items[from..] {
+        let top = item.plain && item.depth == depth;
+        if item.depth < depth || (top && stops.contains(&item.text.as_str())) {
+            break;
+        }
+        if top && ["limit", "offset", "fetch", "having"].contains(&item.text.as_str()) {
+            read.limited = true;
+        }
+        if top && item.text == "where" {
+            condition = Some(Vec::new());
+            continue;
+        }
+        if top && ends.contains(&item.text.as_str()) {
+            conditions.extend(condition.take());
+            continue;
+        }
+        if let Some(part) = condition.as_mut() {
+            if top && item.text == "and" {
+                conditions.push(std::mem::take(part));
+                continue;
+            }
+            part.push(item);
+        }
+    }
+    conditions.extend(condition);
+    read.conditions = conditions
+        .into_iter()
+        .filter(|part| !is_join(part))
+        .map(|part| {
+            part.iter()
+                .filter(|i| !i.plain || i.text.chars().next().is_some_and(is_name_start))
+                .map(|i| i.text.clone())
+                .collect()
+        })
+        .collect();
+    read
+}
+
+/// `a.x = b.y`: a join between two tables, which leaves no row of a copy
+/// out on its own account.
+fn is_join(part: &[&Item]) -> bool {
+    let text: Vec<&str> = part.iter().map(|i| i.text.as_str()).collect();
+    matches!(text.as_slice(), [a, ".", _, "=", b, ".", _] if a != b)
 }
 
 /// The tables a statement empties: `TRUNCATE` (without `CASCADE`'s
