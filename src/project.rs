@@ -679,6 +679,14 @@ pub fn analyze_reusing(input: &Input<'_>, cache: Option<&mut PrefixCache>) -> Re
     }
 }
 
+/// Whether `text` has the word `from` in any case (a copy reads with it):
+/// the statements without it are not read again for copies.
+fn mentions_from(text: &str) -> bool {
+    text.as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"from"))
+}
+
 /// Step 1: every `.sql` file parsed, in the order they apply (id, then
 /// name, then path), each linted (when `lint_only` lets it) against the
 /// schema model the ones before it built; with `cache`, what an earlier
@@ -830,6 +838,15 @@ fn parse_in_order(input: &Input<'_>, mut cache: Option<&mut PrefixCache>) -> Vec
                     .any(|v| verb.eq_ignore_ascii_case(v))
             }) {
                 schema.apply(&statement.text);
+            }
+            // Rows copied, for `destructive-statement` in the change's later parts.
+            if verb.is_some_and(|verb| {
+                ["INSERT", "UPDATE", "DO", "WITH", "CREATE"]
+                    .iter()
+                    .any(|v| verb.eq_ignore_ascii_case(v))
+            }) && mentions_from(&statement.text)
+            {
+                schema.record_copy(&statement.text);
             }
         }
         let mut migration = migration;

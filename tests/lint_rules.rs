@@ -679,3 +679,42 @@ fn a_change_split_into_parts_owns_what_its_parts_made() {
         );
     }
 }
+
+/// A column copied by an earlier part of the same change (kratos copies a
+/// column into a new table in one file and drops it in the next) is moved,
+/// not lost; after a file of another change it is reported.
+#[test]
+fn a_column_copied_by_an_earlier_part_of_the_change_is_moved() {
+    use kimberlite_migration::project::{Input, SourceFile, analyze};
+    let copy = "-- Migration: a\n-- Up Migration\nINSERT INTO request_methods (id, config) SELECT id, form FROM requests;\n-- Down Migration\nSELECT 1;\n";
+    let drop = "-- Migration: b\n-- Up Migration\nALTER TABLE requests DROP COLUMN form;\n-- Down Migration\nSELECT 1;\n";
+    let destructive = |names: [&str; 2], without_parser: bool| {
+        let files = vec![
+            SourceFile {
+                path: names[0],
+                contents: copy.as_bytes(),
+            },
+            SourceFile {
+                path: names[1],
+                contents: drop.as_bytes(),
+            },
+        ];
+        let mut input = Input::new(files, None, None);
+        input.options.lint.without_parser = without_parser;
+        analyze(&input)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == Code::DestructiveStatement)
+            .map(|d| d.file)
+            .collect::<Vec<_>>()
+    };
+    for without_parser in [false, true] {
+        let parts = ["migrations/0001_forms.sql", "migrations/0002_forms.sql"];
+        assert_eq!(destructive(parts, without_parser), Vec::<String>::new());
+        let apart = ["migrations/0001_forms.sql", "migrations/0002_other.sql"];
+        assert_eq!(
+            destructive(apart, without_parser),
+            vec!["migrations/0002_other.sql".to_string()]
+        );
+    }
+}

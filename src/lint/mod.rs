@@ -352,19 +352,19 @@ impl Made {
         let added = |table: &str, column: &str| {
             self.tables.change_added(table, column) || earlier.change_added(table, column)
         };
+        // This file's copies, and those of the change's earlier files.
+        let copies = || self.copied.iter().chain(earlier.change_copied());
         if whole {
             return !reach.tables.is_empty()
                 && reach
                     .tables
                     .iter()
-                    .all(|t| self.copied.iter().any(|c| c.rows_of(t, &added)));
+                    .all(|t| copies().any(|c| c.rows_of(t, &added)));
         }
         match reach.tables.as_slice() {
-            [table] if !columns.is_empty() => columns.iter().all(|column| {
-                self.copied
-                    .iter()
-                    .any(|c| c.column_of(table, column, &added))
-            }),
+            [table] if !columns.is_empty() => columns
+                .iter()
+                .all(|column| copies().any(|c| c.column_of(table, column, &added))),
             _ => false,
         }
     }

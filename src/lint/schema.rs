@@ -29,11 +29,13 @@ pub struct Schema {
     trigger_functions: Vec<String>,
 }
 
-/// The tables and columns one change made (see [`Schema`]).
+/// The tables and columns one change made, and the rows its earlier
+/// parts copied into other tables (see [`Schema`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Change {
     tables: Vec<String>,
     columns: Vec<(String, String)>,
+    copied: Vec<Copied>,
 }
 
 /// One table's columns; `None` when the model cannot know them
@@ -565,6 +567,19 @@ impl Schema {
     /// longer the change's own.
     pub fn begin_change(&mut self) {
         self.change = Change::default();
+    }
+
+    /// Records what a statement of the change copied into other tables
+    /// (kratos copies a column in one part and drops it in the next).
+    pub fn record_copy(&mut self, sql: &str) {
+        if let Some(copied) = copies(sql) {
+            self.change.copied.push(copied);
+        }
+    }
+
+    /// What the change's earlier files copied into other tables.
+    pub fn change_copied(&self) -> &[Copied] {
+        &self.change.copied
     }
 
     /// Whether the current change created `table`.
