@@ -624,40 +624,43 @@ fn opt_in_rules_run_only_when_turned_on() {
     }
 }
 
+/// The files of `destructive-statement` findings for `(path, text)` files
+/// analysed as a project, with squawk's rules or without (validate, a
+/// keystroke: the schema is then kept only across a change's parts, and
+/// the findings must be the same).
+fn destructive_files(files: &[(&str, &str)], without_parser: bool) -> Vec<String> {
+    use kimberlite_migration::project::{Input, SourceFile, analyze};
+    let files = files
+        .iter()
+        .map(|&(path, text)| SourceFile {
+            path,
+            contents: text.as_bytes(),
+        })
+        .collect();
+    let mut input = Input::new(files, None, None);
+    input.options.lint.without_parser = without_parser;
+    analyze(&input)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == Code::DestructiveStatement)
+        .map(|d| d.file)
+        .collect()
+}
+
 /// A change split into consecutive files with the same slug (kratos writes
 /// them so) is one change for `destructive-statement`: filling a column an
 /// earlier part added, or emptying a table it created, destroys nothing.
 /// The same statements after a file with another slug are reported.
 #[test]
 fn a_change_split_into_parts_owns_what_its_parts_made() {
-    use kimberlite_migration::project::{Input, SourceFile, analyze};
     let first = "-- Migration: a\n-- Up Migration\nALTER TABLE sessions ADD COLUMN nid uuid;\nCREATE TABLE scratch (id int);\n-- Down Migration\nSELECT 1;\n";
+    let middle = "-- Migration: m\n-- Up Migration\nCREATE INDEX i ON t (a);\n-- Down Migration\nSELECT 1;\n";
     let second = "-- Migration: b\n-- Up Migration\nUPDATE sessions SET nid = gen_random_uuid();\nDELETE FROM scratch;\n-- Down Migration\nSELECT 1;\n";
     let destructive = |names: [&str; 3], without_parser: bool| {
-        let files = vec![
-            SourceFile {
-                path: names[0],
-                contents: first.as_bytes(),
-            },
-            SourceFile {
-                path: names[1],
-                contents: "-- Migration: m\n-- Up Migration\nCREATE INDEX i ON t (a);\n-- Down Migration\nSELECT 1;\n".as_bytes(),
-            },
-            SourceFile {
-                path: names[2],
-                contents: second.as_bytes(),
-            },
-        ];
-        let mut input = Input::new(files, None, None);
-        // Without squawk's rules (validate, a keystroke) the schema is kept
-        // only across a change's parts: the findings are the same.
-        input.options.lint.without_parser = without_parser;
-        analyze(&input)
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.code == Code::DestructiveStatement)
-            .map(|d| d.file)
-            .collect::<Vec<_>>()
+        destructive_files(
+            &[(names[0], first), (names[1], middle), (names[2], second)],
+            without_parser,
+        )
     };
     let split = [
         "migrations/0001_network.sql",
@@ -685,36 +688,24 @@ fn a_change_split_into_parts_owns_what_its_parts_made() {
 /// not lost; after a file of another change it is reported.
 #[test]
 fn a_column_copied_by_an_earlier_part_of_the_change_is_moved() {
-    use kimberlite_migration::project::{Input, SourceFile, analyze};
     let copy = "-- Migration: a\n-- Up Migration\nINSERT INTO request_methods (id, config) SELECT id, form FROM requests;\n-- Down Migration\nSELECT 1;\n";
     let drop = "-- Migration: b\n-- Up Migration\nALTER TABLE requests DROP COLUMN form;\n-- Down Migration\nSELECT 1;\n";
-    let destructive = |names: [&str; 2], without_parser: bool| {
-        let files = vec![
-            SourceFile {
-                path: names[0],
-                contents: copy.as_bytes(),
-            },
-            SourceFile {
-                path: names[1],
-                contents: drop.as_bytes(),
-            },
-        ];
-        let mut input = Input::new(files, None, None);
-        input.options.lint.without_parser = without_parser;
-        analyze(&input)
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.code == Code::DestructiveStatement)
-            .map(|d| d.file)
-            .collect::<Vec<_>>()
-    };
     for without_parser in [false, true] {
-        let parts = ["migrations/0001_forms.sql", "migrations/0002_forms.sql"];
-        assert_eq!(destructive(parts, without_parser), Vec::<String>::new());
-        let apart = ["migrations/0001_forms.sql", "migrations/0002_other.sql"];
-        assert_eq!(
-            destructive(apart, without_parser),
-            vec!["migrations/0002_other.sql".to_string()]
+        let parts = destructive_files(
+            &[
+                ("migrations/0001_forms.sql", copy),
+                ("migrations/0002_forms.sql", drop),
+            ],
+            without_parser,
         );
+        assert_eq!(parts, Vec::<String>::new());
+        let apart = destructive_files(
+            &[
+                ("migrations/0001_forms.sql", copy),
+                ("migrations/0002_other.sql", drop),
+            ],
+            without_parser,
+        );
+        assert_eq!(apart, vec!["migrations/0002_other.sql".to_string()]);
     }
 }

@@ -185,33 +185,31 @@ impl Statements {
         Some((&self.list[at], &self.list[..at]))
     }
 
-    /// Whether the statement at `offset` changes a table an earlier
-    /// statement of the section created.
-    fn on_new_table(&self, offset: usize) -> bool {
+    /// Whether the statement at `offset` changes a table that an earlier
+    /// statement of the section `did` something to.
+    fn on_table_earlier(&self, offset: usize, did: impl Fn(&Read, &String) -> bool) -> bool {
         let Some((read, before)) = self.at(offset) else {
             return false;
         };
         let Some(changed) = &read.changed else {
             return false;
         };
-        before
-            .iter()
-            .any(|earlier| earlier.created.as_ref() == Some(changed))
+        before.iter().any(|earlier| did(earlier, changed))
+    }
+
+    /// Whether the statement at `offset` changes a table an earlier
+    /// statement of the section created.
+    fn on_new_table(&self, offset: usize) -> bool {
+        self.on_table_earlier(offset, |earlier, table| {
+            earlier.created.as_ref() == Some(table)
+        })
     }
 
     /// Whether the statement at `offset` changes a table an earlier
     /// statement of the section emptied: a required column added to it
     /// cannot fail for want of a value (lemmy 0076).
     fn on_emptied_table(&self, offset: usize) -> bool {
-        let Some((read, before)) = self.at(offset) else {
-            return false;
-        };
-        let Some(changed) = &read.changed else {
-            return false;
-        };
-        before
-            .iter()
-            .any(|earlier| earlier.emptied.contains(changed))
+        self.on_table_earlier(offset, |earlier, table| earlier.emptied.contains(table))
     }
 
     /// Whether what squawk reports at `offset` is, by the schema model, a
