@@ -355,7 +355,8 @@ test('bad input: clear messages, documented exit codes, no stack traces', async 
   // An option the command does not take is refused, not left unused: nothing
   // runs, and the message names what the command does take.
   const refused = [
-    [['validate', '--format', 'json'], /`kmb migration validate` does not take --format\. For JSON, use `kmb migration validate --json`/],
+    [['status', '--format', 'json'], /`kmb migration status` does not take --format\. For JSON, use `kmb migration status --json`/],
+    [['lock', '--format', 'sarif'], /`kmb migration lock` does not take --format\.$/m],
     [['apply', '--steps', '1'], /`kmb migration apply` does not take --steps\. Its own options: --database, --to, --dry-run/],
     [['status', '--dry-run'], /does not take --dry-run/],
     [['lock', '--target', 'kimberlite'], /`kmb migration lock` does not take --target\.$/m],
