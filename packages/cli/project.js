@@ -468,7 +468,6 @@ export function openProject(dir = '.', options = {}) {
         report: withUnfinished(core.analyze(readInput({ history: toHistory(rows), statements })), rows),
         database: db.kind ?? 'custom',
         trackerRewritten: false,
-        unfinished: rows.filter((row) => row.state !== 'applied'),
         ...(why ? { note: `${why}: the database was read as it is now` } : {}),
       };
     } finally {
@@ -478,6 +477,13 @@ export function openProject(dir = '.', options = {}) {
   }
 
   /** Stops a run between migrations once `signal` is aborted. */
+  /** A step of apply or rollback failed: said to `onProgress`; a cancel is what the caller gets, else the error. */
+  function stepFailed(step, error, onProgress, signal) {
+    onProgress({ phase: 'failed', step, error });
+    stopIfCancelled(signal);
+    throw error;
+  }
+
   function stopIfCancelled(signal) {
     if (signal?.aborted) {
       throw new KmbError('cancelled', 'The run was cancelled (Ctrl-C); the migrations before this point stay applied, the one running was rolled back.', {
@@ -638,8 +644,7 @@ export function openProject(dir = '.', options = {}) {
           report: withUnfinished(core.analyze(readInput({ history: toHistory(rows), statements })), rows),
           database: db.kind ?? 'custom',
           trackerRewritten: drifted,
-          unfinished: rows.filter((row) => row.state !== 'applied'),
-        }), { write: false });
+          }), { write: false });
       } catch (error) {
         // A read does not wait for a run, and needs no write access.
         const busy = error.code === 'run-locked' || error.code === 'database-locked';
@@ -900,9 +905,7 @@ export function openProject(dir = '.', options = {}) {
                 throw error;
               });
             } catch (error) {
-              onProgress({ phase: 'failed', step, error });
-              stopIfCancelled(signal);
-              throw error;
+              stepFailed(step, error, onProgress, signal);
             }
             await restoreSearchPath(db, step);
             // The history as it is now, without reading it back (this run
@@ -949,9 +952,7 @@ export function openProject(dir = '.', options = {}) {
                 throw error;
               });
             } catch (error) {
-              onProgress({ phase: 'failed', step, error });
-              stopIfCancelled(signal);
-              throw error;
+              stepFailed(step, error, onProgress, signal);
             }
             await restoreSearchPath(db, step);
             current = current.filter((row) => row.id !== step.id);
